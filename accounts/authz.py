@@ -1,0 +1,148 @@
+"""The one place that decides who may do what to which object.
+
+Every view and service asks `check(user, action, obj)` (raises) or `can(user, action, obj)` (bool).
+Tenancy first: an object of a school where the user holds no role does not exist for them (404);
+within the school a missing right is a 403 with a Vietnamese message.
+Object-level rights of teachers are django-guardian permissions kept in sync by the services
+(`gradebook.enter_scores` on a TeachingAssignment, `gradebook.manage_classroom` on a Classroom).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from accounts.models import SCHOOL_BOARD_ROLES, STAFF_ROLES, Role, RoleAssignment, School
+
+
+class Action(StrEnum):
+    VIEW_SCHOOL = "view_school"  # staff pages of the school
+    VIEW_ACCOUNTS = "view_accounts"
+    MANAGE_ACCOUNTS = "manage_accounts"  # admin board: create, import, roles, reset, deactivate
+    MANAGE_SCHOOL_DATA = "manage_school_data"  # classes, subjects, assignments, students
+    VIEW_CLASSROOM = "view_classroom"
+    MANAGE_CLASSROOM = "manage_classroom"  # homeroom work on one class
+    VIEW_SCORES = "view_scores"  # one class-subject
+    ENTER_SCORES = "enter_scores"
+    VIEW_STUDENT = "view_student"
+
+
+_BOARD = set(SCHOOL_BOARD_ROLES)
+_SCHOOL_WIDE_READERS = _BOARD | {Role.ADMIN_BOARD, Role.CLERK}
+
+
+def _cache(user) -> dict:
+    cache = getattr(user, "_sodiem_roles", None)
+    if cache is None:
+        cache = {}
+        for ra in RoleAssignment.objects.filter(user=user).only("role", "school_id", "department_id", "may_extract_data"):
+            cache.setdefault(ra.school_id, []).append(ra)
+        user._sodiem_roles = cache
+    return cache
+
+
+def forget(user) -> None:
+    """Drop the cached roles (after a grant or removal)."""
+    if hasattr(user, "_sodiem_roles"):
+        del user._sodiem_roles
+
+
+def roles_in(user, school: School | int | None) -> set[str]:
+    if not getattr(user, "is_authenticated", False) or not user.is_active or school is None:
+        return set()
+    school_id = school if isinstance(school, int) else school.pk
+    return {ra.role for ra in _cache(user).get(school_id, [])}
+
+
+def department_ids(user, school: School | int) -> set[int]:
+    school_id = school if isinstance(school, int) else school.pk
+    return {
+        ra.department_id
+        for ra in _cache(user).get(school_id, [])
+        if ra.role == Role.DEPARTMENT_HEAD and ra.department_id
+    }
+
+
+def schools_of(user) -> list[School]:
+    """Schools where the user holds a role (offices hold none: they read reports only)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    ids = [sid for sid in _cache(user) if sid is not None]
+    return list(School.objects.filter(pk__in=ids).order_by("name"))
+
+
+def school_id_of(obj: Any) -> int:
+    if isinstance(obj, School):
+        return obj.pk
+    for attr in ("school_id_for_tenancy", "school_id"):
+        value = getattr(obj, attr, None)
+        if value is not None:
+            return value
+    raise TypeError(f"{type(obj).__name__} has no school")
+
+
+def is_member(user, obj: Any) -> bool:
+    return bool(roles_in(user, school_id_of(obj)))
+
+
+def can(user, action: Action | str, obj: Any) -> bool:
+    school_id = school_id_of(obj)
+    roles = roles_in(user, school_id)
+    if not roles:
+        return False
+    action = Action(action)
+    staff = bool(roles & STAFF_ROLES)
+    if action == Action.VIEW_SCHOOL:
+        return staff
+    if action == Action.VIEW_ACCOUNTS:
+        return bool(roles & (_BOARD | {Role.ADMIN_BOARD, Role.IT_STAFF}))
+    if action in (Action.MANAGE_ACCOUNTS, Action.MANAGE_SCHOOL_DATA):
+        return Role.ADMIN_BOARD in roles
+    if action == Action.MANAGE_CLASSROOM:
+        return user.has_perm("gradebook.manage_classroom", obj)
+    if action == Action.VIEW_CLASSROOM:
+        if roles & (_SCHOOL_WIDE_READERS | {Role.DEPARTMENT_HEAD}):
+            return True
+        if user.has_perm("gradebook.manage_classroom", obj):
+            return True
+        return obj.assignments.filter(teacher=user).exists()
+    if action == Action.ENTER_SCORES:
+        return user.has_perm("gradebook.enter_scores", obj)
+    if action == Action.VIEW_SCORES:
+        if roles & _SCHOOL_WIDE_READERS or user.has_perm("gradebook.enter_scores", obj):
+            return True
+        if obj.subject.department_id and obj.subject.department_id in department_ids(user, school_id):
+            return True
+        return user.has_perm("gradebook.manage_classroom", obj.classroom)
+    if action == Action.VIEW_STUDENT:
+        if roles & _SCHOOL_WIDE_READERS:
+            return True
+        if Role.PARENT in roles and obj.guardians.filter(user=user).exists():
+            return True
+        if Role.STUDENT in roles and obj.user_id == user.pk:
+            return True
+        if not staff:
+            return False
+        return obj.enrolments.filter(classroom__homeroom_teacher=user).exists() or obj.enrolments.filter(
+            classroom__assignments__teacher=user
+        ).exists()
+    return False
+
+
+def check(user, action: Action | str, obj: Any) -> None:
+    """Raise Http404 for another school's object, PermissionDenied for a lesser role."""
+    if not is_member(user, obj):
+        raise Http404
+    if not can(user, action, obj):
+        raise PermissionDenied(_("You do not have the right to do this."))
+
+
+def check_school_role(user, school: School, *roles: str) -> None:
+    if not is_member(user, school):
+        raise Http404
+    if not roles_in(user, school) & set(roles):
+        raise PermissionDenied(_("You do not have the right to do this."))

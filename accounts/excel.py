@@ -1,0 +1,68 @@
+"""Reading uploaded .xlsx files safely (an .xlsx is a zip: cap its size, rows and cells)."""
+
+from __future__ import annotations
+
+import zipfile
+from io import BytesIO
+
+from django.utils.translation import gettext as _
+
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
+MAX_COLUMNS = 50
+
+
+class ExcelError(Exception):
+    pass
+
+
+def read_rows(uploaded, *, max_rows: int) -> tuple[list, list[tuple[int, tuple]]]:
+    """(header cells, [(row number, cells)]) of the first sheet."""
+    from openpyxl import load_workbook
+
+    data = uploaded.read(MAX_UPLOAD_BYTES + 1)
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise ExcelError(_("The file is too large (at most 5 MB)."))
+    try:
+        with zipfile.ZipFile(BytesIO(data)) as archive:
+            if sum(info.file_size for info in archive.infolist()) > MAX_UNCOMPRESSED_BYTES:
+                raise ExcelError(_("The file is too large once uncompressed."))
+    except zipfile.BadZipFile:
+        raise ExcelError(_("This is not an Excel (.xlsx) file.")) from None
+    try:
+        workbook = load_workbook(BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # noqa: BLE001 — openpyxl raises many kinds on a damaged file
+        raise ExcelError(_("The Excel file could not be read.")) from None
+    try:
+        sheet = workbook.worksheets[0]
+        rows = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS)
+        header = next(rows, None)
+        if header is None:
+            raise ExcelError(_("The file has no data rows."))
+        out = []
+        for number, values in enumerate(rows, start=2):
+            if number - 1 > max_rows:
+                raise ExcelError(_("The file has more than %(n)d rows.") % {"n": max_rows})
+            out.append((number, values))
+        return list(header), out
+    finally:
+        workbook.close()
+
+
+def write_template(headers: list[str], example: list[str] | None = None) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Danh sach"
+    sheet.append(headers)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    if example:
+        sheet.append(example)
+    for i, _header in enumerate(headers, start=1):
+        sheet.column_dimensions[sheet.cell(1, i).column_letter].width = 24
+    buffer = BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,92 @@
+"""Account policies on every request: idle timeout, forced password change, two-factor for leaders,
+no caching of authenticated pages."""
+
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts import authz
+from accounts.models import Role
+
+_LAST_SEEN = "sodiem_last_seen"
+_AGE_WARNED = "sodiem_password_age_warned"
+_EXEMPT_PREFIXES = ("/static/", "/health/", "/i18n/")
+
+
+def _exempt_paths():
+    return {
+        reverse("accounts:login"),
+        reverse("accounts:logout"),
+        reverse("accounts:password_change"),
+        reverse("accounts:otp_setup"),
+        reverse("accounts:otp_verify"),
+    }
+
+
+class AccountPolicyMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self._policy(request)
+        if response is None:
+            response = self.get_response(request)
+        if getattr(request, "user", None) is not None and request.user.is_authenticated:
+            response.setdefault("Cache-Control", "no-store")
+        return response
+
+    def _policy(self, request):
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or request.path.startswith(_EXEMPT_PREFIXES):
+            return None
+        now = time.time()
+        last_seen = request.session.get(_LAST_SEEN)
+        if last_seen is not None and now - last_seen > settings.SESSION_IDLE_SECONDS:
+            logout(request)
+            messages.info(request, _("Your session expired after a period of inactivity. Please sign in again."))
+            return redirect(f"{reverse('accounts:login')}?next={request.get_full_path()}")
+        request.session[_LAST_SEEN] = now
+        if request.path in _exempt_paths():
+            return None
+        if user.must_change_password:
+            return redirect("accounts:password_change")
+        if self._needs_second_factor(request):
+            if not user.totpdevice_set.filter(confirmed=True).exists():
+                return redirect("accounts:otp_setup")
+            if not request.user.is_verified():
+                return redirect(f"{reverse('accounts:otp_verify')}?next={request.get_full_path()}")
+        self._remind_password_age(request)
+        return None
+
+    @staticmethod
+    def _needs_second_factor(request) -> bool:
+        for school in authz.schools_of(request.user):
+            if school.require_2fa_for_leaders and authz.roles_in(request.user, school) & {
+                Role.PRINCIPAL,
+                Role.ADMIN_BOARD,
+            }:
+                return True
+        return False
+
+    @staticmethod
+    def _remind_password_age(request) -> None:
+        if request.session.get(_AGE_WARNED):
+            return
+        user = request.user
+        changed = user.password_changed_at or user.date_joined
+        schools = authz.schools_of(user)
+        max_age = min((s.password_max_age_days for s in schools), default=settings.SODIEM_PASSWORD_MAX_AGE_DAYS)
+        age = (timezone.now() - changed).days
+        if age > max_age:
+            messages.warning(
+                request,
+                _("You have kept your password for %(days)d days (the school's limit is %(limit)d). Please change it.")
+                % {"days": age, "limit": max_age},
+            )
+        request.session[_AGE_WARNED] = True

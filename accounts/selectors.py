@@ -1,0 +1,23 @@
+from django.db.models import Prefetch, Q
+
+from accounts.models import RoleAssignment, School, User
+from accounts.vietnamese import person_sort_key
+
+
+def staff_of(school: School, query: str = "") -> list[User]:
+    """People holding a staff role in the school, with their roles there, in Vietnamese name order."""
+    people = (
+        User.objects.filter(role_assignments__school=school)
+        .exclude(role_assignments__role__in=["parent", "student"], role_assignments__school=school)
+        .distinct()
+        .prefetch_related(
+            Prefetch(
+                "role_assignments",
+                queryset=RoleAssignment.objects.filter(school=school).select_related("department"),
+                to_attr="school_roles",
+            )
+        )
+    )
+    if query:
+        people = people.filter(Q(full_name__icontains=query) | Q(username__icontains=query) | Q(email__icontains=query))
+    return sorted(people, key=lambda u: person_sort_key(u.full_name or u.username))

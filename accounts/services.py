@@ -1,0 +1,318 @@
+"""Writes on accounts and roles. Each function takes the acting user first, checks the right through
+`authz`, writes in one transaction and leaves an audit event."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts import authz
+from accounts.authz import Action
+from accounts.models import SCHOOL_ROLES, Department, Role, RoleAssignment, School, User
+from audit.models import AuditEvent
+from audit.services import record
+
+_PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+USERNAME_MAX = 150
+
+
+class AccountError(Exception):
+    """A refused account operation; the message is shown to the user."""
+
+
+def temporary_password(length: int = 12) -> str:
+    """A readable random password (no 0/O, 1/l/I) for a login slip; must be changed at first login."""
+    while True:
+        candidate = "".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(length))
+        if any(c.isdigit() for c in candidate) and any(c.isalpha() for c in candidate):
+            return candidate
+
+
+def _roles_granted_by_admin_board() -> set[str]:
+    # Teachers' homeroom/subject roles follow from assignments, offices from the province.
+    return {r.value for r in SCHOOL_ROLES} - {Role.PARENT, Role.STUDENT}
+
+
+def validate_account_fields(username: str, full_name: str, email: str) -> dict[str, str]:
+    """Field → Vietnamese error message."""
+    errors: dict[str, str] = {}
+    username = (username or "").strip()
+    if not username:
+        errors["username"] = _("The username is required.")
+    elif len(username) > USERNAME_MAX or not all(c.isalnum() or c in "@.+-_" for c in username):
+        errors["username"] = _("The username may contain only letters, digits and @ . + - _ (at most 150).")
+    elif User.objects.filter(username__iexact=username).exists():
+        errors["username"] = _("The username %(username)s is already taken.") % {"username": username}
+    if not (full_name or "").strip():
+        errors["full_name"] = _("The full name is required.")
+    elif len(full_name) > 150:
+        errors["full_name"] = _("The full name is too long (at most 150 characters).")
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            errors["email"] = _("%(email)s is not a valid e-mail address.") % {"email": email}
+    return errors
+
+
+@transaction.atomic
+def create_account(
+    actor: User,
+    school: School,
+    *,
+    username: str,
+    full_name: str,
+    email: str = "",
+    phone: str = "",
+    roles: list[str] | tuple[str, ...] = (),
+    department: Department | None = None,
+    request=None,
+) -> tuple[User, str]:
+    authz.check(actor, Action.MANAGE_ACCOUNTS, school)
+    errors = validate_account_fields(username, full_name, email)
+    if errors:
+        raise AccountError(" ".join(errors.values()))
+    allowed = _roles_granted_by_admin_board()
+    bad = [r for r in roles if r not in allowed]
+    if bad:
+        raise AccountError(_("Unknown role: %(roles)s") % {"roles": ", ".join(bad)})
+    password = temporary_password()
+    user = User(username=username.strip(), full_name=" ".join(full_name.split()), email=email.strip(), phone=phone)
+    user.set_password(password)
+    user.must_change_password = True
+    user.save()
+    for role in roles:
+        _grant(actor, school, user, role, department if role == Role.DEPARTMENT_HEAD else None, request)
+    record(AuditEvent.Action.ACCOUNT_CREATED, actor=actor, request=request, school=school, obj=user, username=user.username)
+    return user, password
+
+
+def _grant(actor, school, user, role, department, request):
+    assignment, created = RoleAssignment.objects.get_or_create(
+        user=user, role=role, school=school, department=department, defaults={"granted_by": actor}
+    )
+    if created:
+        record(AuditEvent.Action.ROLE_GRANTED, actor=actor, request=request, school=school, obj=user, role=role)
+    authz.forget(user)
+    return assignment
+
+
+@transaction.atomic
+def grant_role(actor: User, school: School, user: User, role: str, department: Department | None = None, request=None):
+    authz.check(actor, Action.MANAGE_ACCOUNTS, school)
+    if role not in _roles_granted_by_admin_board():
+        raise AccountError(_("This role cannot be granted here."))
+    if role == Role.DEPARTMENT_HEAD and (department is None or department.school_id != school.pk):
+        raise AccountError(_("Choose the department this person heads."))
+    if role != Role.DEPARTMENT_HEAD:
+        department = None
+    return _grant(actor, school, user, role, department, request)
+
+
+@transaction.atomic
+def remove_role(actor: User, school: School, assignment: RoleAssignment, request=None) -> None:
+    authz.check(actor, Action.MANAGE_ACCOUNTS, school)
+    if assignment.school_id != school.pk:
+        raise AccountError(_("This role belongs to another school."))
+    if assignment.role == Role.ADMIN_BOARD and assignment.user_id == actor.pk:
+        raise AccountError(_("You cannot remove your own admin board role."))
+    user = assignment.user
+    assignment.delete()
+    record(AuditEvent.Action.ROLE_REMOVED, actor=actor, request=request, school=school, obj=user, role=assignment.role)
+    authz.forget(user)
+
+
+def _check_member_of(school: School, user: User) -> None:
+    if not RoleAssignment.objects.filter(user=user, school=school).exists():
+        raise AccountError(_("This account does not belong to your school."))
+
+
+@transaction.atomic
+def reset_password(actor: User, school: School, user: User, request=None) -> str:
+    authz.check(actor, Action.MANAGE_ACCOUNTS, school)
+    _check_member_of(school, user)
+    password = temporary_password()
+    user.set_password(password)
+    user.must_change_password = True
+    user.save()
+    record(AuditEvent.Action.PASSWORD_RESET, actor=actor, request=request, school=school, obj=user)
+    return password
+
+
+@transaction.atomic
+def deactivate_account(actor: User, school: School, user: User, request=None) -> bool:
+    """Remove the person's roles in this school; the account itself is disabled when no role is left.
+
+    Returns True when the account was disabled."""
+    authz.check(actor, Action.MANAGE_ACCOUNTS, school)
+    _check_member_of(school, user)
+    if user.pk == actor.pk:
+        raise AccountError(_("You cannot deactivate your own account."))
+    RoleAssignment.objects.filter(user=user, school=school).delete()
+    disabled = not RoleAssignment.objects.filter(user=user).exists()
+    if disabled:
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+    record(AuditEvent.Action.ACCOUNT_DEACTIVATED, actor=actor, request=request, school=school, obj=user, disabled=disabled)
+    authz.forget(user)
+    return disabled
+
+
+def change_own_password(user: User, old_password: str, new_password: str, request=None) -> None:
+    if not user.check_password(old_password):
+        raise AccountError(_("The current password is not correct."))
+    if old_password == new_password:
+        raise AccountError(_("The new password must differ from the current one."))
+    try:
+        validate_password(new_password, user)
+    except ValidationError as exc:
+        raise AccountError(" ".join(exc.messages)) from None
+    user.set_password(new_password)
+    user.mark_password_changed()
+    user.save()
+    record(AuditEvent.Action.PASSWORD_CHANGED, actor=user, request=request)
+
+
+# -- bulk import from an Excel staff list -----------------------------------------------------------
+
+IMPORT_HEADERS = ["Tên đăng nhập", "Họ và tên", "Email", "Điện thoại", "Vai trò", "Tổ chuyên môn"]
+ROLE_LABELS_VI = {
+    "hiệu trưởng": Role.PRINCIPAL,
+    "phó hiệu trưởng": Role.VICE_PRINCIPAL,
+    "ban quản trị": Role.ADMIN_BOARD,
+    "văn thư": Role.CLERK,
+    "tổ trưởng": Role.DEPARTMENT_HEAD,
+    "tổ trưởng chuyên môn": Role.DEPARTMENT_HEAD,
+    "giáo viên chủ nhiệm": Role.HOMEROOM_TEACHER,
+    "giáo viên bộ môn": Role.SUBJECT_TEACHER,
+    "giáo viên": Role.SUBJECT_TEACHER,
+    "nhân viên cntt": Role.IT_STAFF,
+}
+
+
+@dataclass
+class ImportRow:
+    number: int  # row number in the sheet (header = 1)
+    username: str
+    full_name: str
+    email: str
+    phone: str
+    roles: list[str]
+    department: str
+    errors: list[str] = field(default_factory=list)
+    password: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def as_dict(self) -> dict:
+        return {k: getattr(self, k) for k in ("number", "username", "full_name", "email", "phone", "roles", "department")}
+
+
+@dataclass
+class ImportReport:
+    rows: list[ImportRow]
+    file_error: str = ""
+
+    @property
+    def valid_rows(self) -> list[ImportRow]:
+        return [r for r in self.rows if r.ok]
+
+    @property
+    def refused_rows(self) -> list[ImportRow]:
+        return [r for r in self.rows if not r.ok]
+
+
+def _parse_roles(text: str) -> tuple[list[str], list[str]]:
+    roles, unknown = [], []
+    for part in (text or "").replace(";", ",").split(","):
+        key = " ".join(part.strip().lower().split())
+        if not key:
+            continue
+        if key in ROLE_LABELS_VI:
+            roles.append(ROLE_LABELS_VI[key].value)
+        elif key in {r.value for r in SCHOOL_ROLES}:
+            roles.append(key)
+        else:
+            unknown.append(part.strip())
+    return list(dict.fromkeys(roles)), unknown
+
+
+def parse_staff_list(school: School, uploaded) -> ImportReport:
+    """Validate every row of an Excel staff list; nothing is written here."""
+    from accounts.excel import ExcelError, read_rows
+
+    try:
+        header, data = read_rows(uploaded, max_rows=_max_rows())
+    except ExcelError as exc:
+        return ImportReport([], str(exc))
+    normalised = [" ".join(str(h or "").split()) for h in header]
+    if normalised[: len(IMPORT_HEADERS)] != IMPORT_HEADERS:
+        return ImportReport(
+            [],
+            _("The column headers do not match the template. Expected: %(expected)s; found: %(found)s.")
+            % {"expected": ", ".join(IMPORT_HEADERS), "found": ", ".join(h for h in normalised if h) or "—"},
+        )
+    departments = {d.name.lower(): d for d in school.departments.all()}
+    rows: list[ImportRow] = []
+    seen: dict[str, int] = {}
+    for number, values in data:
+        cells = [("" if v is None else str(v).strip()) for v in (list(values) + [None] * 6)[:6]]
+        if not any(cells):
+            continue
+        roles, unknown = _parse_roles(cells[4])
+        row = ImportRow(number, cells[0], " ".join(cells[1].split()), cells[2], cells[3], roles, cells[5])
+        row.errors.extend(validate_account_fields(row.username, row.full_name, row.email).values())
+        key = row.username.lower()
+        if key and key in seen:
+            row.errors.append(_("The username %(username)s repeats row %(row)d.") % {"username": row.username, "row": seen[key]})
+        elif key:
+            seen[key] = number
+        if unknown:
+            row.errors.append(_("Unknown role: %(roles)s") % {"roles": ", ".join(unknown)})
+        if not roles and not unknown:
+            row.errors.append(_("At least one role is required."))
+        if Role.DEPARTMENT_HEAD in roles and row.department.lower() not in departments:
+            row.errors.append(_("Department %(name)s does not exist in the school.") % {"name": row.department or "—"})
+        rows.append(row)
+    if not rows:
+        return ImportReport([], _("The file has no data rows."))
+    return ImportReport(rows)
+
+
+def _max_rows() -> int:
+    from django.conf import settings
+
+    return settings.SODIEM_BULK_IMPORT_MAX_ROWS
+
+
+@transaction.atomic
+def import_accounts(actor: User, school: School, rows: list[dict], request=None) -> list[ImportRow]:
+    """Create the accounts of validated rows, all or nothing; rows are re-validated here."""
+    authz.check(actor, Action.MANAGE_ACCOUNTS, school)
+    departments = {d.name.lower(): d for d in school.departments.all()}
+    created: list[ImportRow] = []
+    for data in rows:
+        row = ImportRow(**data)
+        user, password = create_account(
+            actor,
+            school,
+            username=row.username,
+            full_name=row.full_name,
+            email=row.email,
+            phone=row.phone,
+            roles=row.roles,
+            department=departments.get(row.department.lower()),
+            request=request,
+        )
+        row.password = password
+        created.append(row)
+    record(AuditEvent.Action.IMPORT, actor=actor, request=request, school=school, kind="accounts", count=len(created))
+    return created

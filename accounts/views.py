@@ -1,0 +1,294 @@
+from base64 import b32encode
+from io import BytesIO
+
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts import authz, selectors, services
+from accounts.authz import Action
+from accounts.excel import write_template
+from accounts.forms import AccountForm, GrantRoleForm, ImportForm, LoginForm, PasswordChangeForm, TokenForm
+from accounts.models import RoleAssignment, School, User
+from accounts.tenancy import current_school, set_current_school
+
+_IMPORT_SESSION = "sodiem_import_rows"
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+
+def _school_or_404(request) -> School:
+    school = current_school(request)
+    if school is None:
+        raise Http404
+    return school
+
+
+@login_required
+@require_POST
+def switch_school(request):
+    school = get_object_or_404(School, uuid=request.POST.get("school"))
+    if not authz.is_member(request.user, school):
+        raise Http404
+    set_current_school(request, school)
+    return redirect("home")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def password_change(request):
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.change_own_password(
+                request.user, form.cleaned_data["old_password"], form.cleaned_data["new_password1"], request
+            )
+        except services.AccountError as exc:
+            form.add_error("new_password1", str(exc))
+        else:
+            update_session_auth_hash(request, request.user)
+            messages.success(request, _("Your password has been changed."))
+            return redirect("home")
+    return render(request, "accounts/password_change.html", {"form": form, "forced": request.user.must_change_password})
+
+
+def _otp_qr_svg(device: TOTPDevice) -> str:
+    import qrcode
+    import qrcode.image.svg
+
+    image = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
+    buffer = BytesIO()
+    image.save(buffer)
+    return buffer.getvalue().decode()
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def otp_setup(request):
+    device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first() or TOTPDevice.objects.create(
+        user=request.user, name="Sổ Điểm", confirmed=False
+    )
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["token"]):
+            device.confirmed = True
+            device.save()
+            otp_login(request, device)
+            messages.success(request, _("Two-factor authentication is now on for your account."))
+            return redirect("home")
+        form.add_error("token", _("The code is not correct or has expired."))
+    return render(
+        request,
+        "accounts/otp_setup.html",
+        {"form": form, "qr_svg": _otp_qr_svg(device), "secret": b32encode(device.bin_key).decode()},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def otp_verify(request):
+    form = TokenForm(request.POST or None)
+    next_url = request.GET.get("next") or reverse("home")
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        next_url = reverse("home")
+    if request.method == "POST" and form.is_valid():
+        for device in TOTPDevice.objects.filter(user=request.user, confirmed=True):
+            if device.verify_token(form.cleaned_data["token"]):
+                otp_login(request, device)
+                return redirect(next_url)
+        form.add_error("token", _("The code is not correct or has expired."))
+    return render(request, "accounts/otp_verify.html", {"form": form})
+
+
+# -- admin board: staff accounts ----------------------------------------------------------------
+
+
+@login_required
+def staff_list(request):
+    school = _school_or_404(request)
+    authz.check(request.user, Action.VIEW_ACCOUNTS, school)
+    query = request.GET.get("q", "").strip()
+    people = selectors.staff_of(school, query)
+    return render(
+        request,
+        "accounts/staff_list.html",
+        {"people": people, "query": query, "can_manage": authz.can(request.user, Action.MANAGE_ACCOUNTS, school)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def staff_create(request):
+    school = _school_or_404(request)
+    authz.check(request.user, Action.MANAGE_ACCOUNTS, school)
+    form = AccountForm(request.POST or None, school=school)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user, password = services.create_account(
+                request.user,
+                school,
+                username=data["username"],
+                full_name=data["full_name"],
+                email=data["email"],
+                phone=data["phone"],
+                roles=data["roles"],
+                department=data["department"],
+                request=request,
+            )
+        except services.AccountError as exc:
+            form.add_error(None, str(exc))
+        else:
+            return render(request, "accounts/login_slips.html", {"rows": [{"user": user, "password": password}]})
+    return render(request, "accounts/staff_form.html", {"form": form})
+
+
+def _member_or_404(school: School, user_uuid) -> User:
+    user = get_object_or_404(User, uuid=user_uuid)
+    if not RoleAssignment.objects.filter(user=user, school=school).exists():
+        raise Http404
+    return user
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def staff_detail(request, user_uuid):
+    school = _school_or_404(request)
+    authz.check(request.user, Action.VIEW_ACCOUNTS, school)
+    person = _member_or_404(school, user_uuid)
+    can_manage = authz.can(request.user, Action.MANAGE_ACCOUNTS, school)
+    form = GrantRoleForm(request.POST or None, school=school)
+    if request.method == "POST":
+        authz.check(request.user, Action.MANAGE_ACCOUNTS, school)
+        if form.is_valid():
+            try:
+                services.grant_role(
+                    request.user, school, person, form.cleaned_data["role"], form.cleaned_data["department"], request
+                )
+            except services.AccountError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("Role granted."))
+                return redirect("accounts:staff_detail", user_uuid=person.uuid)
+    roles = person.role_assignments.filter(school=school).select_related("department")
+    return render(
+        request,
+        "accounts/staff_detail.html",
+        {"person": person, "roles": roles, "form": form, "can_manage": can_manage},
+    )
+
+
+@login_required
+@require_POST
+def staff_remove_role(request, user_uuid, role_uuid):
+    school = _school_or_404(request)
+    authz.check(request.user, Action.MANAGE_ACCOUNTS, school)
+    person = _member_or_404(school, user_uuid)
+    assignment = get_object_or_404(RoleAssignment, uuid=role_uuid, user=person, school=school)
+    try:
+        services.remove_role(request.user, school, assignment, request)
+        messages.success(request, _("Role removed."))
+    except services.AccountError as exc:
+        messages.error(request, str(exc))
+    if RoleAssignment.objects.filter(user=person, school=school).exists():
+        return redirect("accounts:staff_detail", user_uuid=person.uuid)
+    return redirect("accounts:staff_list")
+
+
+@login_required
+@require_POST
+def staff_reset_password(request, user_uuid):
+    school = _school_or_404(request)
+    authz.check(request.user, Action.MANAGE_ACCOUNTS, school)
+    person = _member_or_404(school, user_uuid)
+    password = services.reset_password(request.user, school, person, request)
+    return render(request, "accounts/login_slips.html", {"rows": [{"user": person, "password": password}]})
+
+
+@login_required
+@require_POST
+def staff_deactivate(request, user_uuid):
+    school = _school_or_404(request)
+    authz.check(request.user, Action.MANAGE_ACCOUNTS, school)
+    person = _member_or_404(school, user_uuid)
+    try:
+        disabled = services.deactivate_account(request.user, school, person, request)
+    except services.AccountError as exc:
+        messages.error(request, str(exc))
+        return redirect("accounts:staff_detail", user_uuid=person.uuid)
+    if disabled:
+        messages.success(request, _("The account of %(name)s has been deactivated.") % {"name": person})
+    else:
+        messages.success(
+            request,
+            _("%(name)s no longer holds a role in this school; the account stays active for their other school.")
+            % {"name": person},
+        )
+    return redirect("accounts:staff_list")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def staff_import(request):
+    school = _school_or_404(request)
+    authz.check(request.user, Action.MANAGE_ACCOUNTS, school)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        report = services.parse_staff_list(school, form.cleaned_data["file"])
+        if report.file_error:
+            form.add_error("file", report.file_error)
+            report = None
+        else:
+            request.session[_IMPORT_SESSION] = {
+                "school": str(school.uuid),
+                "rows": [row.as_dict() for row in report.valid_rows],
+            }
+    return render(request, "accounts/staff_import.html", {"form": form, "report": report})
+
+
+@login_required
+@require_POST
+def staff_import_confirm(request):
+    school = _school_or_404(request)
+    authz.check(request.user, Action.MANAGE_ACCOUNTS, school)
+    pending = request.session.pop(_IMPORT_SESSION, None)
+    if not pending or pending.get("school") != str(school.uuid) or not pending.get("rows"):
+        messages.error(request, _("Nothing to import: upload the file again."))
+        return redirect("accounts:staff_import")
+    try:
+        created = services.import_accounts(request.user, school, pending["rows"], request)
+    except services.AccountError as exc:
+        messages.error(request, _("Nothing was imported: %(error)s") % {"error": exc})
+        return redirect("accounts:staff_import")
+    users = {u.username: u for u in User.objects.filter(username__in=[r.username for r in created])}
+    rows = [{"user": users[r.username], "password": r.password} for r in created]
+    return render(request, "accounts/login_slips.html", {"rows": rows, "imported": True})
+
+
+@login_required
+def staff_import_template(request):
+    school = _school_or_404(request)
+    authz.check(request.user, Action.MANAGE_ACCOUNTS, school)
+    content = write_template(
+        services.IMPORT_HEADERS,
+        ["nguyenvana", "Nguyễn Văn A", "nguyenvana@example.edu.vn", "0912345678", "Giáo viên bộ môn", ""],
+    )
+    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = 'attachment; filename="mau-danh-sach-can-bo.xlsx"'
+    return response
+
+

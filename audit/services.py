@@ -1,0 +1,28 @@
+"""Recording audit events. Callers pass what happened; nothing here decides rights."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from audit.models import AuditEvent
+
+
+def client_ip(request) -> str | None:
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def record(action: str, *, actor=None, request=None, school=None, obj: Any = None, **details: Any) -> AuditEvent:
+    if actor is None and request is not None and getattr(request, "user", None) and request.user.is_authenticated:
+        actor = request.user
+    return AuditEvent.objects.create(
+        action=action,
+        actor=actor if actor is not None and actor.pk else None,
+        actor_name=(actor.get_username() if actor is not None else details.pop("username", "")),
+        school=school,
+        object_type=type(obj).__name__ if obj is not None else "",
+        object_id=str(getattr(obj, "uuid", getattr(obj, "pk", ""))) if obj is not None else "",
+        ip=client_ip(request),
+        details=details,
+    )

@@ -1,0 +1,23 @@
+"""Print the demo accounts (used by `make run`)."""
+
+from django.core.management.base import BaseCommand
+
+from accounts.models import User
+from gradebook.management.commands.seed_demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+
+
+class Command(BaseCommand):
+    help = "Print the demo accounts and their password."
+
+    def handle(self, *args, **options):
+        existing = set(User.objects.filter(username__in=DEMO_ACCOUNTS).values_list("username", flat=True))
+        self.stdout.write("")
+        self.stdout.write("=" * 72)
+        self.stdout.write(" Sổ Điểm — demo accounts (password for all: %s)" % DEMO_PASSWORD)
+        self.stdout.write("=" * 72)
+        for username, role in DEMO_ACCOUNTS.items():
+            if username in existing:
+                self.stdout.write(f"  {username:<15} {role}")
+        self.stdout.write("  Open http://127.0.0.1:8000/ and sign in.")
+        self.stdout.write("=" * 72)
+        self.stdout.write("")

@@ -1,0 +1,347 @@
+"""manage.py seed_demo — a realistic THCS school (grades 6–9), deterministic.
+
+Default: 4 classes per grade, 38–45 students per class, full profiles and guardians, the TT22 subject
+list with its periods, teachers with assignments, the demo accounts, and the scores of term I entered
+so far. `--size N` makes a school of about N students (for benchmarks); `--scores full` fills both
+terms, conduct and absences (a finished year).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from accounts.models import Department, District, Province, Role, RoleAssignment, School, User
+from gradebook import demo_data as D
+from gradebook.models import (
+    Absence,
+    AssessmentKind,
+    Classroom,
+    ConductResult,
+    Enrolment,
+    GradeSubject,
+    Guardian,
+    SchoolYear,
+    Score,
+    Student,
+    Subject,
+    Term,
+)
+from gradebook.regulations import registry
+from gradebook.services.structure import assign_teacher, create_classroom, set_homeroom_teacher
+
+DEMO_PASSWORD = "SoDiem@2026"  # noqa: S105 — printed on start; demo only
+DEMO_SCHOOL_CODE = "THCS-LQD"
+# username → (full name, role label)
+DEMO_ACCOUNTS = {
+    "hieutruong": "Hiệu trưởng",
+    "phohieutruong": "Phó hiệu trưởng",
+    "bqt": "Ban quản trị",
+    "vanthu": "Văn thư",
+    "totruong": "Tổ trưởng chuyên môn (Tổ Khoa học Tự nhiên)",
+    "gvcn": "Giáo viên chủ nhiệm lớp 6A1",
+    "gvbm": "Giáo viên bộ môn (Toán 6A1, 6A2 …)",
+    "phuhuynh": "Phụ huynh (một học sinh lớp 6A1)",
+    "hocsinh": "Học sinh lớp 6A1",
+    "phonggd": "Phòng GD&ĐT (chỉ xem báo cáo)",
+}
+
+
+def weighted(rng: random.Random, pairs):
+    total = sum(w for _, w in pairs)
+    pick = rng.uniform(0, total)
+    for value, weight in pairs:
+        pick -= weight
+        if pick <= 0:
+            return value
+    return pairs[-1][0]
+
+
+def clamp_score(x: float, step: float) -> Decimal:
+    value = max(0.0, min(10.0, round(x / step) * step))
+    return Decimal(f"{value:.1f}")
+
+
+class Command(BaseCommand):
+    help = "Create the demo school (deterministic)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--size", type=int, default=0, help="about this many students (default: 16 classes of 38–45)")
+        parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument("--school-code", default=DEMO_SCHOOL_CODE)
+        parser.add_argument("--school-name", default="Trường THCS Lê Quý Đôn")
+        parser.add_argument("--year", type=int, default=2026, help="start year of the current school year")
+        parser.add_argument("--scores", choices=["none", "partial", "full"], default="partial")
+        parser.add_argument("--if-empty", action="store_true", help="do nothing when the school exists")
+        parser.add_argument("--no-accounts", action="store_true", help="no demo accounts (benchmark schools)")
+
+    def handle(self, *args, **opts):
+        if School.objects.filter(code=opts["school_code"]).exists():
+            if opts["if_empty"]:
+                self.stdout.write(f"School {opts['school_code']} already exists; nothing to do.")
+                return
+            raise CommandError(f"School {opts['school_code']} already exists")
+        rng = random.Random(opts["seed"])
+        with transaction.atomic():
+            school = self._build(rng, opts)
+        students = Student.objects.filter(school=school).count()
+        self.stdout.write(self.style.SUCCESS(f"Created {school.name}: {students} students."))
+
+    # ------------------------------------------------------------------------------------------
+
+    def _build(self, rng: random.Random, opts) -> School:
+        province, _ = Province.objects.get_or_create(code="01", defaults={"name": "Thành phố Hà Nội"})
+        district, _ = District.objects.get_or_create(province=province, code="005", defaults={"name": "Quận Cầu Giấy"})
+        school = School.objects.create(
+            district=district,
+            code=opts["school_code"],
+            name=opts["school_name"],
+            address="Số 1 Nguyễn Văn Huyên, Cầu Giấy, Hà Nội",
+            phone="024 3756 0000",
+            email="thcs-lqd@example.edu.vn",
+        )
+        start = opts["year"]
+        year = SchoolYear.objects.create(
+            school=school, start_year=start, start_date=date(start, 9, 5), end_date=date(start + 1, 5, 31), is_current=True
+        )
+        Term.objects.create(school_year=year, code="HK1", start_date=date(start, 9, 5), end_date=date(start + 1, 1, 17))
+        Term.objects.create(school_year=year, code="HK2", start_date=date(start + 1, 1, 19), end_date=date(start + 1, 5, 31))
+        departments = {name: Department.objects.create(school=school, name=name) for name in {s[4] for s in D.SUBJECTS}}
+        subjects = []
+        for order, (code, name, short, kind, dept, periods) in enumerate(D.SUBJECTS, start=1):
+            subject = Subject.objects.create(
+                school=school, code=code, name=name, short_name=short, kind=kind, department=departments[dept], order=order
+            )
+            subjects.append(subject)
+            for grade, p in zip(range(6, 10), periods, strict=True):
+                GradeSubject.objects.create(school_year=year, grade=grade, subject=subject, periods_per_year=p)
+
+        if opts["size"]:
+            class_count = max(4, math.ceil(opts["size"] / 41))
+            per_grade = [class_count // 4 + (1 if g < class_count % 4 else 0) for g in range(4)]
+        else:
+            per_grade = [4, 4, 4, 4]
+        classrooms: list[Classroom] = []
+        for g_index, grade in enumerate(range(6, 10)):
+            for n in range(1, per_grade[g_index] + 1):
+                classrooms.append(create_classroom(None, year, grade, f"{grade}A{n}"))
+
+        staff = self._staff(rng, school, subjects, classrooms, departments, opts)
+        students_per_class = self._students(rng, school, classrooms, opts["size"])
+        if not opts["no_accounts"]:
+            self._family_accounts(school, classrooms[0], students_per_class[classrooms[0].pk])
+        if opts["scores"] != "none":
+            self._scores(rng, year, classrooms, opts["scores"] == "full")
+        del staff
+        return school
+
+    def _user(self, username: str, full_name: str, school: School, roles, department=None, demo=False) -> User:
+        user = User(username=username, full_name=full_name, email=f"{username}@example.edu.vn")
+        if demo:
+            user.set_password(DEMO_PASSWORD)
+            user.mark_password_changed()
+        else:
+            user.set_unusable_password()
+            user.must_change_password = True
+        user.save()
+        for role in roles:
+            RoleAssignment.objects.create(
+                user=user, role=role, school=school, department=department if role == Role.DEPARTMENT_HEAD else None
+            )
+        return user
+
+    def _person_name(self, rng: random.Random, female: bool) -> str:
+        family = weighted(rng, D.FAMILY_NAMES)
+        middle = rng.choice(D.FEMALE_MIDDLE if female else D.MALE_MIDDLE)
+        given = rng.choice(D.FEMALE_GIVEN if female else D.MALE_GIVEN)
+        return f"{family} {middle} {given}"
+
+    def _staff(self, rng, school, subjects, classrooms, departments, opts):
+        demo = not opts["no_accounts"]
+        prefix = "" if demo else f"{school.code.lower()}-"
+        if demo:
+            self._user("hieutruong", "Nguyễn Thị Thanh Hương", school, [Role.PRINCIPAL], demo=True)
+            self._user("phohieutruong", "Trần Văn Bình", school, [Role.VICE_PRINCIPAL], demo=True)
+            self._user("bqt", "Lê Minh Tuấn", school, [Role.ADMIN_BOARD, Role.IT_STAFF], demo=True)
+            self._user("vanthu", "Phạm Thị Lan", school, [Role.CLERK], demo=True)
+            province = school.district.province
+            office = User(username="phonggd", full_name="Đỗ Văn Hải", email="phonggd@example.gov.vn")
+            office.set_password(DEMO_PASSWORD)
+            office.mark_password_changed()
+            office.save()
+            RoleAssignment.objects.create(user=office, role=Role.DISTRICT_OFFICE, district=school.district)
+            del province
+        # Teachers: enough per subject for ~18 periods a week each.
+        teachers_by_subject: dict[int, list[User]] = {}
+        counter = 0
+        for subject in subjects:
+            weekly = sum(a.periods_per_year for c in classrooms for a in c.assignments.all() if a.subject_id == subject.pk) / 35
+            needed = max(1, math.ceil(weekly / 18))
+            teachers_by_subject[subject.pk] = []
+            for _ in range(needed):
+                counter += 1
+                female = rng.random() < 0.7
+                name = self._person_name(rng, female)
+                if demo and subject.code == "toan" and not teachers_by_subject[subject.pk]:
+                    username = "gvbm"
+                else:
+                    username = f"{prefix}gv{counter:03d}"
+                teacher = self._user(username, name, school, [Role.SUBJECT_TEACHER], demo=username == "gvbm")
+                teachers_by_subject[subject.pk].append(teacher)
+        # Department heads: the first teacher of the first subject of each department.
+        for department in departments.values():
+            first = next(s for s in subjects if s.department_id == department.pk)
+            head = teachers_by_subject[first.pk][0]
+            if demo and department.name == "Tổ Khoa học Tự nhiên":
+                head = self._user("totruong", "Vũ Quốc Khánh", school, [Role.SUBJECT_TEACHER, Role.DEPARTMENT_HEAD], department, demo=True)
+                teachers_by_subject[first.pk].append(head)
+            else:
+                RoleAssignment.objects.create(user=head, role=Role.DEPARTMENT_HEAD, school=school, department=department)
+        # Assignments: round-robin per subject, so each teacher gets a balanced load.
+        for subject in subjects:
+            pool = teachers_by_subject[subject.pk]
+            for i, classroom in enumerate(classrooms):
+                assignment = classroom.assignments.get(subject=subject)
+                assign_teacher(None, assignment, pool[i % len(pool)])
+        # Homeroom teachers: one per class, from the teachers of that class.
+        used: set[int] = set()
+        for index, classroom in enumerate(classrooms):
+            if demo and index == 0:
+                teacher = self._user("gvcn", "Hoàng Thị Mai", school, [Role.SUBJECT_TEACHER], demo=True)
+                assign_teacher(None, classroom.assignments.get(subject__code="ngu-van"), teacher)
+            else:
+                candidates = [a.teacher for a in classroom.assignments.select_related("teacher") if a.teacher and a.teacher.pk not in used]
+                teacher = candidates[0] if candidates else classroom.assignments.first().teacher
+            used.add(teacher.pk)
+            set_homeroom_teacher(None, classroom, teacher)
+        return teachers_by_subject
+
+    def _students(self, rng, school, classrooms, size):
+        students: list[Student] = []
+        placement: list[Classroom] = []
+        total_target = size or 0
+        for index, classroom in enumerate(classrooms):
+            count = rng.randint(38, 45)
+            if total_target:
+                remaining = total_target - len(students)
+                count = max(1, min(45, remaining // (len(classrooms) - index)))
+            birth_year = classroom.school_year.start_year - (classroom.grade - 6) - 11
+            for _ in range(count):
+                female = rng.random() < 0.49
+                family = weighted(rng, D.FAMILY_NAMES)
+                middle = rng.choice(D.FEMALE_MIDDLE if female else D.MALE_MIDDLE)
+                given = rng.choice(D.FEMALE_GIVEN if female else D.MALE_GIVEN)
+                born = date(birth_year, 1, 1) + timedelta(days=rng.randint(0, 364))
+                serial = len(students) + 1
+                student = Student(
+                    school=school,
+                    family_name=family,
+                    middle_name=middle,
+                    given_name=given,
+                    date_of_birth=born,
+                    place_of_birth=rng.choice(D.PLACES),
+                    sex="F" if female else "M",
+                    ethnicity=weighted(rng, D.ETHNICITIES),
+                    home_town=rng.choice(D.PLACES),
+                    address=f"Số {rng.randint(1, 200)} {rng.choice(D.STREETS)}, Hà Nội",
+                    personal_id=f"001{rng.randint(2, 3)}{born.year % 100:02d}{rng.randint(0, 999999):06d}",
+                    moet_code=f"{school.code[:4].upper()}{classroom.school_year.start_year % 100:02d}{serial:05d}",
+                    register_number=f"{serial:04d}/{classroom.school_year.start_year - (classroom.grade - 6)}",
+                )
+                student.compute_sort_key()
+                students.append(student)
+                placement.append(classroom)
+        # Personal ids must be unique: fix the rare collision deterministically.
+        seen = set(Student.objects.exclude(personal_id="").values_list("personal_id", flat=True))
+        for student in students:
+            while student.personal_id in seen:
+                student.personal_id = f"{(int(student.personal_id) + 1) % 10**12:012d}"
+            seen.add(student.personal_id)
+        Student.objects.bulk_create(students, batch_size=1000)
+        enrolments = [
+            Enrolment(student=s, classroom=c, start_date=c.school_year.start_date) for s, c in zip(students, placement, strict=True)
+        ]
+        Enrolment.objects.bulk_create(enrolments, batch_size=1000)
+        guardians = []
+        for student in students:
+            father = self._person_name(rng, False).split()
+            father[0] = student.family_name
+            guardians.append(
+                Guardian(student=student, relationship="father", full_name=" ".join(father), year_of_birth=student.date_of_birth.year - rng.randint(26, 40),
+                         occupation=rng.choice(D.OCCUPATIONS), phone=f"09{rng.randint(10000000, 99999999)}")
+            )
+            guardians.append(
+                Guardian(student=student, relationship="mother", full_name=self._person_name(rng, True), year_of_birth=student.date_of_birth.year - rng.randint(24, 38),
+                         occupation=rng.choice(D.OCCUPATIONS), phone=f"08{rng.randint(10000000, 99999999)}")
+            )
+        Guardian.objects.bulk_create(guardians, batch_size=2000)
+        by_class: dict[int, list[Student]] = {}
+        for student, classroom in zip(students, placement, strict=True):
+            by_class.setdefault(classroom.pk, []).append(student)
+        return by_class
+
+    def _family_accounts(self, school, classroom, students):
+        first = sorted(students, key=lambda s: s.sort_key)[0]
+        parent = User(username="phuhuynh", full_name=first.guardians.get(relationship="mother").full_name, email="phuhuynh@example.com")
+        parent.set_password(DEMO_PASSWORD)
+        parent.mark_password_changed()
+        parent.save()
+        RoleAssignment.objects.create(user=parent, role=Role.PARENT, school=school)
+        Guardian.objects.filter(student=first, relationship="mother").update(user=parent)
+        pupil = User(username="hocsinh", full_name=first.full_name)
+        pupil.set_password(DEMO_PASSWORD)
+        pupil.mark_password_changed()
+        pupil.save()
+        RoleAssignment.objects.create(user=pupil, role=Role.STUDENT, school=school)
+        Student.objects.filter(pk=first.pk).update(user=pupil)
+
+    def _scores(self, rng, year: SchoolYear, classrooms, full: bool):
+        """Scores of every class-subject. Partial = term I as of late November: the regular scores but
+        the last, and the midterm; full = both terms complete, conduct and absences."""
+        scores: list[Score] = []
+        conducts: list[ConductResult] = []
+        absences: list[Absence] = []
+        start = year.start_year
+        for classroom in classrooms:
+            regulation = registry.get(classroom.regulation)
+            enrolments = list(classroom.enrolments.all())
+            ability = {e.pk: rng.gauss(6.9, 1.25) for e in enrolments}
+            for assignment in classroom.assignments.select_related("subject"):
+                comment = assignment.subject.kind == Subject.Kind.COMMENT
+                count = regulation.comment_regular_count if comment else regulation.required_regular_count(assignment.periods_per_year)
+                for term in ("HK1", "HK2") if full else ("HK1",):
+                    base = date(start, 9, 20) if term == "HK1" else date(start + 1, 2, 2)
+                    columns = [(AssessmentKind.REGULAR, i, base + timedelta(days=14 * (i - 1))) for i in range(1, count + 1)]
+                    columns += [(AssessmentKind.MIDTERM, 1, base + timedelta(days=45)), (AssessmentKind.FINAL, 1, base + timedelta(days=95))]
+                    if not full:
+                        columns = [c for c in columns if c[0] == AssessmentKind.MIDTERM or (c[0] == AssessmentKind.REGULAR and c[1] < count)]
+                    for kind, index, held in columns:
+                        for e in enrolments:
+                            if comment:
+                                level = "CD" if ability[e.pk] + rng.gauss(0, 1) < 3.6 else "D"
+                                scores.append(Score(assignment=assignment, enrolment=e, term=term, kind=kind, index=index, level=level, held_on=held))
+                            else:
+                                step = 0.5 if kind == AssessmentKind.REGULAR else 0.25
+                                value = clamp_score(rng.gauss(ability[e.pk], 1.1), step)
+                                value = Decimal(str(value)).quantize(Decimal("0.1"))
+                                scores.append(Score(assignment=assignment, enrolment=e, term=term, kind=kind, index=index, value=value, held_on=held))
+                if len(scores) > 20000:
+                    Score.objects.bulk_create(scores, batch_size=5000)
+                    scores = []
+            if full:
+                for e in enrolments:
+                    a = ability[e.pk]
+                    for period in ("HK1", "HK2"):
+                        level = "Tốt" if a + rng.gauss(0, 1) > 6.5 else "Khá" if a > 5.2 else "Đạt"
+                        conducts.append(ConductResult(enrolment=e, period=period, level=level))
+                    days = int(max(0, rng.gauss(4, 4)))
+                    for d in rng.sample(range(1, 250), days):
+                        absences.append(Absence(enrolment=e, date=date(start, 9, 5) + timedelta(days=d), excused=rng.random() < 0.8))
+        Score.objects.bulk_create(scores, batch_size=5000)
+        ConductResult.objects.bulk_create(conducts, batch_size=5000)
+        Absence.objects.bulk_create(absences, batch_size=5000, ignore_conflicts=True)

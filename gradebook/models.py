@@ -1,0 +1,383 @@
+"""The school year and its classes, subjects, assignments, students and enrolments; assessments."""
+
+import uuid
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from accounts.models import Department, School, User
+from accounts.vietnamese import roster_key
+
+
+class SchoolYear(models.Model):
+    """Năm học, e.g. 2026-2027."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="school_years")
+    start_year = models.PositiveIntegerField(_("start year"), validators=[MinValueValidator(2000)])
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"))
+    is_current = models.BooleanField(_("current year"), default=False)
+
+    class Meta:
+        ordering = ["-start_year"]
+        verbose_name = _("school year")
+        constraints = [
+            models.UniqueConstraint(fields=["school", "start_year"], name="uniq_school_year"),
+            models.UniqueConstraint(
+                fields=["school"], condition=models.Q(is_current=True), name="one_current_year_per_school"
+            ),
+            models.CheckConstraint(condition=models.Q(end_date__gt=models.F("start_date")), name="year_dates"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return f"{self.start_year}-{self.start_year + 1}"
+
+    @property
+    def school_id_for_tenancy(self):
+        return self.school_id
+
+
+class Term(models.Model):
+    """Học kỳ I / II with its dates."""
+
+    class Code(models.TextChoices):
+        HK1 = "HK1", _("Term I")
+        HK2 = "HK2", _("Term II")
+
+    school_year = models.ForeignKey(SchoolYear, on_delete=models.CASCADE, related_name="terms")
+    code = models.CharField(_("term"), max_length=3, choices=Code.choices)
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"))
+
+    class Meta:
+        ordering = ["school_year", "code"]
+        constraints = [models.UniqueConstraint(fields=["school_year", "code"], name="uniq_term")]
+
+    def __str__(self):
+        return f"{self.get_code_display()} {self.school_year}"
+
+
+class Subject(models.Model):
+    """Môn học / hoạt động giáo dục of a school."""
+
+    class Kind(models.TextChoices):
+        SCORE = "score", _("Assessed by score")
+        COMMENT = "comment", _("Assessed by comment")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="subjects")
+    code = models.SlugField(_("code"), max_length=30)
+    name = models.CharField(_("name"), max_length=120)
+    short_name = models.CharField(_("short name"), max_length=20)
+    kind = models.CharField(_("assessment kind"), max_length=10, choices=Kind.choices)
+    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.SET_NULL)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order", "name"]
+        verbose_name = _("subject")
+        constraints = [models.UniqueConstraint(fields=["school", "code"], name="uniq_subject_code")]
+
+    def __str__(self):
+        return self.name
+
+
+class GradeSubject(models.Model):
+    """A subject taught to a grade in a year, with its periods per year (the curriculum)."""
+
+    school_year = models.ForeignKey(SchoolYear, on_delete=models.CASCADE, related_name="curriculum")
+    grade = models.PositiveSmallIntegerField(_("grade"), validators=[MinValueValidator(6), MaxValueValidator(12)])
+    subject = models.ForeignKey(Subject, on_delete=models.CASCADE)
+    periods_per_year = models.PositiveSmallIntegerField(_("periods per year"))
+
+    class Meta:
+        ordering = ["grade", "subject__order"]
+        constraints = [
+            models.UniqueConstraint(fields=["school_year", "grade", "subject"], name="uniq_grade_subject")
+        ]
+
+
+class Classroom(models.Model):
+    """Lớp: a class of one grade in one year, with its homeroom teacher."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    school_year = models.ForeignKey(SchoolYear, on_delete=models.CASCADE, related_name="classrooms")
+    grade = models.PositiveSmallIntegerField(_("grade"), validators=[MinValueValidator(6), MaxValueValidator(12)])
+    name = models.CharField(_("class name"), max_length=20)
+    homeroom_teacher = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="homeroom_classes"
+    )
+    # The regulation is fixed when the class-year is created and never recomputed with a newer one
+    # (assessment-rules.md §1).
+    regulation = models.CharField(_("regulation"), max_length=20)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["grade", "name"]
+        verbose_name = _("class")
+        constraints = [models.UniqueConstraint(fields=["school_year", "name"], name="uniq_class_name")]
+        permissions = [("manage_classroom", "Homeroom work on this class")]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def school_id_for_tenancy(self):
+        return self.school_year.school_id
+
+
+class TeachingAssignment(models.Model):
+    """Phân công giảng dạy: teacher ↔ (class, subject) in the class's year."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    classroom = models.ForeignKey(Classroom, on_delete=models.CASCADE, related_name="assignments")
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT)
+    teacher = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="teaching_assignments"
+    )
+    periods_per_year = models.PositiveSmallIntegerField(_("periods per year"))
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["classroom", "subject__order"]
+        verbose_name = _("teaching assignment")
+        constraints = [models.UniqueConstraint(fields=["classroom", "subject"], name="uniq_class_subject")]
+        permissions = [("enter_scores", "Enter scores and comments for this class-subject")]
+
+    def __str__(self):
+        return f"{self.classroom} — {self.subject}"
+
+    @property
+    def school_id_for_tenancy(self):
+        return self.classroom.school_year.school_id
+
+
+personal_id_validator = RegexValidator(r"^\d{12}$", _("The personal identification number has 12 digits."))
+
+
+class Student(models.Model):
+    """Sơ yếu lý lịch học sinh. Owned by the school the student currently attends."""
+
+    class Sex(models.TextChoices):
+        MALE = "M", _("Male")
+        FEMALE = "F", _("Female")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="students")
+    family_name = models.CharField(_("family name"), max_length=50)
+    middle_name = models.CharField(_("middle name"), max_length=80, blank=True)
+    given_name = models.CharField(_("given name"), max_length=50)
+    sort_key = models.CharField(max_length=600, editable=False, db_index=True)
+    date_of_birth = models.DateField(_("date of birth"))
+    place_of_birth = models.CharField(_("place of birth"), max_length=200, blank=True)
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
+    ethnicity = models.CharField(_("ethnicity"), max_length=50, default="Kinh")
+    home_town = models.CharField(_("home town"), max_length=200, blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    personal_id = models.CharField(
+        _("personal identification number"), max_length=12, blank=True, validators=[personal_id_validator]
+    )
+    moet_code = models.CharField(_("Ministry student code"), max_length=20, blank=True)
+    priority_group = models.CharField(_("priority group"), max_length=100, blank=True)
+    photo = models.ImageField(_("photo"), upload_to="students/photos/", blank=True)
+    register_number = models.CharField(_("register number"), max_length=30, blank=True)
+    user = models.OneToOneField(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="student")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["sort_key"]
+        verbose_name = _("student")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["personal_id"], condition=~models.Q(personal_id=""), name="uniq_student_personal_id"
+            ),
+        ]
+
+    def __str__(self):
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(p for p in (self.family_name, self.middle_name, self.given_name) if p)
+
+    def compute_sort_key(self) -> None:
+        self.sort_key = roster_key(self.family_name, self.middle_name, self.given_name, self.date_of_birth.isoformat())
+
+    def save(self, *args, **kwargs):
+        self.compute_sort_key()
+        super().save(*args, **kwargs)
+
+
+class Guardian(models.Model):
+    """Cha, mẹ hoặc người giám hộ; may hold a read-only parent account."""
+
+    class Relationship(models.TextChoices):
+        FATHER = "father", _("Father")
+        MOTHER = "mother", _("Mother")
+        GUARDIAN = "guardian", _("Guardian")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="guardians")
+    relationship = models.CharField(_("relationship"), max_length=10, choices=Relationship.choices)
+    full_name = models.CharField(_("full name"), max_length=150)
+    year_of_birth = models.PositiveSmallIntegerField(_("year of birth"), null=True, blank=True)
+    occupation = models.CharField(_("occupation"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="guardianships")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["relationship"]
+        verbose_name = _("guardian")
+
+    def __str__(self):
+        return self.full_name
+
+
+class Enrolment(models.Model):
+    """A student in a class in a year."""
+
+    class Status(models.TextChoices):
+        STUDYING = "studying", _("Studying")
+        TRANSFERRED_OUT = "transferred_out", _("Transferred out")
+        DROPPED_OUT = "dropped_out", _("Dropped out")
+        CLASS_CHANGED = "class_changed", _("Changed class")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="enrolments")
+    classroom = models.ForeignKey(Classroom, on_delete=models.PROTECT, related_name="enrolments")
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.STUDYING)
+    start_date = models.DateField(_("from"))
+    end_date = models.DateField(_("until"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["classroom", "student__sort_key"]
+        verbose_name = _("enrolment")
+        constraints = [models.UniqueConstraint(fields=["student", "classroom"], name="uniq_enrolment")]
+
+    def __str__(self):
+        return f"{self.student} — {self.classroom}"
+
+    @property
+    def school_id_for_tenancy(self):
+        return self.classroom.school_year.school_id
+
+
+# ----------------------------------------------------------------------------------------------
+# Assessments
+
+
+class AssessmentKind(models.TextChoices):
+    REGULAR = "regular", _("Regular")  # ĐĐGtx
+    MIDTERM = "midterm", _("Midterm")  # ĐĐGgk
+    FINAL = "final", _("Final")  # ĐĐGck
+    RETEST = "retest", _("Retest")  # đánh giá lại (TT22 Điều 14)
+
+
+class Score(models.Model):
+    """One assessment of one student in one class-subject and term.
+
+    A score-assessed subject stores `value` (0–10, one decimal); a comment-assessed one stores `level`
+    (Đ / CĐ). `version` grows with every change (optimistic concurrency in the grid).
+    """
+
+    class Level(models.TextChoices):
+        PASS = "D", "Đ"
+        FAIL = "CD", "CĐ"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    assignment = models.ForeignKey(TeachingAssignment, on_delete=models.CASCADE, related_name="scores")
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="scores")
+    term = models.CharField(max_length=3, choices=Term.Code.choices)
+    kind = models.CharField(max_length=10, choices=AssessmentKind.choices)
+    index = models.PositiveSmallIntegerField(default=1)
+    value = models.DecimalField(
+        max_digits=3,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("10"))],
+    )
+    level = models.CharField(max_length=2, choices=Level.choices, blank=True)
+    held_on = models.DateField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    updated_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("score")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment", "enrolment", "term", "kind", "index"], name="uniq_score_cell"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(value__isnull=True) | models.Q(value__gte=0, value__lte=10),
+                name="score_value_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(value__isnull=True) | models.Q(level=""), name="score_value_or_level"
+            ),
+        ]
+        indexes = [models.Index(fields=["assignment", "term"])]
+
+
+class Exemption(models.Model):
+    """Miễn (TT22 Điều 10: the practical part of GDTC/GDQP-AN; TT58 Điều 12: the whole subject)."""
+
+    class Scope(models.TextChoices):
+        HK1 = "HK1", _("Term I")
+        HK2 = "HK2", _("Term II")
+        YEAR = "year", _("Whole year")
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="exemptions")
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT)
+    scope = models.CharField(max_length=4, choices=Scope.choices)
+    reason = models.CharField(_("reason"), max_length=300)
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["enrolment", "subject", "scope"], name="uniq_exemption")]
+
+
+class ConductResult(models.Model):
+    """Kết quả rèn luyện (TT22) / hạnh kiểm (TT58) per term and year, set by the homeroom teacher."""
+
+    class Period(models.TextChoices):
+        HK1 = "HK1", _("Term I")
+        HK2 = "HK2", _("Term II")
+        YEAR = "year", _("Whole year")
+        SUMMER = "summer", _("After summer training")
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="conduct_results")
+    period = models.CharField(max_length=6, choices=Period.choices)
+    level = models.CharField(_("level"), max_length=20)
+    comment = models.TextField(_("comment"), blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["enrolment", "period"], name="uniq_conduct")]
+
+
+class Absence(models.Model):
+    """One absent session (buổi). TT22 Điều 12 khoản 1 điểm c counts sessions on a 1-buổi/ngày plan."""
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="absences")
+    date = models.DateField(_("date"))
+    excused = models.BooleanField(_("excused"))
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [models.UniqueConstraint(fields=["enrolment", "date"], name="uniq_absence_day")]

@@ -1,0 +1,243 @@
+"""The interface every regulation implements, and the parts that two circulars share word for word.
+
+A new circular is one new module with a subclass of `Regulation`, registered in `registry.py`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any, ClassVar
+
+from gradebook.regulations.base import (
+    FAIL,
+    PASS,
+    AverageResult,
+    CommentResult,
+    Decision,
+    Explanation,
+    LevelResult,
+    Number,
+    RuleError,
+    check_score,
+    fmt,
+    normalise_comment,
+    round1,
+)
+
+MAKEUP_PENDING = "makeup_pending"
+NO_MAKEUP = "no_makeup"
+
+
+class Regulation:
+    """A set of assessment rules (one circular, possibly as amended)."""
+
+    code: ClassVar[str]
+    title: ClassVar[str]
+    #: academic levels from best to worst
+    academic_levels: ClassVar[tuple[str, ...]]
+    #: conduct levels from best to worst
+    conduct_levels: ClassVar[tuple[str, ...]]
+    #: honour titles from best to worst (without "Không")
+    honour_titles: ClassVar[tuple[str, ...]]
+    NO_HONOUR = "Không"
+    #: regular assessments of a comment-assessed subject per term (an input, not a rule of the text)
+    comment_regular_count: ClassVar[int] = 2
+
+    # -- subject level --------------------------------------------------------------------------
+
+    def required_regular_count(self, periods_per_year: int) -> int:
+        raise NotImplementedError
+
+    def term_average(
+        self,
+        regular: Sequence[Number | None],
+        midterm: Number | None,
+        final: Number | None,
+        *,
+        periods_per_year: int | None = None,
+        missing_reason: str | None = None,
+        periodic: Sequence[Number | None] | None = None,
+    ) -> AverageResult:
+        raise NotImplementedError
+
+    def year_average(self, term1: Number | None, term2: Number | None) -> AverageResult:
+        """ĐTBmcn = (ĐTBmhkI + 2 × ĐTBmhkII)/3 from the recorded (rounded) term averages.
+
+        TT22 Điều 9 khoản 1 điểm b; TT58 Điều 10 khoản 1 điểm b, c. Rounded term averages go in
+        (assessment-rules.md §2.3 [I]): HK I 6,4 and HK II 51,6/8 = 6,45 → 6,5 give 6,5, not 6,4.
+        """
+        rule = self.year_average_rule
+        missing = [name for name, v in (("ĐTBmhkI", term1), ("ĐTBmhkII", term2)) if v is None]
+        if missing:
+            return AverageResult(
+                None,
+                False,
+                Explanation(rule, "Chưa tính được ĐTBmcn: thiếu " + ", ".join(missing)),
+                missing=missing,
+            )
+        t1, t2 = check_score(term1), check_score(term2)
+        total = t1 + 2 * t2
+        exact = total / 3
+        value = round1(exact)
+        formula = f"({fmt(t1)} + 2 × {fmt(t2)})/3 = {fmt(total)}/3 = {fmt(exact)} → {fmt(value, 1)}"
+        return AverageResult(
+            value,
+            True,
+            Explanation(rule, f"ĐTBmcn = {fmt(value, 1)}", formula, {"term1": fmt(t1), "term2": fmt(t2)}),
+        )
+
+    year_average_rule: ClassVar[str] = ""
+
+    def comment_term_result(self, **kwargs: Any) -> CommentResult:
+        raise NotImplementedError
+
+    def comment_year_result(self, term1: Any, term2: Any) -> CommentResult:
+        raise NotImplementedError
+
+    # -- student level --------------------------------------------------------------------------
+
+    def academic_result(
+        self, scored: Mapping[str, Any], commented: Mapping[str, Any], **options: Any
+    ) -> LevelResult:
+        raise NotImplementedError
+
+    def conduct_year(self, term1: str, term2: str) -> str:
+        raise NotImplementedError
+
+    def honour(self, conduct_year: str, academic_year: str, year_averages: Mapping[str, Decimal]) -> Decision:
+        raise NotImplementedError
+
+    def promotion(self, conduct_year: str, academic_year: str, absent_sessions: int, grade: int) -> Decision:
+        raise NotImplementedError
+
+    def retest_eligible(self, scored: Mapping[str, Any], commented: Mapping[str, Any]) -> list[str]:
+        """Subjects with a year average below 5,0 or a year result CĐ (TT22 Điều 14; TT58 Điều 16)."""
+        out = [s for s, v in scored.items() if v is not None and check_score(v) < 5]
+        out += [s for s, v in commented.items() if normalise_comment(v) == FAIL]
+        return out
+
+    # -- helpers --------------------------------------------------------------------------------
+
+    def check_level(self, value: str, levels: Sequence[str], what: str) -> str:
+        for level in levels:
+            if str(value).strip().lower() == level.lower():
+                return level
+        raise RuleError(f"{what} không hợp lệ: {value!r} (các mức: {', '.join(levels)})")
+
+    def academic_rank(self, level: str) -> int:
+        """0 = best."""
+        return self.academic_levels.index(self.check_level(level, self.academic_levels, "Mức học tập"))
+
+    def conduct_rank(self, level: str) -> int:
+        return self.conduct_levels.index(self.check_level(level, self.conduct_levels, "Mức rèn luyện"))
+
+
+def weighted_term_average(
+    rule: str,
+    regular: Sequence[Number | None],
+    periodic: Sequence[Number | None],
+    final: Number | None,
+    *,
+    required_regular: int | None,
+    required_periodic: int,
+    missing_reason: str | None,
+    labels: tuple[str, str, str] = ("ĐĐGtx", "ĐĐGgk", "ĐĐGck"),
+) -> AverageResult:
+    """(Σ regular + 2 × Σ periodic + 3 × final) / (n regular + 2 × n periodic + 3), rounded half up.
+
+    TT22 Điều 9 khoản 1 điểm b and TT58 (TT26) Điều 10: with one midterm, 2 × n periodic + 3 = 5.
+    A missing assessment is never a silent zero: while a make-up is pending the average is not
+    computable and the missing columns are named; only `no_makeup` turns a missing one into 0
+    (TT58 Điều 8 khoản 5; TT26 Điều 8 khoản 4; TT22 Điều 7 [M]).
+    """
+    tx, gk, ck = labels
+    missing: list[str] = []
+    regular_values: list[Fraction] = []
+    for i, v in enumerate(regular, start=1):
+        if v is None:
+            missing.append(f"{tx}{i}")
+        else:
+            regular_values.append(check_score(v))
+    if required_regular is not None:
+        for i in range(len(regular) + 1, required_regular + 1):
+            missing.append(f"{tx}{i}")
+    periodic_values: list[Fraction] = []
+    for i, v in enumerate(periodic, start=1):
+        if v is None:
+            missing.append(gk if required_periodic == 1 else f"{gk}{i}")
+        else:
+            periodic_values.append(check_score(v))
+    for i in range(len(periodic) + 1, required_periodic + 1):
+        missing.append(gk if required_periodic == 1 else f"{gk}{i}")
+    final_value = None if final is None else check_score(final)
+    if final_value is None:
+        missing.append(ck)
+
+    zeroed: list[str] = []
+    if missing:
+        if missing_reason == NO_MAKEUP:
+            zeroed = missing
+            regular_values += [Fraction(0)] * sum(1 for m in missing if m.startswith(tx))
+            periodic_values += [Fraction(0)] * sum(1 for m in missing if m.startswith(gk))
+            if final_value is None:
+                final_value = Fraction(0)
+        else:
+            return AverageResult(
+                None,
+                False,
+                Explanation(
+                    rule,
+                    "Chưa tính được ĐTBmhk: còn thiếu " + ", ".join(missing),
+                    inputs={"missing": missing},
+                ),
+                missing=missing,
+                required_regular_count=required_regular,
+            )
+    assert final_value is not None
+    total = sum(regular_values, Fraction(0)) + 2 * sum(periodic_values, Fraction(0)) + 3 * final_value
+    weight = len(regular_values) + 2 * len(periodic_values) + 3
+    exact = total / weight
+    value = round1(exact)
+    terms = [fmt(v) for v in regular_values] + [f"2 × {fmt(v)}" for v in periodic_values] + [f"3 × {fmt(final_value)}"]
+    denominator = f"{len(regular_values)} + {2 * len(periodic_values) + 3}"
+    formula = (
+        f"({' + '.join(terms)})/({denominator}) = {fmt(total)}/{weight} = {fmt(exact)} → {fmt(value, 1)}"
+    )
+    steps = [f"Các điểm thiếu tính 0 (không kiểm tra bù): {', '.join(zeroed)}"] if zeroed else []
+    return AverageResult(
+        value,
+        True,
+        Explanation(
+            rule,
+            f"ĐTBmhk = {fmt(value, 1)}",
+            formula,
+            {
+                "regular": [fmt(v) for v in regular_values],
+                "periodic": [fmt(v) for v in periodic_values],
+                "final": fmt(final_value),
+            },
+            steps,
+        ),
+        required_regular_count=required_regular,
+    )
+
+
+def pass_fail_all(
+    rule: str, required: Sequence[tuple[str, Any]]
+) -> CommentResult:
+    """Đạt when every required assessment is present and Đạt; otherwise Chưa đạt (TT22 Điều 9 khoản 1 a)."""
+    missing = [label for label, v in required if v is None]
+    values = {label: normalise_comment(v) for label, v in required if v is not None}
+    failed = [label for label, v in values.items() if v == FAIL]
+    if missing:
+        text = "Chưa đạt: chưa đủ số lần đánh giá (thiếu " + ", ".join(missing) + ")"
+        result = FAIL
+    elif failed:
+        text = "Chưa đạt: có lần đánh giá Chưa đạt (" + ", ".join(failed) + ")"
+        result = FAIL
+    else:
+        text = f"Đạt: đủ {len(required)} lần đánh giá và tất cả đều Đạt"
+        result = PASS
+    return CommentResult(result, not missing, Explanation(rule, text, inputs={k: v for k, v in values.items()}), missing)

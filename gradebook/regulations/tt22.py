@@ -1,0 +1,304 @@
+"""Thông tư 22/2021/TT-BGDĐT: đánh giá học sinh THCS và THPT.
+
+Articles cited from the text as written out in shared/spec/assessment-rules.md §2.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from gradebook.regulations.base import (
+    EXEMPT,
+    FAIL,
+    PASS,
+    AverageResult,
+    CommentResult,
+    Decision,
+    Explanation,
+    LevelResult,
+    Number,
+    RuleError,
+    comments_map,
+    count_at_least,
+    fmt,
+    scores_map,
+)
+from gradebook.regulations.regulation import Regulation, pass_fail_all, weighted_term_average
+
+GOOD = "Tốt"
+FAIR = "Khá"
+PASSED = "Đạt"
+NOT_PASSED = "Chưa đạt"
+LEVELS = (GOOD, FAIR, PASSED, NOT_PASSED)
+
+EXCELLENT_STUDENT = "Học sinh Xuất sắc"
+GOOD_STUDENT = "Học sinh Giỏi"
+
+# Promotion decisions (assessment-rules.md §8)
+PROMOTED = "len_lop"
+COMPLETED = "hoan_thanh_chuong_trinh"
+RETAINED = "khong_len_lop"
+SUMMER_TRAINING = "ren_luyen_he"
+RETEST = "kiem_tra_lai"
+SUMMER_TRAINING_AND_RETEST = "ren_luyen_he_va_kiem_tra_lai"
+
+MAX_ABSENT_SESSIONS = 45
+
+# Điều 8 khoản 2: year conduct from (HK I, HK II). Rows: HK II; columns: HK I.
+_CONDUCT_YEAR = {
+    GOOD: {GOOD: GOOD, FAIR: GOOD, PASSED: FAIR, NOT_PASSED: FAIR},
+    FAIR: {GOOD: FAIR, FAIR: FAIR, PASSED: FAIR, NOT_PASSED: PASSED},
+    PASSED: {GOOD: FAIR, FAIR: PASSED, PASSED: PASSED, NOT_PASSED: PASSED},
+    NOT_PASSED: {GOOD: NOT_PASSED, FAIR: NOT_PASSED, PASSED: NOT_PASSED, NOT_PASSED: NOT_PASSED},
+}
+
+
+class TT22(Regulation):
+    code = "TT22"
+    title = "Thông tư 22/2021/TT-BGDĐT"
+    academic_levels = LEVELS
+    conduct_levels = LEVELS
+    honour_titles = (EXCELLENT_STUDENT, GOOD_STUDENT)
+    year_average_rule = "TT22 Điều 9 khoản 1 điểm b; Điều 5 khoản 3 điểm b (làm tròn)"
+    #: the "≥ 06 môn" thresholds of Điều 9 khoản 2 and Điều 15 khoản 1
+    MIN_SUBJECTS = 6
+
+    def required_regular_count(self, periods_per_year: int) -> int:
+        """TT22 Điều 6 khoản 2 điểm b: 35 tiết → 02; trên 35 đến 70 → 03; trên 70 → 04 ĐĐGtx/học kì."""
+        if periods_per_year <= 0:
+            raise RuleError("Số tiết/năm học phải lớn hơn 0")
+        if periods_per_year <= 35:
+            return 2
+        if periods_per_year <= 70:
+            return 3
+        return 4
+
+    def term_average(
+        self,
+        regular: Sequence[Number | None],
+        midterm: Number | None,
+        final: Number | None,
+        *,
+        periods_per_year: int | None = None,
+        missing_reason: str | None = None,
+        periodic: Sequence[Number | None] | None = None,
+    ) -> AverageResult:
+        """ĐTBmhk = (TĐĐGtx + 2 × ĐĐGgk + 3 × ĐĐGck)/(Số ĐĐGtx + 5) — TT22 Điều 9 khoản 1 điểm b."""
+        required = None if periods_per_year is None else self.required_regular_count(periods_per_year)
+        return weighted_term_average(
+            "TT22 Điều 9 khoản 1 điểm b; Điều 6 khoản 2 điểm b (số ĐĐGtx); Điều 5 khoản 3 điểm b (làm tròn)",
+            regular,
+            [midterm],
+            final,
+            required_regular=required,
+            required_periodic=1,
+            missing_reason=missing_reason,
+        )
+
+    def comment_term_result(
+        self,
+        *,
+        regular: Sequence[Any],
+        midterm: Any,
+        final: Any,
+        required_regular_count: int | None = None,
+        **_: Any,
+    ) -> CommentResult:
+        """TT22 Điều 9 khoản 1 điểm a: Đạt = đủ số lần kiểm tra, đánh giá và tất cả các lần Đạt.
+
+        An exempted practical part (Điều 10) is replaced by theory assessments, so the count stays.
+        """
+        count = self.comment_regular_count if required_regular_count is None else required_regular_count
+        regular = list(regular) + [None] * max(0, count - len(regular))
+        required = [(f"ĐĐGtx{i}", v) for i, v in enumerate(regular, start=1)]
+        required += [("ĐĐGgk", midterm), ("ĐĐGck", final)]
+        return pass_fail_all("TT22 Điều 9 khoản 1 điểm a", required)
+
+    def comment_year_result(self, term1: Any, term2: Any) -> CommentResult:
+        """TT22 Điều 9 khoản 1 điểm a: cả năm Đạt khi học kì II Đạt; học kì I không xét."""
+        from gradebook.regulations.base import normalise_comment
+
+        t2 = normalise_comment(term2)
+        rule = "TT22 Điều 9 khoản 1 điểm a (cả năm theo học kì II)"
+        if t2 is None:
+            return CommentResult(FAIL, False, Explanation(rule, "Chưa có kết quả học kì II"), ["HK II"])
+        return CommentResult(t2, True, Explanation(rule, f"Cả năm = kết quả học kì II ({t2})"))
+
+    # -- kết quả học tập (Điều 9 khoản 2, 3) -----------------------------------------------------
+
+    def _raw_level(self, scores: Mapping[str, Decimal], comments: Mapping[str, str]) -> tuple[str, str]:
+        """Điều 9 khoản 2: the level and the condition that decided it."""
+        values = list(scores.values())
+        all_pass = all(c == PASS for c in comments.values())
+        fails = sum(1 for c in comments.values() if c == FAIL)
+        n8, n65, n5 = count_at_least(values, "8.0"), count_at_least(values, "6.5"), count_at_least(values, "5.0")
+        lowest = min(values) if values else None
+        if all_pass and (lowest is None or lowest >= Decimal("6.5")) and n8 >= self.MIN_SUBJECTS:
+            return GOOD, f"mọi môn nhận xét Đạt; mọi ĐTB ≥ 6,5; {n8} môn ≥ 8,0 (cần ≥ 6)"
+        if all_pass and (lowest is None or lowest >= Decimal("5.0")) and n65 >= self.MIN_SUBJECTS:
+            return FAIR, f"mọi môn nhận xét Đạt; mọi ĐTB ≥ 5,0; {n65} môn ≥ 6,5 (cần ≥ 6)"
+        if fails <= 1 and n5 >= self.MIN_SUBJECTS and (lowest is None or lowest >= Decimal("3.5")):
+            return PASSED, f"{fails} môn nhận xét Chưa đạt (tối đa 1); {n5} môn ≥ 5,0 (cần ≥ 6); không môn nào dưới 3,5"
+        reasons = []
+        if fails > 1:
+            reasons.append(f"{fails} môn nhận xét Chưa đạt")
+        if n5 < self.MIN_SUBJECTS:
+            reasons.append(f"chỉ {n5} môn ≥ 5,0")
+        if lowest is not None and lowest < Decimal("3.5"):
+            reasons.append(f"có môn dưới 3,5 ({fmt(lowest, 1)})")
+        return NOT_PASSED, "; ".join(reasons) or "không đủ điều kiện mức Đạt"
+
+    def academic_result(
+        self, scored: Mapping[str, Any], commented: Mapping[str, Any], **options: Any
+    ) -> LevelResult:
+        """Điều 9 khoản 2 (levels) and khoản 3 (adjustment), on the rounded subject averages."""
+        rule = "TT22 Điều 9 khoản 2, khoản 3"
+        scores = scores_map(scored)
+        comments = {s: c for s, c in comments_map(commented).items() if c != EXEMPT}
+        missing = [s for s, v in scores.items() if v is None] + [s for s, v in comments.items() if v is None]
+        if missing:
+            return LevelResult(
+                None, None, Explanation(rule, "Chưa xếp được: thiếu kết quả môn " + ", ".join(missing)), missing=missing
+            )
+        scores_d: dict[str, Decimal] = {s: v for s, v in scores.items() if v is not None}
+        comments_d: dict[str, str] = {s: v for s, v in comments.items() if v is not None}
+        level, why = self._raw_level(scores_d, comments_d)
+        steps = [f"Mức theo khoản 2: {level} ({why})"]
+        final = level
+        # Khoản 3 [I, assessment-rules.md §2.6]: leave each subject out in turn; a subject is the only
+        # cause when without it the level would be Tốt or Khá, two or more levels above the actual one.
+        rank = LEVELS.index(level)
+        culprits = []
+        for subject in list(scores_d) + list(comments_d):
+            without = self._raw_level(
+                {s: v for s, v in scores_d.items() if s != subject},
+                {s: v for s, v in comments_d.items() if s != subject},
+            )[0]
+            if without in (GOOD, FAIR) and rank - LEVELS.index(without) >= 2:
+                culprits.append((subject, without))
+        if len(culprits) == 1:
+            final = LEVELS[rank - 1]
+            subject, without = culprits[0]
+            steps.append(
+                f"Khoản 3: chỉ do môn {subject} mà bị hạ từ {without} xuống {level} (≥ 2 mức) → điều chỉnh lên mức liền kề: {final}"
+            )
+        elif len(culprits) > 1:
+            steps.append("Khoản 3: bị hạ mức do nhiều môn → không điều chỉnh")
+        inputs = {**{s: fmt(v, 1) for s, v in scores_d.items()}, **comments_d}
+        return LevelResult(final, level, Explanation(rule, f"Kết quả học tập: {final}", "", inputs, steps))
+
+    # -- rèn luyện, khen thưởng, lên lớp ------------------------------------------------------
+
+    def conduct_year(self, term1: str, term2: str) -> str:
+        """Điều 8 khoản 2: the year conduct from HK I and HK II (table in assessment-rules.md §2.7)."""
+        t1 = self.check_level(term1, LEVELS, "Kết quả rèn luyện học kì I")
+        t2 = self.check_level(term2, LEVELS, "Kết quả rèn luyện học kì II")
+        return _CONDUCT_YEAR[t2][t1]
+
+    def honour(self, conduct_year: str, academic_year: str, year_averages: Mapping[str, Any]) -> Decision:
+        """Điều 15 khoản 1: Học sinh Xuất sắc / Học sinh Giỏi (only the higher one)."""
+        rule = "TT22 Điều 15 khoản 1"
+        conduct = self.check_level(conduct_year, LEVELS, "Kết quả rèn luyện cả năm")
+        academic = self.check_level(academic_year, LEVELS, "Kết quả học tập cả năm")
+        if conduct != GOOD or academic != GOOD:
+            return Decision(self.NO_HONOUR, Explanation(rule, f"Rèn luyện {conduct}, học tập {academic}: cần cả hai mức Tốt"))
+        n9 = count_at_least([v for v in scores_map(year_averages).values() if v is not None], "9.0")
+        if n9 >= self.MIN_SUBJECTS:
+            return Decision(EXCELLENT_STUDENT, Explanation(rule, f"Rèn luyện Tốt, học tập Tốt, {n9} môn ĐTBmcn ≥ 9,0 (cần ≥ 6)"))
+        return Decision(GOOD_STUDENT, Explanation(rule, f"Rèn luyện Tốt, học tập Tốt; {n9} môn ≥ 9,0 (chưa đủ 6 cho Xuất sắc)"))
+
+    def promotion(self, conduct_year: str, academic_year: str, absent_sessions: int, grade: int) -> Decision:
+        """Điều 12 khoản 1 (lên lớp / hoàn thành chương trình), Điều 13 (rèn luyện hè), Điều 14 (đánh giá lại)."""
+        conduct = self.check_level(conduct_year, LEVELS, "Kết quả rèn luyện cả năm")
+        academic = self.check_level(academic_year, LEVELS, "Kết quả học tập cả năm")
+        absent = int(absent_sessions)
+        if absent < 0:
+            raise RuleError("Số buổi nghỉ không thể âm")
+        if absent > MAX_ABSENT_SESSIONS:
+            return Decision(
+                RETAINED,
+                Explanation("TT22 Điều 12 khoản 1 điểm c, khoản 3", f"Nghỉ {absent} buổi, quá 45 buổi → không được lên lớp"),
+            )
+        conduct_ok, academic_ok = conduct != NOT_PASSED, academic != NOT_PASSED
+        if conduct_ok and academic_ok:
+            decision = COMPLETED if grade in (9, 12) else PROMOTED
+            text = ("Được công nhận hoàn thành chương trình" if decision == COMPLETED else "Được lên lớp")
+            return Decision(
+                decision,
+                Explanation("TT22 Điều 12 khoản 1", f"{text}: rèn luyện {conduct}, học tập {academic}, nghỉ {absent} buổi (≤ 45)"),
+            )
+        if not conduct_ok and not academic_ok:
+            return Decision(
+                SUMMER_TRAINING_AND_RETEST,
+                Explanation("TT22 Điều 13, Điều 14 [I]", "Rèn luyện và học tập cả năm Chưa đạt: rèn luyện trong hè, sau đó đánh giá lại các môn"),
+            )
+        if not conduct_ok:
+            return Decision(SUMMER_TRAINING, Explanation("TT22 Điều 13", "Rèn luyện cả năm Chưa đạt: rèn luyện trong kì nghỉ hè"))
+        return Decision(
+            RETEST,
+            Explanation("TT22 Điều 14", "Rèn luyện từ Đạt trở lên, học tập Chưa đạt: kiểm tra, đánh giá lại các môn chưa đạt"),
+        )
+
+    def after_summer(
+        self,
+        *,
+        grade: int,
+        conduct_year: str,
+        absent_sessions: int,
+        scored: Mapping[str, Any] | None = None,
+        commented: Mapping[str, Any] | None = None,
+        academic_year: str | None = None,
+        retest: Mapping[str, Any] | None = None,
+        summer_training_completed: bool | None = None,
+        conduct_reassessed: str | None = None,
+    ) -> dict[str, Any]:
+        """Điều 13 and 14: re-assessed conduct and retest results replace the year results, then Điều 12.
+
+        Retest results replace the year results of the eligible subjects even when lower (the text says
+        "được sử dụng thay thế" [I]); a retest of a subject not eligible is refused.
+        """
+        conduct = self.check_level(conduct_year, LEVELS, "Kết quả rèn luyện cả năm")
+        steps: list[str] = []
+        if conduct == NOT_PASSED:
+            if summer_training_completed and conduct_reassessed:
+                conduct = self.check_level(conduct_reassessed, LEVELS, "Kết quả rèn luyện sau rèn luyện hè")
+                steps.append(f"Điều 13: rèn luyện được đánh giá lại sau hè: {conduct}")
+            else:
+                steps.append("Điều 13: chưa hoàn thành rèn luyện trong hè → giữ Chưa đạt")
+        eligible: list[str] = []
+        scored_after = dict(scored or {})
+        commented_after = dict(commented or {})
+        if scored is not None or commented is not None:
+            eligible = self.retest_eligible(scored or {}, commented or {})
+            for subject, value in (retest or {}).items():
+                if subject not in eligible:
+                    raise RuleError(f"Môn {subject} không thuộc diện kiểm tra, đánh giá lại")
+                if subject in scored_after:
+                    scored_after[subject] = value
+                else:
+                    commented_after[subject] = value
+                steps.append(f"Điều 14: {subject} đánh giá lại: {fmt(value) if not isinstance(value, str) else value}")
+            academic = self.academic_result(scored_after, commented_after)
+            if academic.level is None:
+                raise RuleError("Chưa xếp được học tập: " + ", ".join(academic.missing))
+            academic_after = academic.level
+            steps += academic.explanation.steps
+        elif academic_year is not None:
+            academic_after = self.check_level(academic_year, LEVELS, "Kết quả học tập cả năm")
+        else:
+            raise RuleError("Cần điểm các môn hoặc kết quả học tập cả năm")
+        decision = self.promotion(conduct, academic_after, absent_sessions, grade)
+        final_decision = decision.decision
+        if final_decision not in (PROMOTED, COMPLETED) and (retest or summer_training_completed is not None):
+            # After the summer there is no further chance (Điều 12 khoản 3).
+            if final_decision != RETEST or retest:
+                final_decision = RETAINED
+        return {
+            "eligible_retest_subjects": eligible,
+            "academic_year_after": academic_after,
+            "conduct_year_after": conduct,
+            "decision": final_decision,
+            "explanation": Explanation("TT22 Điều 12, 13, 14", decision.explanation.text, steps=steps),
+        }

@@ -1,0 +1,1 @@
+"""Read-side queries shaped for pages: few queries, whole classes at once."""

@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+from django.db.models import Count, Prefetch, Q
+
+from accounts import authz
+from accounts.models import Role, RoleAssignment, School
+from gradebook.models import Classroom, Enrolment, SchoolYear, Student, TeachingAssignment
+
+
+def current_year(school: School) -> SchoolYear | None:
+    return school.school_years.filter(is_current=True).first() or school.school_years.first()
+
+
+def classrooms_of_year(school_year: SchoolYear):
+    return (
+        Classroom.objects.filter(school_year=school_year)
+        .select_related("homeroom_teacher")
+        .annotate(size=Count("enrolments", filter=Q(enrolments__status=Enrolment.Status.STUDYING)))
+        .order_by("grade", "name")
+    )
+
+
+def visible_classrooms(user, school: School, school_year: SchoolYear):
+    """Every class for school-wide readers; otherwise the classes the user teaches or heads."""
+    qs = classrooms_of_year(school_year)
+    roles = authz.roles_in(user, school)
+    if roles & {Role.PRINCIPAL, Role.VICE_PRINCIPAL, Role.ADMIN_BOARD, Role.CLERK, Role.DEPARTMENT_HEAD}:
+        return qs
+    return qs.filter(Q(homeroom_teacher=user) | Q(assignments__teacher=user)).distinct()
+
+
+def roster(classroom: Classroom) -> list[Enrolment]:
+    """The class list in Vietnamese order (given name, then the rest), numbered."""
+    enrolments = list(
+        Enrolment.objects.filter(classroom=classroom)
+        .select_related("student")
+        .order_by("student__sort_key")
+    )
+    for number, enrolment in enumerate(enrolments, start=1):
+        enrolment.number = number
+    return enrolments
+
+
+def classroom_assignments(classroom: Classroom):
+    return classroom.assignments.select_related("subject", "teacher").order_by("subject__order")
+
+
+def teaching_of(user, school_year: SchoolYear):
+    return (
+        TeachingAssignment.objects.filter(teacher=user, classroom__school_year=school_year)
+        .select_related("classroom", "subject")
+        .order_by("classroom__grade", "classroom__name", "subject__order")
+    )
+
+
+def students_of(school: School, query: str = ""):
+    qs = Student.objects.filter(school=school).prefetch_related(
+        Prefetch("enrolments", queryset=Enrolment.objects.select_related("classroom__school_year"))
+    )
+    if query:
+        words = query.split()
+        for word in words:
+            qs = qs.filter(Q(family_name__icontains=word) | Q(middle_name__icontains=word) | Q(given_name__icontains=word) | Q(moet_code__icontains=word))
+    return qs.order_by("sort_key")
+
+
+def children_of(user):
+    return (
+        Student.objects.filter(guardians__user=user)
+        .select_related("school")
+        .prefetch_related(Prefetch("enrolments", queryset=Enrolment.objects.select_related("classroom__school_year")))
+        .distinct()
+    )
+
+
+def office_schools(user):
+    """Schools a district / province office oversees (read-only)."""
+    scopes = RoleAssignment.objects.filter(user=user, role__in=[Role.DISTRICT_OFFICE, Role.PROVINCE_OFFICE])
+    q = Q(pk__in=[])
+    for ra in scopes:
+        if ra.role == Role.DISTRICT_OFFICE:
+            q |= Q(district_id=ra.district_id)
+        else:
+            q |= Q(district__province_id=ra.province_id)
+    return School.objects.filter(q).select_related("district").annotate(student_count=Count("students")).order_by("name")
+
+
+def home_context(user, school: School | None) -> dict:
+    context: dict = {"school": school}
+    if school is not None:
+        roles = authz.roles_in(user, school)
+        year = current_year(school)
+        context.update(roles=roles, year=year)
+        if year is not None:
+            context["homeroom_classes"] = classrooms_of_year(year).filter(homeroom_teacher=user)
+            context["teaching"] = teaching_of(user, year)
+            if roles & {Role.PRINCIPAL, Role.VICE_PRINCIPAL, Role.ADMIN_BOARD, Role.CLERK}:
+                context["class_count"] = year.classrooms.count()
+                context["student_count"] = Enrolment.objects.filter(
+                    classroom__school_year=year, status=Enrolment.Status.STUDYING
+                ).count()
+        context["is_board"] = bool(roles & {Role.PRINCIPAL, Role.VICE_PRINCIPAL})
+        context["is_admin_board"] = Role.ADMIN_BOARD in roles
+        context["is_clerk"] = Role.CLERK in roles
+        context["is_staff_member"] = authz.can(user, authz.Action.VIEW_SCHOOL, school)
+        context["can_view_accounts"] = authz.can(user, authz.Action.VIEW_ACCOUNTS, school)
+    context["children"] = children_of(user)
+    context["own_student"] = Student.objects.filter(user=user).first()
+    context["office_schools"] = office_schools(user)
+    return context
+
+

@@ -1,0 +1,85 @@
+"""School structure: classes, teaching assignments, homeroom teachers, students and enrolments."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from guardian.shortcuts import assign_perm, remove_perm
+
+from accounts import authz
+from accounts.authz import Action
+from accounts.models import Role, RoleAssignment, User
+from gradebook.models import Classroom, Enrolment, GradeSubject, SchoolYear, Student, TeachingAssignment
+from gradebook.regulations import registry
+
+
+class StructureError(Exception):
+    pass
+
+
+def _ensure_role(school, user: User, role: str, actor: User | None) -> None:
+    RoleAssignment.objects.get_or_create(user=user, role=role, school=school, department=None, defaults={"granted_by": actor})
+    authz.forget(user)
+
+
+def _check_staff(school, user: User) -> None:
+    if not RoleAssignment.objects.filter(user=user, school=school).exclude(role__in=[Role.PARENT, Role.STUDENT]).exists():
+        raise StructureError(_("%(name)s is not a staff member of this school.") % {"name": user})
+
+
+@transaction.atomic
+def create_classroom(actor: User | None, school_year: SchoolYear, grade: int, name: str) -> Classroom:
+    """A class with the regulation of its (year, grade) fixed now and its curriculum assigned."""
+    if actor is not None:
+        authz.check(actor, Action.MANAGE_SCHOOL_DATA, school_year.school)
+    if grade not in school_year.school.grades:
+        raise StructureError(_("Grade %(grade)d is not taught in this school.") % {"grade": grade})
+    regulation = registry.regulation_for(school_year.start_year, grade)
+    classroom = Classroom.objects.create(school_year=school_year, grade=grade, name=name.strip(), regulation=regulation.code)
+    for item in GradeSubject.objects.filter(school_year=school_year, grade=grade).select_related("subject"):
+        TeachingAssignment.objects.create(classroom=classroom, subject=item.subject, periods_per_year=item.periods_per_year)
+    return classroom
+
+
+@transaction.atomic
+def set_homeroom_teacher(actor: User | None, classroom: Classroom, teacher: User | None) -> None:
+    school = classroom.school_year.school
+    if actor is not None:
+        authz.check(actor, Action.MANAGE_SCHOOL_DATA, school)
+    previous = classroom.homeroom_teacher
+    if previous is not None and previous != teacher:
+        remove_perm("gradebook.manage_classroom", previous, classroom)
+        authz.forget(previous)
+    if teacher is not None:
+        _check_staff(school, teacher)
+        assign_perm("gradebook.manage_classroom", teacher, classroom)
+        _ensure_role(school, teacher, Role.HOMEROOM_TEACHER, actor)
+    classroom.homeroom_teacher = teacher
+    classroom.save(update_fields=["homeroom_teacher"])
+
+
+@transaction.atomic
+def assign_teacher(actor: User | None, assignment: TeachingAssignment, teacher: User | None) -> None:
+    school = assignment.classroom.school_year.school
+    if actor is not None:
+        authz.check(actor, Action.MANAGE_SCHOOL_DATA, school)
+    previous = assignment.teacher
+    if previous is not None and previous != teacher:
+        remove_perm("gradebook.enter_scores", previous, assignment)
+    if teacher is not None:
+        _check_staff(school, teacher)
+        assign_perm("gradebook.enter_scores", teacher, assignment)
+        _ensure_role(school, teacher, Role.SUBJECT_TEACHER, actor)
+    assignment.teacher = teacher
+    assignment.save(update_fields=["teacher"])
+
+
+@transaction.atomic
+def enrol_student(actor: User | None, student: Student, classroom: Classroom, start_date) -> Enrolment:
+    if actor is not None:
+        authz.check(actor, Action.MANAGE_SCHOOL_DATA, classroom.school_year.school)
+    if student.school_id != classroom.school_year.school_id:
+        raise StructureError(_("The student belongs to another school."))
+    if Enrolment.objects.filter(student=student, classroom__school_year=classroom.school_year, status=Enrolment.Status.STUDYING).exists():
+        raise StructureError(_("%(name)s is already studying in a class this year.") % {"name": student})
+    return Enrolment.objects.create(student=student, classroom=classroom, start_date=start_date)

@@ -1,0 +1,68 @@
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+
+from accounts import authz
+from accounts.authz import Action
+from accounts.tenancy import current_school
+from gradebook.models import Classroom, Student
+from gradebook.selectors import structure as selectors
+
+
+@login_required
+def home(request):
+    """A home page per role that leads to that role's work."""
+    return render(request, "gradebook/home.html", selectors.home_context(request.user, current_school(request)))
+
+
+def _school(request):
+    school = current_school(request)
+    if school is None:
+        raise Http404
+    return school
+
+
+@login_required
+def classroom_list(request):
+    school = _school(request)
+    authz.check(request.user, Action.VIEW_SCHOOL, school)
+    year = selectors.current_year(school)
+    classrooms = selectors.visible_classrooms(request.user, school, year) if year else []
+    return render(request, "gradebook/classroom_list.html", {"year": year, "classrooms": classrooms})
+
+
+@login_required
+def classroom_detail(request, classroom_uuid):
+    classroom = get_object_or_404(Classroom.objects.select_related("school_year__school", "homeroom_teacher"), uuid=classroom_uuid)
+    authz.check(request.user, Action.VIEW_CLASSROOM, classroom)
+    return render(
+        request,
+        "gradebook/classroom_detail.html",
+        {
+            "classroom": classroom,
+            "roster": selectors.roster(classroom),
+            "assignments": selectors.classroom_assignments(classroom),
+            "can_manage": authz.can(request.user, Action.MANAGE_CLASSROOM, classroom),
+        },
+    )
+
+
+@login_required
+def student_list(request):
+    school = _school(request)
+    authz.check(request.user, Action.MANAGE_SCHOOL_DATA, school)
+    query = request.GET.get("q", "").strip()[:100]
+    students = selectors.students_of(school, query)[:500]
+    return render(request, "gradebook/student_list.html", {"students": students, "query": query})
+
+
+@login_required
+def student_detail(request, student_uuid):
+    student = get_object_or_404(Student.objects.select_related("school"), uuid=student_uuid)
+    authz.check(request.user, Action.VIEW_STUDENT, student)
+    enrolments = student.enrolments.select_related("classroom__school_year").order_by("-classroom__school_year__start_year")
+    return render(
+        request,
+        "gradebook/student_detail.html",
+        {"student": student, "guardians": student.guardians.all(), "enrolments": enrolments},
+    )

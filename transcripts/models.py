@@ -1,0 +1,1 @@
+"""Printed documents (class book, results summary, teacher's book, học bạ, register) — issue 8."""
