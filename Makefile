@@ -7,8 +7,8 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # Debian packages the portal needs: fonts with Vietnamese glyphs (PDFs), poppler (pdftotext in tests),
-# Chromium (browser tests).
-APT_PACKAGES := fonts-noto-core fonts-dejavu-core poppler-utils chromium
+# Chromium (browser tests), gettext (compiling the Vietnamese translation).
+APT_PACKAGES := fonts-noto-core fonts-dejavu-core poppler-utils chromium gettext
 
 .PHONY: install system-deps run test lint check clean
 
@@ -19,7 +19,12 @@ $(VENV)/.installed: pyproject.toml
 	$(VENV)/bin/uv pip install -q --python $(PY) -e '.[dev]'
 	touch $@
 
-install: $(VENV)/.installed system-deps
+MO := locale/vi/LC_MESSAGES/django.mo
+
+install: $(VENV)/.installed system-deps $(MO)
+
+$(MO): locale/vi/LC_MESSAGES/django.po | system-deps
+	$(PY) manage.py compilemessages -v0 -l vi
 
 system-deps:
 	@missing=""; for p in $(APT_PACKAGES); do \

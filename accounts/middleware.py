@@ -90,3 +90,22 @@ class AccountPolicyMiddleware:
                 % {"days": age, "limit": max_age},
             )
         request.session[_AGE_WARNED] = True
+
+
+class LanguageMiddleware:
+    """Vietnamese unless the person chose English (language cookie): teachers' browsers are often set
+    to English, which must not turn the portal's language (so no Accept-Language negotiation)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.utils import translation
+
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        return response

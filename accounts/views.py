@@ -167,8 +167,8 @@ def _member_or_404(school: School, user_uuid) -> User:
 @require_http_methods(["GET", "POST"])
 def staff_detail(request, user_uuid):
     school = _school_or_404(request)
-    authz.check(request.user, Action.VIEW_ACCOUNTS, school)
     person = _member_or_404(school, user_uuid)
+    authz.check(request.user, Action.VIEW_ACCOUNTS, school)
     can_manage = authz.can(request.user, Action.MANAGE_ACCOUNTS, school)
     form = GrantRoleForm(request.POST or None, school=school)
     if request.method == "POST":
@@ -195,8 +195,8 @@ def staff_detail(request, user_uuid):
 @require_POST
 def staff_remove_role(request, user_uuid, role_uuid):
     school = _school_or_404(request)
-    authz.check(request.user, Action.MANAGE_ACCOUNTS, school)
     person = _member_or_404(school, user_uuid)
+    authz.check(request.user, Action.MANAGE_ACCOUNTS, school)
     assignment = get_object_or_404(RoleAssignment, uuid=role_uuid, user=person, school=school)
     try:
         services.remove_role(request.user, school, assignment, request)
@@ -212,8 +212,8 @@ def staff_remove_role(request, user_uuid, role_uuid):
 @require_POST
 def staff_reset_password(request, user_uuid):
     school = _school_or_404(request)
-    authz.check(request.user, Action.MANAGE_ACCOUNTS, school)
     person = _member_or_404(school, user_uuid)
+    authz.check(request.user, Action.MANAGE_ACCOUNTS, school)
     password = services.reset_password(request.user, school, person, request)
     return render(request, "accounts/login_slips.html", {"rows": [{"user": person, "password": password}]})
 
@@ -222,8 +222,8 @@ def staff_reset_password(request, user_uuid):
 @require_POST
 def staff_deactivate(request, user_uuid):
     school = _school_or_404(request)
-    authz.check(request.user, Action.MANAGE_ACCOUNTS, school)
     person = _member_or_404(school, user_uuid)
+    authz.check(request.user, Action.MANAGE_ACCOUNTS, school)
     try:
         disabled = services.deactivate_account(request.user, school, person, request)
     except services.AccountError as exc:
