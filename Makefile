@@ -10,7 +10,7 @@ PORT ?= 8000
 # Chromium (browser tests), gettext (compiling the Vietnamese translation).
 APT_PACKAGES := fonts-noto-core fonts-dejavu-core poppler-utils chromium gettext
 
-.PHONY: install system-deps run test lint check clean
+.PHONY: install system-deps run test check clean
 
 $(VENV)/.installed: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python >= 3.12 not found"; exit 1; }
@@ -41,10 +41,19 @@ run: install
 	$(PY) manage.py demo_accounts
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-test: install
-	$(PY) -m pytest $(PYTEST_ARGS)
+# Tests run against PostgreSQL (the local server unless DATABASE_URL says otherwise);
+# pytest-django creates and drops its own test database.
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/sodiem
 
-lint: install
+test: install
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(PY) -m pytest -q $(PYTEST_ARGS)
+
+# The production checks CI runs besides the tests.
+check: install
+	$(PY) manage.py makemigrations --check --dry-run
+	DEBUG=false SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))')" \
+	  ALLOWED_HOSTS=sodiem.example.edu.vn DATABASE_URL=$(TEST_DATABASE_URL) \
+	  $(PY) manage.py check --deploy --fail-level WARNING
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 

@@ -39,7 +39,9 @@ def _cache(user) -> dict:
     cache = getattr(user, "_sodiem_roles", None)
     if cache is None:
         cache = {}
-        for ra in RoleAssignment.objects.filter(user=user).only("role", "school_id", "department_id", "may_extract_data"):
+        for ra in RoleAssignment.objects.filter(user=user).only(
+            "role", "school_id", "department_id", "may_extract_data"
+        ):
             cache.setdefault(ra.school_id, []).append(ra)
         user._sodiem_roles = cache
     return cache
@@ -127,9 +129,10 @@ def can(user, action: Action | str, obj: Any) -> bool:
             return True
         if not staff:
             return False
-        return obj.enrolments.filter(classroom__homeroom_teacher=user).exists() or obj.enrolments.filter(
-            classroom__assignments__teacher=user
-        ).exists()
+        return (
+            obj.enrolments.filter(classroom__homeroom_teacher=user).exists()
+            or obj.enrolments.filter(classroom__assignments__teacher=user).exists()
+        )
     return False
 
 

@@ -20,8 +20,12 @@ class AccountForm(forms.Form):
     full_name = forms.CharField(label=_("Full name"), max_length=150)
     email = forms.CharField(label=_("E-mail"), max_length=254, required=False)
     phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
-    roles = forms.MultipleChoiceField(label=_("Roles"), choices=GRANTABLE_ROLES, widget=forms.CheckboxSelectMultiple)
-    department = forms.ModelChoiceField(label=_("Department (for a department head)"), queryset=Department.objects.none(), required=False)
+    roles = forms.MultipleChoiceField(
+        label=_("Roles"), choices=GRANTABLE_ROLES, widget=forms.CheckboxSelectMultiple
+    )
+    department = forms.ModelChoiceField(
+        label=_("Department (for a department head)"), queryset=Department.objects.none(), required=False
+    )
 
     def __init__(self, *args, school, **kwargs):
         super().__init__(*args, **kwargs)
@@ -41,7 +45,9 @@ class AccountForm(forms.Form):
 
 class GrantRoleForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=GRANTABLE_ROLES)
-    department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.none(), required=False)
+    department = forms.ModelChoiceField(
+        label=_("Department"), queryset=Department.objects.none(), required=False
+    )
 
     def __init__(self, *args, school, **kwargs):
         super().__init__(*args, **kwargs)
@@ -59,9 +65,13 @@ class ImportForm(forms.Form):
 
 
 class PasswordChangeForm(forms.Form):
-    old_password = forms.CharField(label=_("Current password"), widget=forms.PasswordInput(render_value=False), strip=False)
+    old_password = forms.CharField(
+        label=_("Current password"), widget=forms.PasswordInput(render_value=False), strip=False
+    )
     new_password1 = forms.CharField(label=_("New password"), widget=forms.PasswordInput, strip=False)
-    new_password2 = forms.CharField(label=_("Repeat the new password"), widget=forms.PasswordInput, strip=False)
+    new_password2 = forms.CharField(
+        label=_("Repeat the new password"), widget=forms.PasswordInput, strip=False
+    )
 
     def clean(self):
         data = super().clean()

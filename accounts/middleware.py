@@ -49,7 +49,9 @@ class AccountPolicyMiddleware:
         last_seen = request.session.get(_LAST_SEEN)
         if last_seen is not None and now - last_seen > settings.SESSION_IDLE_SECONDS:
             logout(request)
-            messages.info(request, _("Your session expired after a period of inactivity. Please sign in again."))
+            messages.info(
+                request, _("Your session expired after a period of inactivity. Please sign in again.")
+            )
             return redirect(f"{reverse('accounts:login')}?next={request.get_full_path()}")
         request.session[_LAST_SEEN] = now
         if request.path in _exempt_paths():
@@ -81,12 +83,16 @@ class AccountPolicyMiddleware:
         user = request.user
         changed = user.password_changed_at or user.date_joined
         schools = authz.schools_of(user)
-        max_age = min((s.password_max_age_days for s in schools), default=settings.SODIEM_PASSWORD_MAX_AGE_DAYS)
+        max_age = min(
+            (s.password_max_age_days for s in schools), default=settings.SODIEM_PASSWORD_MAX_AGE_DAYS
+        )
         age = (timezone.now() - changed).days
         if age > max_age:
             messages.warning(
                 request,
-                _("You have kept your password for %(days)d days (the school's limit is %(limit)d). Please change it.")
+                _(
+                    "You have kept your password for %(days)d days (the school's limit is %(limit)d). Please change it."
+                )
                 % {"days": age, "limit": max_age},
             )
         request.session[_AGE_WARNED] = True

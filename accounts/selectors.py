@@ -19,5 +19,7 @@ def staff_of(school: School, query: str = "") -> list[User]:
         )
     )
     if query:
-        people = people.filter(Q(full_name__icontains=query) | Q(username__icontains=query) | Q(email__icontains=query))
+        people = people.filter(
+            Q(full_name__icontains=query) | Q(username__icontains=query) | Q(email__icontains=query)
+        )
     return sorted(people, key=lambda u: person_sort_key(u.full_name or u.username))

@@ -18,7 +18,7 @@ from accounts.models import SCHOOL_ROLES, Department, Role, RoleAssignment, Scho
 from audit.models import AuditEvent
 from audit.services import record
 
-_PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+_PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # noqa: S105
 USERNAME_MAX = 150
 
 
@@ -83,13 +83,22 @@ def create_account(
     if bad:
         raise AccountError(_("Unknown role: %(roles)s") % {"roles": ", ".join(bad)})
     password = temporary_password()
-    user = User(username=username.strip(), full_name=" ".join(full_name.split()), email=email.strip(), phone=phone)
+    user = User(
+        username=username.strip(), full_name=" ".join(full_name.split()), email=email.strip(), phone=phone
+    )
     user.set_password(password)
     user.must_change_password = True
     user.save()
     for role in roles:
         _grant(actor, school, user, role, department if role == Role.DEPARTMENT_HEAD else None, request)
-    record(AuditEvent.Action.ACCOUNT_CREATED, actor=actor, request=request, school=school, obj=user, username=user.username)
+    record(
+        AuditEvent.Action.ACCOUNT_CREATED,
+        actor=actor,
+        request=request,
+        school=school,
+        obj=user,
+        username=user.username,
+    )
     return user, password
 
 
@@ -98,13 +107,17 @@ def _grant(actor, school, user, role, department, request):
         user=user, role=role, school=school, department=department, defaults={"granted_by": actor}
     )
     if created:
-        record(AuditEvent.Action.ROLE_GRANTED, actor=actor, request=request, school=school, obj=user, role=role)
+        record(
+            AuditEvent.Action.ROLE_GRANTED, actor=actor, request=request, school=school, obj=user, role=role
+        )
     authz.forget(user)
     return assignment
 
 
 @transaction.atomic
-def grant_role(actor: User, school: School, user: User, role: str, department: Department | None = None, request=None):
+def grant_role(
+    actor: User, school: School, user: User, role: str, department: Department | None = None, request=None
+):
     authz.check(actor, Action.MANAGE_ACCOUNTS, school)
     if role not in _roles_granted_by_admin_board():
         raise AccountError(_("This role cannot be granted here."))
@@ -124,7 +137,14 @@ def remove_role(actor: User, school: School, assignment: RoleAssignment, request
         raise AccountError(_("You cannot remove your own admin board role."))
     user = assignment.user
     assignment.delete()
-    record(AuditEvent.Action.ROLE_REMOVED, actor=actor, request=request, school=school, obj=user, role=assignment.role)
+    record(
+        AuditEvent.Action.ROLE_REMOVED,
+        actor=actor,
+        request=request,
+        school=school,
+        obj=user,
+        role=assignment.role,
+    )
     authz.forget(user)
 
 
@@ -159,7 +179,14 @@ def deactivate_account(actor: User, school: School, user: User, request=None) ->
     if disabled:
         user.is_active = False
         user.save(update_fields=["is_active"])
-    record(AuditEvent.Action.ACCOUNT_DEACTIVATED, actor=actor, request=request, school=school, obj=user, disabled=disabled)
+    record(
+        AuditEvent.Action.ACCOUNT_DEACTIVATED,
+        actor=actor,
+        request=request,
+        school=school,
+        obj=user,
+        disabled=disabled,
+    )
     authz.forget(user)
     return disabled
 
@@ -213,7 +240,10 @@ class ImportRow:
         return not self.errors
 
     def as_dict(self) -> dict:
-        return {k: getattr(self, k) for k in ("number", "username", "full_name", "email", "phone", "roles", "department")}
+        return {
+            k: getattr(self, k)
+            for k in ("number", "username", "full_name", "email", "phone", "roles", "department")
+        }
 
 
 @dataclass
@@ -272,7 +302,10 @@ def parse_staff_list(school: School, uploaded) -> ImportReport:
         row.errors.extend(validate_account_fields(row.username, row.full_name, row.email).values())
         key = row.username.lower()
         if key and key in seen:
-            row.errors.append(_("The username %(username)s repeats row %(row)d.") % {"username": row.username, "row": seen[key]})
+            row.errors.append(
+                _("The username %(username)s repeats row %(row)d.")
+                % {"username": row.username, "row": seen[key]}
+            )
         elif key:
             seen[key] = number
         if unknown:
@@ -280,7 +313,9 @@ def parse_staff_list(school: School, uploaded) -> ImportReport:
         if not roles and not unknown:
             row.errors.append(_("At least one role is required."))
         if Role.DEPARTMENT_HEAD in roles and row.department.lower() not in departments:
-            row.errors.append(_("Department %(name)s does not exist in the school.") % {"name": row.department or "—"})
+            row.errors.append(
+                _("Department %(name)s does not exist in the school.") % {"name": row.department or "—"}
+            )
         rows.append(row)
     if not rows:
         return ImportReport([], _("The file has no data rows."))
@@ -314,5 +349,12 @@ def import_accounts(actor: User, school: School, rows: list[dict], request=None)
         )
         row.password = password
         created.append(row)
-    record(AuditEvent.Action.IMPORT, actor=actor, request=request, school=school, kind="accounts", count=len(created))
+    record(
+        AuditEvent.Action.IMPORT,
+        actor=actor,
+        request=request,
+        school=school,
+        kind="accounts",
+        count=len(created),
+    )
     return created

@@ -15,7 +15,9 @@ def current_school(request) -> School | None:
     if getattr(request, "user", None) is not None and request.user.is_authenticated:
         schools = authz.schools_of(request.user)
         wanted = request.session.get(SESSION_KEY)
-        school = next((s for s in schools if str(s.uuid) == wanted), None) or (schools[0] if schools else None)
+        school = next((s for s in schools if str(s.uuid) == wanted), None) or (
+            schools[0] if schools else None
+        )
     request._sodiem_school = school
     return school
 

@@ -18,7 +18,11 @@ urlpatterns = [
     path("staff/import/confirm/", views.staff_import_confirm, name="staff_import_confirm"),
     path("staff/import/template.xlsx", views.staff_import_template, name="staff_import_template"),
     path("staff/<uuid:user_uuid>/", views.staff_detail, name="staff_detail"),
-    path("staff/<uuid:user_uuid>/roles/<uuid:role_uuid>/remove/", views.staff_remove_role, name="staff_remove_role"),
+    path(
+        "staff/<uuid:user_uuid>/roles/<uuid:role_uuid>/remove/",
+        views.staff_remove_role,
+        name="staff_remove_role",
+    ),
     path("staff/<uuid:user_uuid>/reset-password/", views.staff_reset_password, name="staff_reset_password"),
     path("staff/<uuid:user_uuid>/deactivate/", views.staff_deactivate, name="staff_deactivate"),
 ]

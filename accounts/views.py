@@ -62,7 +62,9 @@ def password_change(request):
             update_session_auth_hash(request, request.user)
             messages.success(request, _("Your password has been changed."))
             return redirect("home")
-    return render(request, "accounts/password_change.html", {"form": form, "forced": request.user.must_change_password})
+    return render(
+        request, "accounts/password_change.html", {"form": form, "forced": request.user.must_change_password}
+    )
 
 
 def _otp_qr_svg(device: TOTPDevice) -> str:
@@ -78,9 +80,9 @@ def _otp_qr_svg(device: TOTPDevice) -> str:
 @login_required
 @require_http_methods(["GET", "POST"])
 def otp_setup(request):
-    device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first() or TOTPDevice.objects.create(
-        user=request.user, name="Sổ Điểm", confirmed=False
-    )
+    device = TOTPDevice.objects.filter(
+        user=request.user, confirmed=False
+    ).first() or TOTPDevice.objects.create(user=request.user, name="Sổ Điểm", confirmed=False)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["token"]):
@@ -125,7 +127,11 @@ def staff_list(request):
     return render(
         request,
         "accounts/staff_list.html",
-        {"people": people, "query": query, "can_manage": authz.can(request.user, Action.MANAGE_ACCOUNTS, school)},
+        {
+            "people": people,
+            "query": query,
+            "can_manage": authz.can(request.user, Action.MANAGE_ACCOUNTS, school),
+        },
     )
 
 
@@ -152,7 +158,9 @@ def staff_create(request):
         except services.AccountError as exc:
             form.add_error(None, str(exc))
         else:
-            return render(request, "accounts/login_slips.html", {"rows": [{"user": user, "password": password}]})
+            return render(
+                request, "accounts/login_slips.html", {"rows": [{"user": user, "password": password}]}
+            )
     return render(request, "accounts/staff_form.html", {"form": form})
 
 
@@ -176,7 +184,12 @@ def staff_detail(request, user_uuid):
         if form.is_valid():
             try:
                 services.grant_role(
-                    request.user, school, person, form.cleaned_data["role"], form.cleaned_data["department"], request
+                    request.user,
+                    school,
+                    person,
+                    form.cleaned_data["role"],
+                    form.cleaned_data["department"],
+                    request,
                 )
             except services.AccountError as exc:
                 form.add_error(None, str(exc))
@@ -234,7 +247,9 @@ def staff_deactivate(request, user_uuid):
     else:
         messages.success(
             request,
-            _("%(name)s no longer holds a role in this school; the account stays active for their other school.")
+            _(
+                "%(name)s no longer holds a role in this school; the account stays active for their other school."
+            )
             % {"name": person},
         )
     return redirect("accounts:staff_list")
@@ -287,8 +302,8 @@ def staff_import_template(request):
         services.IMPORT_HEADERS,
         ["nguyenvana", "Nguyễn Văn A", "nguyenvana@example.edu.vn", "0912345678", "Giáo viên bộ môn", ""],
     )
-    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response = HttpResponse(
+        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
     response["Content-Disposition"] = 'attachment; filename="mau-danh-sach-can-bo.xlsx"'
     return response
-
-

@@ -13,8 +13,15 @@ def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
-def record(action: str, *, actor=None, request=None, school=None, obj: Any = None, **details: Any) -> AuditEvent:
-    if actor is None and request is not None and getattr(request, "user", None) and request.user.is_authenticated:
+def record(
+    action: str, *, actor=None, request=None, school=None, obj: Any = None, **details: Any
+) -> AuditEvent:
+    if (
+        actor is None
+        and request is not None
+        and getattr(request, "user", None)
+        and request.user.is_authenticated
+    ):
         actor = request.user
     return AuditEvent.objects.create(
         action=action,

@@ -18,4 +18,6 @@ def on_logout(sender, request, user, **kwargs):
 
 @receiver(user_login_failed)
 def on_login_failed(sender, credentials, request=None, **kwargs):
-    record(AuditEvent.Action.LOGIN_FAILED, request=request, username=str(credentials.get("username", ""))[:150])
+    record(
+        AuditEvent.Action.LOGIN_FAILED, request=request, username=str(credentials.get("username", ""))[:150]
+    )

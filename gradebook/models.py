@@ -30,7 +30,9 @@ class SchoolYear(models.Model):
             models.UniqueConstraint(
                 fields=["school"], condition=models.Q(is_current=True), name="one_current_year_per_school"
             ),
-            models.CheckConstraint(condition=models.Q(end_date__gt=models.F("start_date")), name="year_dates"),
+            models.CheckConstraint(
+                condition=models.Q(end_date__gt=models.F("start_date")), name="year_dates"
+            ),
         ]
 
     def __str__(self):
@@ -94,7 +96,9 @@ class GradeSubject(models.Model):
     """A subject taught to a grade in a year, with its periods per year (the curriculum)."""
 
     school_year = models.ForeignKey(SchoolYear, on_delete=models.CASCADE, related_name="curriculum")
-    grade = models.PositiveSmallIntegerField(_("grade"), validators=[MinValueValidator(6), MaxValueValidator(12)])
+    grade = models.PositiveSmallIntegerField(
+        _("grade"), validators=[MinValueValidator(6), MaxValueValidator(12)]
+    )
     subject = models.ForeignKey(Subject, on_delete=models.CASCADE)
     periods_per_year = models.PositiveSmallIntegerField(_("periods per year"))
 
@@ -104,13 +108,18 @@ class GradeSubject(models.Model):
             models.UniqueConstraint(fields=["school_year", "grade", "subject"], name="uniq_grade_subject")
         ]
 
+    def __str__(self):
+        return f"{self.subject} — {self.grade} ({self.periods_per_year} tiết)"
+
 
 class Classroom(models.Model):
     """Lớp: a class of one grade in one year, with its homeroom teacher."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     school_year = models.ForeignKey(SchoolYear, on_delete=models.CASCADE, related_name="classrooms")
-    grade = models.PositiveSmallIntegerField(_("grade"), validators=[MinValueValidator(6), MaxValueValidator(12)])
+    grade = models.PositiveSmallIntegerField(
+        _("grade"), validators=[MinValueValidator(6), MaxValueValidator(12)]
+    )
     name = models.CharField(_("class name"), max_length=20)
     homeroom_teacher = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="homeroom_classes"
@@ -189,7 +198,9 @@ class Student(models.Model):
     priority_group = models.CharField(_("priority group"), max_length=100, blank=True)
     photo = models.ImageField(_("photo"), upload_to="students/photos/", blank=True)
     register_number = models.CharField(_("register number"), max_length=30, blank=True)
-    user = models.OneToOneField(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="student")
+    user = models.OneToOneField(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="student"
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -204,16 +215,18 @@ class Student(models.Model):
     def __str__(self):
         return self.full_name
 
+    def save(self, *args, **kwargs):
+        self.compute_sort_key()
+        super().save(*args, **kwargs)
+
     @property
     def full_name(self) -> str:
         return " ".join(p for p in (self.family_name, self.middle_name, self.given_name) if p)
 
     def compute_sort_key(self) -> None:
-        self.sort_key = roster_key(self.family_name, self.middle_name, self.given_name, self.date_of_birth.isoformat())
-
-    def save(self, *args, **kwargs):
-        self.compute_sort_key()
-        super().save(*args, **kwargs)
+        self.sort_key = roster_key(
+            self.family_name, self.middle_name, self.given_name, self.date_of_birth.isoformat()
+        )
 
 
 class Guardian(models.Model):
@@ -232,7 +245,9 @@ class Guardian(models.Model):
     occupation = models.CharField(_("occupation"), max_length=100, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
-    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="guardianships")
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="guardianships"
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -331,6 +346,9 @@ class Score(models.Model):
         ]
         indexes = [models.Index(fields=["assignment", "term"])]
 
+    def __str__(self):
+        return f"{self.kind}{self.index} {self.term}: {self.value if self.value is not None else self.level}"
+
 
 class Exemption(models.Model):
     """Miễn (TT22 Điều 10: the practical part of GDTC/GDQP-AN; TT58 Điều 12: the whole subject)."""
@@ -347,7 +365,12 @@ class Exemption(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["enrolment", "subject", "scope"], name="uniq_exemption")]
+        constraints = [
+            models.UniqueConstraint(fields=["enrolment", "subject", "scope"], name="uniq_exemption")
+        ]
+
+    def __str__(self):
+        return f"{self.subject} ({self.scope})"
 
 
 class ConductResult(models.Model):
@@ -368,6 +391,9 @@ class ConductResult(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["enrolment", "period"], name="uniq_conduct")]
 
+    def __str__(self):
+        return f"{self.period}: {self.level}"
+
 
 class Absence(models.Model):
     """One absent session (buổi). TT22 Điều 12 khoản 1 điểm c counts sessions on a 1-buổi/ngày plan."""
@@ -381,3 +407,6 @@ class Absence(models.Model):
     class Meta:
         ordering = ["date"]
         constraints = [models.UniqueConstraint(fields=["enrolment", "date"], name="uniq_absence_day")]
+
+    def __str__(self):
+        return f"{self.date:%d/%m/%Y}"

@@ -12,7 +12,9 @@ from gradebook.selectors import structure as selectors
 @login_required
 def home(request):
     """A home page per role that leads to that role's work."""
-    return render(request, "gradebook/home.html", selectors.home_context(request.user, current_school(request)))
+    return render(
+        request, "gradebook/home.html", selectors.home_context(request.user, current_school(request))
+    )
 
 
 def _school(request):
@@ -33,7 +35,9 @@ def classroom_list(request):
 
 @login_required
 def classroom_detail(request, classroom_uuid):
-    classroom = get_object_or_404(Classroom.objects.select_related("school_year__school", "homeroom_teacher"), uuid=classroom_uuid)
+    classroom = get_object_or_404(
+        Classroom.objects.select_related("school_year__school", "homeroom_teacher"), uuid=classroom_uuid
+    )
     authz.check(request.user, Action.VIEW_CLASSROOM, classroom)
     return render(
         request,
@@ -60,7 +64,9 @@ def student_list(request):
 def student_detail(request, student_uuid):
     student = get_object_or_404(Student.objects.select_related("school"), uuid=student_uuid)
     authz.check(request.user, Action.VIEW_STUDENT, student)
-    enrolments = student.enrolments.select_related("classroom__school_year").order_by("-classroom__school_year__start_year")
+    enrolments = student.enrolments.select_related("classroom__school_year").order_by(
+        "-classroom__school_year__start_year"
+    )
     return render(
         request,
         "gradebook/student_detail.html",

@@ -13,16 +13,28 @@ _seq = itertools.count(1)
 PASSWORD = "Mat-khau-thu-2026"  # noqa: S105
 
 
-def make_school(name: str = "Trường THCS Thử Nghiệm", code: str | None = None, district: District | None = None) -> School:
+def make_school(
+    name: str = "Trường THCS Thử Nghiệm", code: str | None = None, district: District | None = None
+) -> School:
     n = next(_seq)
     if district is None:
         province, _ = Province.objects.get_or_create(code="01", defaults={"name": "Thành phố Hà Nội"})
-        district, _ = District.objects.get_or_create(province=province, code="001", defaults={"name": "Quận Ba Đình"})
+        district, _ = District.objects.get_or_create(
+            province=province, code="001", defaults={"name": "Quận Ba Đình"}
+        )
     return School.objects.create(district=district, code=code or f"SCH{n}", name=name)
 
 
-def make_user(username: str | None = None, full_name: str = "Nguyễn Văn Thử", *, school: School | None = None,
-              roles=(), department: Department | None = None, password: str = PASSWORD, must_change: bool = False) -> User:
+def make_user(
+    username: str | None = None,
+    full_name: str = "Nguyễn Văn Thử",
+    *,
+    school: School | None = None,
+    roles=(),
+    department: Department | None = None,
+    password: str = PASSWORD,
+    must_change: bool = False,
+) -> User:
     user = User(username=username or f"user{next(_seq)}", full_name=full_name)
     user.set_password(password)
     user.must_change_password = must_change
@@ -30,14 +42,29 @@ def make_user(username: str | None = None, full_name: str = "Nguyễn Văn Thử
         user.mark_password_changed()
     user.save()
     for role in roles:
-        RoleAssignment.objects.create(user=user, role=role, school=school, department=department if role == Role.DEPARTMENT_HEAD else None)
+        RoleAssignment.objects.create(
+            user=user,
+            role=role,
+            school=school,
+            department=department if role == Role.DEPARTMENT_HEAD else None,
+        )
     return user
 
 
 def make_year(school: School, start: int = 2026) -> SchoolYear:
-    year = SchoolYear.objects.create(school=school, start_year=start, start_date=date(start, 9, 5), end_date=date(start + 1, 5, 31), is_current=True)
-    Term.objects.create(school_year=year, code="HK1", start_date=date(start, 9, 5), end_date=date(start + 1, 1, 17))
-    Term.objects.create(school_year=year, code="HK2", start_date=date(start + 1, 1, 19), end_date=date(start + 1, 5, 31))
+    year = SchoolYear.objects.create(
+        school=school,
+        start_year=start,
+        start_date=date(start, 9, 5),
+        end_date=date(start + 1, 5, 31),
+        is_current=True,
+    )
+    Term.objects.create(
+        school_year=year, code="HK1", start_date=date(start, 9, 5), end_date=date(start + 1, 1, 17)
+    )
+    Term.objects.create(
+        school_year=year, code="HK2", start_date=date(start + 1, 1, 19), end_date=date(start + 1, 5, 31)
+    )
     return year
 
 
@@ -51,15 +78,31 @@ SUBJECTS = [
 def make_curriculum(year: SchoolYear, grade: int = 6) -> list[Subject]:
     subjects = []
     for order, (code, name, kind, periods) in enumerate(SUBJECTS, start=1):
-        subject, _ = Subject.objects.get_or_create(school=year.school, code=code, defaults={"name": name, "short_name": name, "kind": kind, "order": order})
-        GradeSubject.objects.get_or_create(school_year=year, grade=grade, subject=subject, defaults={"periods_per_year": periods})
+        subject, _ = Subject.objects.get_or_create(
+            school=year.school,
+            code=code,
+            defaults={"name": name, "short_name": name, "kind": kind, "order": order},
+        )
+        GradeSubject.objects.get_or_create(
+            school_year=year, grade=grade, subject=subject, defaults={"periods_per_year": periods}
+        )
         subjects.append(subject)
     return subjects
 
 
-def make_student(school: School, full_name: str = "Trần Thị Bình", born: date = date(2015, 3, 1), **extra) -> Student:
+def make_student(
+    school: School, full_name: str = "Trần Thị Bình", born: date = date(2015, 3, 1), **extra
+) -> Student:
     family, *middle, given = full_name.split()
-    return Student.objects.create(school=school, family_name=family, middle_name=" ".join(middle), given_name=given, date_of_birth=born, sex="F", **extra)
+    return Student.objects.create(
+        school=school,
+        family_name=family,
+        middle_name=" ".join(middle),
+        given_name=given,
+        date_of_birth=born,
+        sex="F",
+        **extra,
+    )
 
 
 class SchoolWorld:
@@ -71,11 +114,23 @@ class SchoolWorld:
         self.subjects = make_curriculum(self.year)
         self.department = Department.objects.create(school=self.school, name="Tổ Tự nhiên")
         self.principal = make_user(f"ht_{tag}", "Nguyễn Thị Hiệu", school=self.school, roles=[Role.PRINCIPAL])
-        self.admin_board = make_user(f"bqt_{tag}", "Lê Văn Quản", school=self.school, roles=[Role.ADMIN_BOARD])
+        self.admin_board = make_user(
+            f"bqt_{tag}", "Lê Văn Quản", school=self.school, roles=[Role.ADMIN_BOARD]
+        )
         self.clerk = make_user(f"vt_{tag}", "Phạm Thị Thư", school=self.school, roles=[Role.CLERK])
-        self.math_teacher = make_user(f"gvtoan_{tag}", "Vũ Văn Toán", school=self.school, roles=[Role.SUBJECT_TEACHER])
-        self.literature_teacher = make_user(f"gvvan_{tag}", "Đỗ Thị Văn", school=self.school, roles=[Role.SUBJECT_TEACHER])
-        self.head = make_user(f"tt_{tag}", "Hồ Văn Tổ", school=self.school, roles=[Role.SUBJECT_TEACHER, Role.DEPARTMENT_HEAD], department=self.department)
+        self.math_teacher = make_user(
+            f"gvtoan_{tag}", "Vũ Văn Toán", school=self.school, roles=[Role.SUBJECT_TEACHER]
+        )
+        self.literature_teacher = make_user(
+            f"gvvan_{tag}", "Đỗ Thị Văn", school=self.school, roles=[Role.SUBJECT_TEACHER]
+        )
+        self.head = make_user(
+            f"tt_{tag}",
+            "Hồ Văn Tổ",
+            school=self.school,
+            roles=[Role.SUBJECT_TEACHER, Role.DEPARTMENT_HEAD],
+            department=self.department,
+        )
         self.classroom: Classroom = create_classroom(None, self.year, 6, "6A1")
         self.other_classroom: Classroom = create_classroom(None, self.year, 6, "6A2")
         set_homeroom_teacher(None, self.classroom, self.literature_teacher)
@@ -86,11 +141,17 @@ class SchoolWorld:
         self.other_math = self.other_classroom.assignments.get(subject__code="toan")
         assign_teacher(None, self.other_math, self.head)
         self.student = make_student(self.school, "Trần Thị Bình")
-        self.enrolment = Enrolment.objects.create(student=self.student, classroom=self.classroom, start_date=self.year.start_date)
+        self.enrolment = Enrolment.objects.create(
+            student=self.student, classroom=self.classroom, start_date=self.year.start_date
+        )
         self.other_student = make_student(self.school, "Lê Văn An")
-        Enrolment.objects.create(student=self.other_student, classroom=self.other_classroom, start_date=self.year.start_date)
+        Enrolment.objects.create(
+            student=self.other_student, classroom=self.other_classroom, start_date=self.year.start_date
+        )
         self.parent = make_user(f"ph_{tag}", "Trần Văn Cha", school=self.school, roles=[Role.PARENT])
-        Guardian.objects.create(student=self.student, relationship="father", full_name="Trần Văn Cha", user=self.parent)
+        Guardian.objects.create(
+            student=self.student, relationship="father", full_name="Trần Văn Cha", user=self.parent
+        )
         self.pupil = make_user(f"hs_{tag}", "Trần Thị Bình", school=self.school, roles=[Role.STUDENT])
         self.student.user = self.pupil
         self.student.save()

@@ -29,14 +29,22 @@ def test_create_account_shows_a_login_slip_and_forces_change(world, client):
     client.force_login(world.admin_board)
     response = client.post(
         reverse("accounts:staff_create"),
-        {"username": "gv.hoa", "full_name": "Ngô Thị Hoa", "email": "hoa@example.edu.vn", "roles": ["subject_teacher", "clerk"]},
+        {
+            "username": "gv.hoa",
+            "full_name": "Ngô Thị Hoa",
+            "email": "hoa@example.edu.vn",
+            "roles": ["subject_teacher", "clerk"],
+        },
     )
     assert response.status_code == 200
     page = response.content.decode()
     assert "Mật khẩu tạm" in page and "gv.hoa" in page
     user = User.objects.get(username="gv.hoa")
     assert user.must_change_password
-    assert set(RoleAssignment.objects.filter(user=user).values_list("role", flat=True)) == {"subject_teacher", "clerk"}
+    assert set(RoleAssignment.objects.filter(user=user).values_list("role", flat=True)) == {
+        "subject_teacher",
+        "clerk",
+    }
     assert AuditEvent.objects.filter(action="account_created", actor=world.admin_board).exists()
 
 
@@ -44,7 +52,12 @@ def test_create_account_errors_stay_next_to_fields_and_keep_input(world, client)
     client.force_login(world.admin_board)
     response = client.post(
         reverse("accounts:staff_create"),
-        {"username": world.clerk.username, "full_name": "Ngô Thị Hoa", "email": "khong-phai-email", "roles": ["department_head"]},
+        {
+            "username": world.clerk.username,
+            "full_name": "Ngô Thị Hoa",
+            "email": "khong-phai-email",
+            "roles": ["department_head"],
+        },
     )
     page = response.content.decode()
     assert response.status_code == 200
@@ -89,7 +102,10 @@ def test_bulk_import_reports_bad_rows_one_by_one_and_creates_only_valid(world, c
 
     response = client.post(reverse("accounts:staff_import_confirm"))
     assert response.status_code == 200
-    assert set(User.objects.filter(username__startswith="gv.").values_list("username", flat=True)) == {"gv.an", "gv.em"}
+    assert set(User.objects.filter(username__startswith="gv.").values_list("username", flat=True)) == {
+        "gv.an",
+        "gv.em",
+    }
     em = User.objects.get(username="gv.em")
     assert RoleAssignment.objects.get(user=em, role="department_head").department == world.department
     assert "Mật khẩu tạm" in response.content.decode()
@@ -133,7 +149,10 @@ def test_grant_and_remove_role(world, client):
     ra = RoleAssignment.objects.get(user=world.math_teacher, role="clerk", school=world.school)
     client.post(reverse("accounts:staff_remove_role", args=[world.math_teacher.uuid, ra.uuid]))
     assert not RoleAssignment.objects.filter(pk=ra.pk).exists()
-    assert AuditEvent.objects.filter(action="role_granted").exists() and AuditEvent.objects.filter(action="role_removed").exists()
+    assert (
+        AuditEvent.objects.filter(action="role_granted").exists()
+        and AuditEvent.objects.filter(action="role_removed").exists()
+    )
 
 
 def test_reset_password_forces_a_change(world, client):
@@ -165,4 +184,11 @@ def test_staff_list_sorts_the_vietnamese_way(world, client):
     people = client.get(reverse("accounts:staff_list")).context["people"]
     names = [p.full_name for p in people]
     # given names: Hiệu, Quản, Thư, Toán, Tổ, Văn (d < đ, o < ô…)
-    assert names == ["Nguyễn Thị Hiệu", "Lê Văn Quản", "Phạm Thị Thư", "Vũ Văn Toán", "Hồ Văn Tổ", "Đỗ Thị Văn"]
+    assert names == [
+        "Nguyễn Thị Hiệu",
+        "Lê Văn Quản",
+        "Phạm Thị Thư",
+        "Vũ Văn Toán",
+        "Hồ Văn Tổ",
+        "Đỗ Thị Văn",
+    ]

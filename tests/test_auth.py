@@ -31,7 +31,10 @@ def test_wrong_password_gives_a_vietnamese_message_and_keeps_the_username(world,
     assert response.status_code == 200
     assert "Sai tên đăng nhập hoặc mật khẩu" in page
     assert f'value="{world.principal.username}"' in page
-    assert AuditEvent.objects.filter(action="login_failed", actor_name="").exists() or AuditEvent.objects.filter(action="login_failed").exists()
+    assert (
+        AuditEvent.objects.filter(action="login_failed", actor_name="").exists()
+        or AuditEvent.objects.filter(action="login_failed").exists()
+    )
 
 
 def test_principal_signs_in_and_reaches_home(world, client):

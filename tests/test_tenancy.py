@@ -47,9 +47,7 @@ def test_refused_posts_into_another_school_change_nothing(world, other_world, cl
     assert RoleAssignment.objects.filter(school=other_world.school).count() == roles_before
 
 
-@pytest.mark.parametrize(
-    "url_name", ["home", "classroom_list", "student_list", "accounts:staff_list"]
-)
+@pytest.mark.parametrize("url_name", ["home", "classroom_list", "student_list", "accounts:staff_list"])
 def test_lists_hold_nothing_of_another_school(world, other_world, client, url_name):
     client.force_login(world.admin_board)
     page = client.get(reverse(url_name)).content.decode()
@@ -93,4 +91,6 @@ def test_person_with_roles_in_two_schools_switches(world, other_world, client):
 
 def test_cannot_switch_to_a_school_without_a_role(world, other_world, client):
     client.force_login(world.clerk)
-    assert client.post(reverse("accounts:switch_school"), {"school": other_world.school.uuid}).status_code == 404
+    assert (
+        client.post(reverse("accounts:switch_school"), {"school": other_world.school.uuid}).status_code == 404
+    )

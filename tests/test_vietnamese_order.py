@@ -29,7 +29,14 @@ def test_pairs_in_order(first, second):
 def test_roster_sorts_by_given_name_then_the_rest():
     names = ["Nguyễn Văn Bình", "Trần Thị An", "Lê Văn An", "Đỗ Minh Đức", "Phạm Thị Dung", "Nguyễn Thị Ánh"]
     ordered = sorted(names, key=person_sort_key)
-    assert ordered == ["Lê Văn An", "Trần Thị An", "Nguyễn Thị Ánh", "Nguyễn Văn Bình", "Phạm Thị Dung", "Đỗ Minh Đức"]
+    assert ordered == [
+        "Lê Văn An",
+        "Trần Thị An",
+        "Nguyễn Thị Ánh",
+        "Nguyễn Văn Bình",
+        "Phạm Thị Dung",
+        "Đỗ Minh Đức",
+    ]
 
 
 def test_decomposed_input_sorts_like_composed():

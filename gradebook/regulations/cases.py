@@ -60,8 +60,11 @@ def _year_average(reg: Regulation, data: Mapping[str, Any], case: Mapping[str, A
     if "term2_components" in data:
         comp = data["term2_components"]
         t2 = reg.term_average(
-            comp.get("regular", []), comp.get("midterm"), comp.get("final"),
-            periods_per_year=comp.get("periods_per_year"), missing_reason=comp.get("missing_reason"),
+            comp.get("regular", []),
+            comp.get("midterm"),
+            comp.get("final"),
+            periods_per_year=comp.get("periods_per_year"),
+            missing_reason=comp.get("missing_reason"),
             periodic=comp.get("periodic"),
         )
         out["term2_average"] = _num(t2.value)

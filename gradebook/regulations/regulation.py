@@ -195,12 +195,17 @@ def weighted_term_average(
                 missing=missing,
                 required_regular_count=required_regular,
             )
-    assert final_value is not None
+    if final_value is None:  # unreachable: a missing final either returned above or became 0
+        raise RuleError("Thiếu ĐĐGck")
     total = sum(regular_values, Fraction(0)) + 2 * sum(periodic_values, Fraction(0)) + 3 * final_value
     weight = len(regular_values) + 2 * len(periodic_values) + 3
     exact = total / weight
     value = round1(exact)
-    terms = [fmt(v) for v in regular_values] + [f"2 × {fmt(v)}" for v in periodic_values] + [f"3 × {fmt(final_value)}"]
+    terms = (
+        [fmt(v) for v in regular_values]
+        + [f"2 × {fmt(v)}" for v in periodic_values]
+        + [f"3 × {fmt(final_value)}"]
+    )
     denominator = f"{len(regular_values)} + {2 * len(periodic_values) + 3}"
     formula = (
         f"({' + '.join(terms)})/({denominator}) = {fmt(total)}/{weight} = {fmt(exact)} → {fmt(value, 1)}"
@@ -224,9 +229,7 @@ def weighted_term_average(
     )
 
 
-def pass_fail_all(
-    rule: str, required: Sequence[tuple[str, Any]]
-) -> CommentResult:
+def pass_fail_all(rule: str, required: Sequence[tuple[str, Any]]) -> CommentResult:
     """Đạt when every required assessment is present and Đạt; otherwise Chưa đạt (TT22 Điều 9 khoản 1 a)."""
     missing = [label for label, v in required if v is None]
     values = {label: normalise_comment(v) for label, v in required if v is not None}
@@ -240,4 +243,6 @@ def pass_fail_all(
     else:
         text = f"Đạt: đủ {len(required)} lần đánh giá và tất cả đều Đạt"
         result = PASS
-    return CommentResult(result, not missing, Explanation(rule, text, inputs={k: v for k, v in values.items()}), missing)
+    return CommentResult(
+        result, not missing, Explanation(rule, text, inputs={k: v for k, v in values.items()}), missing
+    )

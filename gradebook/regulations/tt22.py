@@ -133,14 +133,21 @@ class TT22(Regulation):
         values = list(scores.values())
         all_pass = all(c == PASS for c in comments.values())
         fails = sum(1 for c in comments.values() if c == FAIL)
-        n8, n65, n5 = count_at_least(values, "8.0"), count_at_least(values, "6.5"), count_at_least(values, "5.0")
+        n8, n65, n5 = (
+            count_at_least(values, "8.0"),
+            count_at_least(values, "6.5"),
+            count_at_least(values, "5.0"),
+        )
         lowest = min(values) if values else None
         if all_pass and (lowest is None or lowest >= Decimal("6.5")) and n8 >= self.MIN_SUBJECTS:
             return GOOD, f"mọi môn nhận xét Đạt; mọi ĐTB ≥ 6,5; {n8} môn ≥ 8,0 (cần ≥ 6)"
         if all_pass and (lowest is None or lowest >= Decimal("5.0")) and n65 >= self.MIN_SUBJECTS:
             return FAIR, f"mọi môn nhận xét Đạt; mọi ĐTB ≥ 5,0; {n65} môn ≥ 6,5 (cần ≥ 6)"
         if fails <= 1 and n5 >= self.MIN_SUBJECTS and (lowest is None or lowest >= Decimal("3.5")):
-            return PASSED, f"{fails} môn nhận xét Chưa đạt (tối đa 1); {n5} môn ≥ 5,0 (cần ≥ 6); không môn nào dưới 3,5"
+            return (
+                PASSED,
+                f"{fails} môn nhận xét Chưa đạt (tối đa 1); {n5} môn ≥ 5,0 (cần ≥ 6); không môn nào dưới 3,5",
+            )
         reasons = []
         if fails > 1:
             reasons.append(f"{fails} môn nhận xét Chưa đạt")
@@ -160,7 +167,10 @@ class TT22(Regulation):
         missing = [s for s, v in scores.items() if v is None] + [s for s, v in comments.items() if v is None]
         if missing:
             return LevelResult(
-                None, None, Explanation(rule, "Chưa xếp được: thiếu kết quả môn " + ", ".join(missing)), missing=missing
+                None,
+                None,
+                Explanation(rule, "Chưa xếp được: thiếu kết quả môn " + ", ".join(missing)),
+                missing=missing,
             )
         scores_d: dict[str, Decimal] = {s: v for s, v in scores.items() if v is not None}
         comments_d: dict[str, str] = {s: v for s, v in comments.items() if v is not None}
@@ -203,11 +213,20 @@ class TT22(Regulation):
         conduct = self.check_level(conduct_year, LEVELS, "Kết quả rèn luyện cả năm")
         academic = self.check_level(academic_year, LEVELS, "Kết quả học tập cả năm")
         if conduct != GOOD or academic != GOOD:
-            return Decision(self.NO_HONOUR, Explanation(rule, f"Rèn luyện {conduct}, học tập {academic}: cần cả hai mức Tốt"))
+            return Decision(
+                self.NO_HONOUR,
+                Explanation(rule, f"Rèn luyện {conduct}, học tập {academic}: cần cả hai mức Tốt"),
+            )
         n9 = count_at_least([v for v in scores_map(year_averages).values() if v is not None], "9.0")
         if n9 >= self.MIN_SUBJECTS:
-            return Decision(EXCELLENT_STUDENT, Explanation(rule, f"Rèn luyện Tốt, học tập Tốt, {n9} môn ĐTBmcn ≥ 9,0 (cần ≥ 6)"))
-        return Decision(GOOD_STUDENT, Explanation(rule, f"Rèn luyện Tốt, học tập Tốt; {n9} môn ≥ 9,0 (chưa đủ 6 cho Xuất sắc)"))
+            return Decision(
+                EXCELLENT_STUDENT,
+                Explanation(rule, f"Rèn luyện Tốt, học tập Tốt, {n9} môn ĐTBmcn ≥ 9,0 (cần ≥ 6)"),
+            )
+        return Decision(
+            GOOD_STUDENT,
+            Explanation(rule, f"Rèn luyện Tốt, học tập Tốt; {n9} môn ≥ 9,0 (chưa đủ 6 cho Xuất sắc)"),
+        )
 
     def promotion(self, conduct_year: str, academic_year: str, absent_sessions: int, grade: int) -> Decision:
         """Điều 12 khoản 1 (lên lớp / hoàn thành chương trình), Điều 13 (rèn luyện hè), Điều 14 (đánh giá lại)."""
@@ -219,26 +238,41 @@ class TT22(Regulation):
         if absent > MAX_ABSENT_SESSIONS:
             return Decision(
                 RETAINED,
-                Explanation("TT22 Điều 12 khoản 1 điểm c, khoản 3", f"Nghỉ {absent} buổi, quá 45 buổi → không được lên lớp"),
+                Explanation(
+                    "TT22 Điều 12 khoản 1 điểm c, khoản 3",
+                    f"Nghỉ {absent} buổi, quá 45 buổi → không được lên lớp",
+                ),
             )
         conduct_ok, academic_ok = conduct != NOT_PASSED, academic != NOT_PASSED
         if conduct_ok and academic_ok:
             decision = COMPLETED if grade in (9, 12) else PROMOTED
-            text = ("Được công nhận hoàn thành chương trình" if decision == COMPLETED else "Được lên lớp")
+            text = "Được công nhận hoàn thành chương trình" if decision == COMPLETED else "Được lên lớp"
             return Decision(
                 decision,
-                Explanation("TT22 Điều 12 khoản 1", f"{text}: rèn luyện {conduct}, học tập {academic}, nghỉ {absent} buổi (≤ 45)"),
+                Explanation(
+                    "TT22 Điều 12 khoản 1",
+                    f"{text}: rèn luyện {conduct}, học tập {academic}, nghỉ {absent} buổi (≤ 45)",
+                ),
             )
         if not conduct_ok and not academic_ok:
             return Decision(
                 SUMMER_TRAINING_AND_RETEST,
-                Explanation("TT22 Điều 13, Điều 14 [I]", "Rèn luyện và học tập cả năm Chưa đạt: rèn luyện trong hè, sau đó đánh giá lại các môn"),
+                Explanation(
+                    "TT22 Điều 13, Điều 14 [I]",
+                    "Rèn luyện và học tập cả năm Chưa đạt: rèn luyện trong hè, sau đó đánh giá lại các môn",
+                ),
             )
         if not conduct_ok:
-            return Decision(SUMMER_TRAINING, Explanation("TT22 Điều 13", "Rèn luyện cả năm Chưa đạt: rèn luyện trong kì nghỉ hè"))
+            return Decision(
+                SUMMER_TRAINING,
+                Explanation("TT22 Điều 13", "Rèn luyện cả năm Chưa đạt: rèn luyện trong kì nghỉ hè"),
+            )
         return Decision(
             RETEST,
-            Explanation("TT22 Điều 14", "Rèn luyện từ Đạt trở lên, học tập Chưa đạt: kiểm tra, đánh giá lại các môn chưa đạt"),
+            Explanation(
+                "TT22 Điều 14",
+                "Rèn luyện từ Đạt trở lên, học tập Chưa đạt: kiểm tra, đánh giá lại các môn chưa đạt",
+            ),
         )
 
     def after_summer(
@@ -279,7 +313,9 @@ class TT22(Regulation):
                     scored_after[subject] = value
                 else:
                     commented_after[subject] = value
-                steps.append(f"Điều 14: {subject} đánh giá lại: {fmt(value) if not isinstance(value, str) else value}")
+                steps.append(
+                    f"Điều 14: {subject} đánh giá lại: {fmt(value) if not isinstance(value, str) else value}"
+                )
             academic = self.academic_result(scored_after, commented_after)
             if academic.level is None:
                 raise RuleError("Chưa xếp được học tập: " + ", ".join(academic.missing))

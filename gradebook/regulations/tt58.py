@@ -129,14 +129,24 @@ class TT58(Regulation):
         if self.amended:
             return weighted_term_average(
                 "TT58 Điều 10 khoản 1 (sửa đổi bởi TT26/2020); Điều 8 khoản 1",
-                regular, [midterm], final,
-                required_regular=required, required_periodic=1, missing_reason=missing_reason,
+                regular,
+                [midterm],
+                final,
+                required_regular=required,
+                required_periodic=1,
+                missing_reason=missing_reason,
             )
-        periodic_values = list(periodic if periodic is not None else ([midterm] if midterm is not None else []))
+        periodic_values = list(
+            periodic if periodic is not None else ([midterm] if midterm is not None else [])
+        )
         return weighted_term_average(
             "TT58 Điều 10 khoản 1 điểm a, c",
-            regular, periodic_values, final,
-            required_regular=required, required_periodic=len(periodic_values), missing_reason=missing_reason,
+            regular,
+            periodic_values,
+            final,
+            required_regular=required,
+            required_periodic=len(periodic_values),
+            missing_reason=missing_reason,
             labels=("KTtx", "KTđk", "KThk"),
         )
 
@@ -164,7 +174,12 @@ class TT58(Regulation):
         values = [normalise_comment(v) for v in list(tests) + [term_test]]
         missing = [label for label, v in zip(labels, values, strict=True) if v is None]
         if missing:
-            return CommentResult(FAIL, False, Explanation(rule, "Chưa đủ số lần kiểm tra: thiếu " + ", ".join(missing)), missing)
+            return CommentResult(
+                FAIL,
+                False,
+                Explanation(rule, "Chưa đủ số lần kiểm tra: thiếu " + ", ".join(missing)),
+                missing,
+            )
         passed = sum(1 for v in values if v == PASS)
         total = len(values)
         ok = Fraction(passed, total) >= Fraction(2, 3) and values[-1] == PASS
@@ -176,14 +191,18 @@ class TT58(Regulation):
         rule = "TT58 Điều 10 khoản 2 điểm b"
         t1, t2 = normalise_comment(term1), normalise_comment(term2)
         if t2 == EXEMPT and t1 not in (None, EXEMPT):
-            return CommentResult(t1, True, Explanation("TT58 Điều 12", f"Miễn học kỳ II: lấy kết quả học kỳ I ({t1})"))
+            return CommentResult(
+                t1, True, Explanation("TT58 Điều 12", f"Miễn học kỳ II: lấy kết quả học kỳ I ({t1})")
+            )
         if t2 is None:
             return CommentResult(FAIL, False, Explanation(rule, "Chưa có kết quả học kỳ II"), ["HK II"])
         return CommentResult(t2, True, Explanation(rule, f"Cả năm theo học kỳ II: {t2}"))
 
     # -- học lực (Điều 11, 13) -----------------------------------------------------------------
 
-    def _key_ok(self, scores: Mapping[str, Decimal], threshold: Decimal, roles: Mapping[str, str | None]) -> bool:
+    def _key_ok(
+        self, scores: Mapping[str, Decimal], threshold: Decimal, roles: Mapping[str, str | None]
+    ) -> bool:
         keys = [v for s, v in scores.items() if roles.get(s) in self.key_subjects]
         return any(v >= threshold for v in keys) if keys else True
 
@@ -199,7 +218,13 @@ class TT58(Regulation):
         comments_ok = all(c == PASS for c in comments.values())
         for rank, (avg_min, floor) in _THRESHOLDS.items():
             spec_ok = specialized is None or scores.get(specialized, Decimal(0)) >= avg_min
-            if overall >= avg_min and self._key_ok(scores, avg_min, roles) and spec_ok and lowest >= floor and comments_ok:
+            if (
+                overall >= avg_min
+                and self._key_ok(scores, avg_min, roles)
+                and spec_ok
+                and lowest >= floor
+                and comments_ok
+            ):
                 return rank
         if overall >= Decimal("3.5") and lowest >= Decimal("2.0"):
             return WEAK
@@ -217,7 +242,12 @@ class TT58(Regulation):
         comments = {s: c for s, c in comments_map(commented).items() if c != EXEMPT}
         missing = [s for s, v in scores.items() if v is None] + [s for s, v in comments.items() if v is None]
         if missing:
-            return LevelResult(None, None, Explanation(rule, "Chưa xếp được: thiếu kết quả môn " + ", ".join(missing)), missing=missing)
+            return LevelResult(
+                None,
+                None,
+                Explanation(rule, "Chưa xếp được: thiếu kết quả môn " + ", ".join(missing)),
+                missing=missing,
+            )
         if not scores:
             raise RuleError("Không có môn tính điểm để tính ĐTB các môn")
         scores_d: dict[str, Decimal] = {s: v for s, v in scores.items() if v is not None}
@@ -249,7 +279,12 @@ class TT58(Regulation):
                 )
                 break
         inputs = {**{s: fmt(v, 1) for s, v in scores_d.items()}, **comments_d}
-        return LevelResult(final, rank, Explanation(rule, f"Học lực: {final}", formula, inputs, steps), overall_average=overall)
+        return LevelResult(
+            final,
+            rank,
+            Explanation(rule, f"Học lực: {final}", formula, inputs, steps),
+            overall_average=overall,
+        )
 
     # -- hạnh kiểm, khen thưởng, lên lớp --------------------------------------------------------
 
@@ -259,7 +294,9 @@ class TT58(Regulation):
         self.check_level(term1, CONDUCTS, "Hạnh kiểm học kỳ I")
         return self.check_level(term2, CONDUCTS, "Hạnh kiểm học kỳ II")
 
-    def honour(self, conduct_year: str, academic_year: str, year_averages: Mapping[str, Any] | None = None) -> Decision:
+    def honour(
+        self, conduct_year: str, academic_year: str, year_averages: Mapping[str, Any] | None = None
+    ) -> Decision:
         """Điều 18: Học sinh giỏi (hạnh kiểm Tốt, học lực Giỏi); Học sinh tiên tiến (≥ Khá, ≥ Khá)."""
         rule = "TT58 Điều 18"
         conduct = self.conduct_rank(conduct_year)
@@ -278,16 +315,27 @@ class TT58(Regulation):
         if absent < 0:
             raise RuleError("Số buổi nghỉ không thể âm")
         if absent > MAX_ABSENT_SESSIONS:
-            return Decision(RETAINED, Explanation("TT58 Điều 15 khoản 2 điểm a", f"Nghỉ {absent} buổi, quá 45 buổi"))
+            return Decision(
+                RETAINED, Explanation("TT58 Điều 15 khoản 2 điểm a", f"Nghỉ {absent} buổi, quá 45 buổi")
+            )
         if academic == POOR:
             return Decision(RETAINED, Explanation("TT58 Điều 15 khoản 2 điểm b", "Học lực cả năm loại Kém"))
         if academic == WEAK and conduct == CONDUCT_WEAK:
-            return Decision(RETAINED, Explanation("TT58 Điều 15 khoản 2 điểm c", "Học lực và hạnh kiểm đều loại Yếu"))
+            return Decision(
+                RETAINED, Explanation("TT58 Điều 15 khoản 2 điểm c", "Học lực và hạnh kiểm đều loại Yếu")
+            )
         if conduct == CONDUCT_WEAK:
             return Decision(SUMMER_TRAINING, Explanation("TT58 Điều 17", "Hạnh kiểm Yếu: rèn luyện trong hè"))
         if academic == WEAK:
-            return Decision(RETEST, Explanation("TT58 Điều 16", "Học lực Yếu, hạnh kiểm từ Trung bình: kiểm tra lại"))
-        return Decision(PROMOTED, Explanation("TT58 Điều 15 khoản 1", f"Hạnh kiểm {conduct}, học lực {academic}, nghỉ {absent} buổi"))
+            return Decision(
+                RETEST, Explanation("TT58 Điều 16", "Học lực Yếu, hạnh kiểm từ Trung bình: kiểm tra lại")
+            )
+        return Decision(
+            PROMOTED,
+            Explanation(
+                "TT58 Điều 15 khoản 1", f"Hạnh kiểm {conduct}, học lực {academic}, nghỉ {absent} buổi"
+            ),
+        )
 
     def after_summer(
         self,
@@ -322,7 +370,9 @@ class TT58(Regulation):
                 if subject not in eligible:
                     raise RuleError(f"Môn {subject} không thuộc diện kiểm tra lại")
                 (scored_after if subject in scored_after else commented_after)[subject] = value
-            result = self.academic_result(scored_after, commented_after, specialized_subject=specialized_subject)
+            result = self.academic_result(
+                scored_after, commented_after, specialized_subject=specialized_subject
+            )
             if result.level is None:
                 raise RuleError("Chưa xếp được học lực: " + ", ".join(result.missing))
             academic_after, overall_after = result.level, result.overall_average
@@ -341,5 +391,7 @@ class TT58(Regulation):
             "overall_average_after": overall_after,
             "conduct_year_after": conduct,
             "decision": decision,
-            "explanation": Explanation("TT58 Điều 15, 16, 17", f"Sau hè: hạnh kiểm {conduct}, học lực {academic_after}", steps=steps),
+            "explanation": Explanation(
+                "TT58 Điều 15, 16, 17", f"Sau hè: hạnh kiểm {conduct}, học lực {academic_after}", steps=steps
+            ),
         }

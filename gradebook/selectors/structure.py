@@ -32,9 +32,7 @@ def visible_classrooms(user, school: School, school_year: SchoolYear):
 def roster(classroom: Classroom) -> list[Enrolment]:
     """The class list in Vietnamese order (given name, then the rest), numbered."""
     enrolments = list(
-        Enrolment.objects.filter(classroom=classroom)
-        .select_related("student")
-        .order_by("student__sort_key")
+        Enrolment.objects.filter(classroom=classroom).select_related("student").order_by("student__sort_key")
     )
     for number, enrolment in enumerate(enrolments, start=1):
         enrolment.number = number
@@ -60,7 +58,12 @@ def students_of(school: School, query: str = ""):
     if query:
         words = query.split()
         for word in words:
-            qs = qs.filter(Q(family_name__icontains=word) | Q(middle_name__icontains=word) | Q(given_name__icontains=word) | Q(moet_code__icontains=word))
+            qs = qs.filter(
+                Q(family_name__icontains=word)
+                | Q(middle_name__icontains=word)
+                | Q(given_name__icontains=word)
+                | Q(moet_code__icontains=word)
+            )
     return qs.order_by("sort_key")
 
 
@@ -68,7 +71,9 @@ def children_of(user):
     return (
         Student.objects.filter(guardians__user=user)
         .select_related("school")
-        .prefetch_related(Prefetch("enrolments", queryset=Enrolment.objects.select_related("classroom__school_year")))
+        .prefetch_related(
+            Prefetch("enrolments", queryset=Enrolment.objects.select_related("classroom__school_year"))
+        )
         .distinct()
     )
 
@@ -82,7 +87,12 @@ def office_schools(user):
             q |= Q(district_id=ra.district_id)
         else:
             q |= Q(district__province_id=ra.province_id)
-    return School.objects.filter(q).select_related("district").annotate(student_count=Count("students")).order_by("name")
+    return (
+        School.objects.filter(q)
+        .select_related("district")
+        .annotate(student_count=Count("students"))
+        .order_by("name")
+    )
 
 
 def home_context(user, school: School | None) -> dict:
@@ -108,5 +118,3 @@ def home_context(user, school: School | None) -> dict:
     context["own_student"] = Student.objects.filter(user=user).first()
     context["office_schools"] = office_schools(user)
     return context
-
-

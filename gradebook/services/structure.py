@@ -18,12 +18,18 @@ class StructureError(Exception):
 
 
 def _ensure_role(school, user: User, role: str, actor: User | None) -> None:
-    RoleAssignment.objects.get_or_create(user=user, role=role, school=school, department=None, defaults={"granted_by": actor})
+    RoleAssignment.objects.get_or_create(
+        user=user, role=role, school=school, department=None, defaults={"granted_by": actor}
+    )
     authz.forget(user)
 
 
 def _check_staff(school, user: User) -> None:
-    if not RoleAssignment.objects.filter(user=user, school=school).exclude(role__in=[Role.PARENT, Role.STUDENT]).exists():
+    if (
+        not RoleAssignment.objects.filter(user=user, school=school)
+        .exclude(role__in=[Role.PARENT, Role.STUDENT])
+        .exists()
+    ):
         raise StructureError(_("%(name)s is not a staff member of this school.") % {"name": user})
 
 
@@ -35,9 +41,13 @@ def create_classroom(actor: User | None, school_year: SchoolYear, grade: int, na
     if grade not in school_year.school.grades:
         raise StructureError(_("Grade %(grade)d is not taught in this school.") % {"grade": grade})
     regulation = registry.regulation_for(school_year.start_year, grade)
-    classroom = Classroom.objects.create(school_year=school_year, grade=grade, name=name.strip(), regulation=regulation.code)
+    classroom = Classroom.objects.create(
+        school_year=school_year, grade=grade, name=name.strip(), regulation=regulation.code
+    )
     for item in GradeSubject.objects.filter(school_year=school_year, grade=grade).select_related("subject"):
-        TeachingAssignment.objects.create(classroom=classroom, subject=item.subject, periods_per_year=item.periods_per_year)
+        TeachingAssignment.objects.create(
+            classroom=classroom, subject=item.subject, periods_per_year=item.periods_per_year
+        )
     return classroom
 
 
@@ -80,6 +90,8 @@ def enrol_student(actor: User | None, student: Student, classroom: Classroom, st
         authz.check(actor, Action.MANAGE_SCHOOL_DATA, classroom.school_year.school)
     if student.school_id != classroom.school_year.school_id:
         raise StructureError(_("The student belongs to another school."))
-    if Enrolment.objects.filter(student=student, classroom__school_year=classroom.school_year, status=Enrolment.Status.STUDYING).exists():
+    if Enrolment.objects.filter(
+        student=student, classroom__school_year=classroom.school_year, status=Enrolment.Status.STUDYING
+    ).exists():
         raise StructureError(_("%(name)s is already studying in a class this year.") % {"name": student})
     return Enrolment.objects.create(student=student, classroom=classroom, start_date=start_date)

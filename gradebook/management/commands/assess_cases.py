@@ -14,7 +14,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="JSON array of cases ('-' for standard input)")
-        parser.add_argument("--check", action="store_true", help="compare with each case's 'expected'; exit 1 on a mismatch")
+        parser.add_argument(
+            "--check", action="store_true", help="compare with each case's 'expected'; exit 1 on a mismatch"
+        )
 
     def handle(self, *args, file, check, **options):
         try:

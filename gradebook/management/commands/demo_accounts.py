@@ -13,7 +13,7 @@ class Command(BaseCommand):
         existing = set(User.objects.filter(username__in=DEMO_ACCOUNTS).values_list("username", flat=True))
         self.stdout.write("")
         self.stdout.write("=" * 72)
-        self.stdout.write(" Sổ Điểm — demo accounts (password for all: %s)" % DEMO_PASSWORD)
+        self.stdout.write(f" Sổ Điểm — demo accounts (password for all: {DEMO_PASSWORD})")
         self.stdout.write("=" * 72)
         for username, role in DEMO_ACCOUNTS.items():
             if username in existing:

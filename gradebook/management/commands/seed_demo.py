@@ -71,7 +71,9 @@ class Command(BaseCommand):
     help = "Create the demo school (deterministic)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--size", type=int, default=0, help="about this many students (default: 16 classes of 38–45)")
+        parser.add_argument(
+            "--size", type=int, default=0, help="about this many students (default: 16 classes of 38–45)"
+        )
         parser.add_argument("--seed", type=int, default=2026)
         parser.add_argument("--school-code", default=DEMO_SCHOOL_CODE)
         parser.add_argument("--school-name", default="Trường THCS Lê Quý Đôn")
@@ -96,7 +98,9 @@ class Command(BaseCommand):
 
     def _build(self, rng: random.Random, opts) -> School:
         province, _ = Province.objects.get_or_create(code="01", defaults={"name": "Thành phố Hà Nội"})
-        district, _ = District.objects.get_or_create(province=province, code="005", defaults={"name": "Quận Cầu Giấy"})
+        district, _ = District.objects.get_or_create(
+            province=province, code="005", defaults={"name": "Quận Cầu Giấy"}
+        )
         school = School.objects.create(
             district=district,
             code=opts["school_code"],
@@ -107,19 +111,37 @@ class Command(BaseCommand):
         )
         start = opts["year"]
         year = SchoolYear.objects.create(
-            school=school, start_year=start, start_date=date(start, 9, 5), end_date=date(start + 1, 5, 31), is_current=True
+            school=school,
+            start_year=start,
+            start_date=date(start, 9, 5),
+            end_date=date(start + 1, 5, 31),
+            is_current=True,
         )
-        Term.objects.create(school_year=year, code="HK1", start_date=date(start, 9, 5), end_date=date(start + 1, 1, 17))
-        Term.objects.create(school_year=year, code="HK2", start_date=date(start + 1, 1, 19), end_date=date(start + 1, 5, 31))
-        departments = {name: Department.objects.create(school=school, name=name) for name in {s[4] for s in D.SUBJECTS}}
+        Term.objects.create(
+            school_year=year, code="HK1", start_date=date(start, 9, 5), end_date=date(start + 1, 1, 17)
+        )
+        Term.objects.create(
+            school_year=year, code="HK2", start_date=date(start + 1, 1, 19), end_date=date(start + 1, 5, 31)
+        )
+        departments = {
+            name: Department.objects.create(school=school, name=name) for name in {s[4] for s in D.SUBJECTS}
+        }
         subjects = []
         for order, (code, name, short, kind, dept, periods) in enumerate(D.SUBJECTS, start=1):
             subject = Subject.objects.create(
-                school=school, code=code, name=name, short_name=short, kind=kind, department=departments[dept], order=order
+                school=school,
+                code=code,
+                name=name,
+                short_name=short,
+                kind=kind,
+                department=departments[dept],
+                order=order,
             )
             subjects.append(subject)
             for grade, p in zip(range(6, 10), periods, strict=True):
-                GradeSubject.objects.create(school_year=year, grade=grade, subject=subject, periods_per_year=p)
+                GradeSubject.objects.create(
+                    school_year=year, grade=grade, subject=subject, periods_per_year=p
+                )
 
         if opts["size"]:
             class_count = max(4, math.ceil(opts["size"] / 41))
@@ -140,7 +162,9 @@ class Command(BaseCommand):
         del staff
         return school
 
-    def _user(self, username: str, full_name: str, school: School, roles, department=None, demo=False) -> User:
+    def _user(
+        self, username: str, full_name: str, school: School, roles, department=None, demo=False
+    ) -> User:
         user = User(username=username, full_name=full_name, email=f"{username}@example.edu.vn")
         if demo:
             user.set_password(DEMO_PASSWORD)
@@ -151,7 +175,10 @@ class Command(BaseCommand):
         user.save()
         for role in roles:
             RoleAssignment.objects.create(
-                user=user, role=role, school=school, department=department if role == Role.DEPARTMENT_HEAD else None
+                user=user,
+                role=role,
+                school=school,
+                department=department if role == Role.DEPARTMENT_HEAD else None,
             )
         return user
 
@@ -180,7 +207,15 @@ class Command(BaseCommand):
         teachers_by_subject: dict[int, list[User]] = {}
         counter = 0
         for subject in subjects:
-            weekly = sum(a.periods_per_year for c in classrooms for a in c.assignments.all() if a.subject_id == subject.pk) / 35
+            weekly = (
+                sum(
+                    a.periods_per_year
+                    for c in classrooms
+                    for a in c.assignments.all()
+                    if a.subject_id == subject.pk
+                )
+                / 35
+            )
             needed = max(1, math.ceil(weekly / 18))
             teachers_by_subject[subject.pk] = []
             for _ in range(needed):
@@ -198,10 +233,19 @@ class Command(BaseCommand):
             first = next(s for s in subjects if s.department_id == department.pk)
             head = teachers_by_subject[first.pk][0]
             if demo and department.name == "Tổ Khoa học Tự nhiên":
-                head = self._user("totruong", "Vũ Quốc Khánh", school, [Role.SUBJECT_TEACHER, Role.DEPARTMENT_HEAD], department, demo=True)
+                head = self._user(
+                    "totruong",
+                    "Vũ Quốc Khánh",
+                    school,
+                    [Role.SUBJECT_TEACHER, Role.DEPARTMENT_HEAD],
+                    department,
+                    demo=True,
+                )
                 teachers_by_subject[first.pk].append(head)
             else:
-                RoleAssignment.objects.create(user=head, role=Role.DEPARTMENT_HEAD, school=school, department=department)
+                RoleAssignment.objects.create(
+                    user=head, role=Role.DEPARTMENT_HEAD, school=school, department=department
+                )
         # Assignments: round-robin per subject, so each teacher gets a balanced load.
         for subject in subjects:
             pool = teachers_by_subject[subject.pk]
@@ -215,7 +259,11 @@ class Command(BaseCommand):
                 teacher = self._user("gvcn", "Hoàng Thị Mai", school, [Role.SUBJECT_TEACHER], demo=True)
                 assign_teacher(None, classroom.assignments.get(subject__code="ngu-van"), teacher)
             else:
-                candidates = [a.teacher for a in classroom.assignments.select_related("teacher") if a.teacher and a.teacher.pk not in used]
+                candidates = [
+                    a.teacher
+                    for a in classroom.assignments.select_related("teacher")
+                    if a.teacher and a.teacher.pk not in used
+                ]
                 teacher = candidates[0] if candidates else classroom.assignments.first().teacher
             used.add(teacher.pk)
             set_homeroom_teacher(None, classroom, teacher)
@@ -264,7 +312,8 @@ class Command(BaseCommand):
             seen.add(student.personal_id)
         Student.objects.bulk_create(students, batch_size=1000)
         enrolments = [
-            Enrolment(student=s, classroom=c, start_date=c.school_year.start_date) for s, c in zip(students, placement, strict=True)
+            Enrolment(student=s, classroom=c, start_date=c.school_year.start_date)
+            for s, c in zip(students, placement, strict=True)
         ]
         Enrolment.objects.bulk_create(enrolments, batch_size=1000)
         guardians = []
@@ -272,12 +321,24 @@ class Command(BaseCommand):
             father = self._person_name(rng, False).split()
             father[0] = student.family_name
             guardians.append(
-                Guardian(student=student, relationship="father", full_name=" ".join(father), year_of_birth=student.date_of_birth.year - rng.randint(26, 40),
-                         occupation=rng.choice(D.OCCUPATIONS), phone=f"09{rng.randint(10000000, 99999999)}")
+                Guardian(
+                    student=student,
+                    relationship="father",
+                    full_name=" ".join(father),
+                    year_of_birth=student.date_of_birth.year - rng.randint(26, 40),
+                    occupation=rng.choice(D.OCCUPATIONS),
+                    phone=f"09{rng.randint(10000000, 99999999)}",
+                )
             )
             guardians.append(
-                Guardian(student=student, relationship="mother", full_name=self._person_name(rng, True), year_of_birth=student.date_of_birth.year - rng.randint(24, 38),
-                         occupation=rng.choice(D.OCCUPATIONS), phone=f"08{rng.randint(10000000, 99999999)}")
+                Guardian(
+                    student=student,
+                    relationship="mother",
+                    full_name=self._person_name(rng, True),
+                    year_of_birth=student.date_of_birth.year - rng.randint(24, 38),
+                    occupation=rng.choice(D.OCCUPATIONS),
+                    phone=f"08{rng.randint(10000000, 99999999)}",
+                )
             )
         Guardian.objects.bulk_create(guardians, batch_size=2000)
         by_class: dict[int, list[Student]] = {}
@@ -287,7 +348,11 @@ class Command(BaseCommand):
 
     def _family_accounts(self, school, classroom, students):
         first = sorted(students, key=lambda s: s.sort_key)[0]
-        parent = User(username="phuhuynh", full_name=first.guardians.get(relationship="mother").full_name, email="phuhuynh@example.com")
+        parent = User(
+            username="phuhuynh",
+            full_name=first.guardians.get(relationship="mother").full_name,
+            email="phuhuynh@example.com",
+        )
         parent.set_password(DEMO_PASSWORD)
         parent.mark_password_changed()
         parent.save()
@@ -313,23 +378,58 @@ class Command(BaseCommand):
             ability = {e.pk: rng.gauss(6.9, 1.25) for e in enrolments}
             for assignment in classroom.assignments.select_related("subject"):
                 comment = assignment.subject.kind == Subject.Kind.COMMENT
-                count = regulation.comment_regular_count if comment else regulation.required_regular_count(assignment.periods_per_year)
+                count = (
+                    regulation.comment_regular_count
+                    if comment
+                    else regulation.required_regular_count(assignment.periods_per_year)
+                )
                 for term in ("HK1", "HK2") if full else ("HK1",):
                     base = date(start, 9, 20) if term == "HK1" else date(start + 1, 2, 2)
-                    columns = [(AssessmentKind.REGULAR, i, base + timedelta(days=14 * (i - 1))) for i in range(1, count + 1)]
-                    columns += [(AssessmentKind.MIDTERM, 1, base + timedelta(days=45)), (AssessmentKind.FINAL, 1, base + timedelta(days=95))]
+                    columns = [
+                        (AssessmentKind.REGULAR, i, base + timedelta(days=14 * (i - 1)))
+                        for i in range(1, count + 1)
+                    ]
+                    columns += [
+                        (AssessmentKind.MIDTERM, 1, base + timedelta(days=45)),
+                        (AssessmentKind.FINAL, 1, base + timedelta(days=95)),
+                    ]
                     if not full:
-                        columns = [c for c in columns if c[0] == AssessmentKind.MIDTERM or (c[0] == AssessmentKind.REGULAR and c[1] < count)]
+                        columns = [
+                            c
+                            for c in columns
+                            if c[0] == AssessmentKind.MIDTERM
+                            or (c[0] == AssessmentKind.REGULAR and c[1] < count)
+                        ]
                     for kind, index, held in columns:
                         for e in enrolments:
                             if comment:
                                 level = "CD" if ability[e.pk] + rng.gauss(0, 1) < 3.6 else "D"
-                                scores.append(Score(assignment=assignment, enrolment=e, term=term, kind=kind, index=index, level=level, held_on=held))
+                                scores.append(
+                                    Score(
+                                        assignment=assignment,
+                                        enrolment=e,
+                                        term=term,
+                                        kind=kind,
+                                        index=index,
+                                        level=level,
+                                        held_on=held,
+                                    )
+                                )
                             else:
                                 step = 0.5 if kind == AssessmentKind.REGULAR else 0.25
                                 value = clamp_score(rng.gauss(ability[e.pk], 1.1), step)
                                 value = Decimal(str(value)).quantize(Decimal("0.1"))
-                                scores.append(Score(assignment=assignment, enrolment=e, term=term, kind=kind, index=index, value=value, held_on=held))
+                                scores.append(
+                                    Score(
+                                        assignment=assignment,
+                                        enrolment=e,
+                                        term=term,
+                                        kind=kind,
+                                        index=index,
+                                        value=value,
+                                        held_on=held,
+                                    )
+                                )
                 if len(scores) > 20000:
                     Score.objects.bulk_create(scores, batch_size=5000)
                     scores = []
@@ -341,7 +441,13 @@ class Command(BaseCommand):
                         conducts.append(ConductResult(enrolment=e, period=period, level=level))
                     days = int(max(0, rng.gauss(4, 4)))
                     for d in rng.sample(range(1, 250), days):
-                        absences.append(Absence(enrolment=e, date=date(start, 9, 5) + timedelta(days=d), excused=rng.random() < 0.8))
+                        absences.append(
+                            Absence(
+                                enrolment=e,
+                                date=date(start, 9, 5) + timedelta(days=d),
+                                excused=rng.random() < 0.8,
+                            )
+                        )
         Score.objects.bulk_create(scores, batch_size=5000)
         ConductResult.objects.bulk_create(conducts, batch_size=5000)
         Absence.objects.bulk_create(absences, batch_size=5000, ignore_conflicts=True)
