@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -41,25 +41,79 @@ def to_fraction(value: Number) -> Fraction:
         raise RuleError(f"Điểm không hợp lệ: {value!r}") from None
 
 
+class Tenths(int):
+    """A score already given in tenths (75 = 7,5), e.g. straight from the database in bulk."""
+
+    __slots__ = ()
+
+
+TENTHS = tuple(Tenths(i) for i in range(101))
+_TENTHS_CACHE: dict[Any, int] = {}
+
+
+def tenths(value: Number) -> int:
+    """A score on the 10-point scale with at most one decimal (TT22 Điều 5 khoản 3 điểm b), as an
+    exact whole number of tenths: 7,5 → 75. All the circulars' arithmetic is done on these.
+
+    Valid numeric scores are few (0,0 … 10,0), so their conversions are cached; equal numbers (8, 8.0,
+    Decimal('8.0')) map to the same tenths, and bools and strings never enter the cache."""
+    kind = type(value)
+    if kind is Tenths and 0 <= value <= 100:
+        return value  # type: ignore[return-value]
+    if kind is bool:
+        raise RuleError(f"Điểm không hợp lệ: {value!r}")
+    if kind is not str:
+        cached = _TENTHS_CACHE.get(value)
+        if cached is not None:
+            return cached
+    t = _tenths(value)
+    if kind is not str:
+        _TENTHS_CACHE[value] = t
+    return t
+
+
+def _tenths(value: Number) -> int:
+    if type(value) is Decimal and value.is_finite():
+        scaled = value * 10
+        t = int(scaled)
+        if t != scaled:
+            raise RuleError(f"Điểm {fmt(value)} có quá một chữ số thập phân")
+    elif type(value) is int:
+        t = value * 10
+    else:
+        exact = to_fraction(value) * 10
+        if exact.denominator != 1:
+            raise RuleError(f"Điểm {fmt(exact / 10)} có quá một chữ số thập phân")
+        t = int(exact)
+    if t < 0 or t > 100:
+        raise RuleError(f"Điểm {fmt(Fraction(t, 10))} nằm ngoài thang điểm 10")
+    return t
+
+
 def check_score(value: Number) -> Fraction:
-    """A score on the 10-point scale with at most one decimal (TT22 Điều 5 khoản 3 điểm b)."""
-    exact = to_fraction(value)
-    if exact < 0 or exact > 10:
-        raise RuleError(f"Điểm {fmt(exact)} nằm ngoài thang điểm 10")
-    if (exact * 10).denominator != 1:
-        raise RuleError(f"Điểm {fmt(exact)} có quá một chữ số thập phân")
-    return exact
+    """The exact value of a valid score (see `tenths`)."""
+    return Fraction(tenths(value), 10)
+
+
+def divide_half_up(total_tenths: int, weight: int) -> int:
+    """(total / weight) rounded to one decimal, half up, in tenths — exact integer arithmetic.
+
+    TT22 Điều 5 khoản 3 điểm b and TT58 Điều 10 khoản 1 điểm c: "lấy đến chữ số thập phân thứ nhất
+    sau khi làm tròn số" — ordinary half-up rounding: 51,6/8 = 6,45 → 6,5; 66/8 = 8,25 → 8,3 (Python's
+    round() on floats gives 8,2). Scores are never negative, so half up = floor(x + ½).
+    """
+    return (2 * total_tenths + weight) // (2 * weight)
+
+
+def from_tenths(t: int) -> Decimal:
+    """75 → Decimal('7.5'); 80 → Decimal('8.0')."""
+    return Decimal(f"{t // 10}.{t % 10}")
 
 
 def round1(value: Fraction) -> Decimal:
-    """Round to one decimal, half up, on the exact value.
-
-    TT22 Điều 5 khoản 3 điểm b and TT58 Điều 10 khoản 1 điểm c: "lấy đến chữ số thập phân thứ nhất
-    sau khi làm tròn số" — the ordinary (half-up) rounding: 6,45 → 6,5; 8,25 → 8,3. Python's round()
-    on floats would give 8,2. Scores are never negative, so half up = floor(x·10 + ½)/10.
-    """
-    tenths = math.floor(value * 10 + Fraction(1, 2))
-    return Decimal(tenths) / Decimal(10)
+    """Round an exact value to one decimal, half up (see divide_half_up)."""
+    tenths_value = math.floor(value * 10 + Fraction(1, 2))
+    return Decimal(tenths_value) / Decimal(10)
 
 
 def fmt(value: Number | None, places: int | None = None) -> str:
@@ -79,15 +133,65 @@ def fmt(value: Number | None, places: int | None = None) -> str:
     return text.replace(".", ",")
 
 
-@dataclass
-class Explanation:
-    """Why a result is what it is: the rule, the formula with the numbers filled in, the inputs."""
+def fmt_tenths(t: int, fixed: bool = False) -> str:
+    """75 → '7,5'; 80 → '8' (or '8,0' when fixed)."""
+    if t % 10 or fixed:
+        return f"{t // 10},{t % 10}"
+    return str(t // 10)
 
-    rule: str
-    text: str
-    formula: str = ""
-    inputs: dict[str, Any] = field(default_factory=dict)
-    steps: list[str] = field(default_factory=list)
+
+class Explanation:
+    """Why a result is what it is: the rule, the formula with the numbers filled in, the inputs.
+
+    Pass `lazy` (a function returning a dict of the other fields) so that bulk computations pay for
+    the text only when someone asks "why?"."""
+
+    __slots__ = ("rule", "_text", "_formula", "_inputs", "_steps", "_lazy")
+
+    def __init__(
+        self,
+        rule: str,
+        text: str = "",
+        formula: str = "",
+        inputs: dict | None = None,
+        steps: list[str] | None = None,
+        *,
+        lazy: Callable[[], dict[str, Any]] | None = None,
+    ):
+        self.rule = rule
+        self._text, self._formula = text, formula
+        self._inputs = inputs if inputs is not None else {}
+        self._steps = steps if steps is not None else []
+        self._lazy = lazy
+
+    def _resolve(self) -> None:
+        if self._lazy is not None:
+            fields = self._lazy()
+            self._lazy = None
+            self._text = fields.get("text", self._text)
+            self._formula = fields.get("formula", self._formula)
+            self._inputs = fields.get("inputs", self._inputs)
+            self._steps = fields.get("steps", self._steps)
+
+    @property
+    def text(self) -> str:
+        self._resolve()
+        return self._text
+
+    @property
+    def formula(self) -> str:
+        self._resolve()
+        return self._formula
+
+    @property
+    def inputs(self) -> dict[str, Any]:
+        self._resolve()
+        return self._inputs
+
+    @property
+    def steps(self) -> list[str]:
+        self._resolve()
+        return self._steps
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -108,6 +212,7 @@ class AverageResult:
     explanation: Explanation
     missing: list[str] = field(default_factory=list)
     required_regular_count: int | None = None
+    tenths: Tenths | None = None  # the same value in tenths, for bulk work
 
 
 @dataclass
@@ -139,11 +244,7 @@ class Decision:
     explanation: Explanation
 
 
-def count_at_least(values: Iterable[Decimal], threshold: str) -> int:
-    limit = Decimal(threshold)
-    return sum(1 for v in values if v >= limit)
-
-
+_CANONICAL = frozenset({PASS, FAIL, EXEMPT})
 _COMMENT_WORDS = {
     "đ": PASS,
     "d": PASS,
@@ -160,32 +261,22 @@ _COMMENT_WORDS = {
 
 def normalise_comment(value: Any) -> str | None:
     """'Đ', 'D', 'Đạt' → Đ; 'CĐ', 'CD', 'Chưa đạt' → CĐ; 'Miễn' → Miễn; None stays None."""
-    if value is None:
-        return None
+    if value is None or value in _CANONICAL:
+        return value
     key = " ".join(unicodedata.normalize("NFC", str(value)).lower().split())
     if key not in _COMMENT_WORDS:
         raise RuleError(f"Mức đánh giá không hợp lệ: {value!r} (chỉ nhận Đ, CĐ hoặc Miễn)")
     return _COMMENT_WORDS[key]
 
 
-def scores_map(scored: Mapping[str, Any]) -> dict[str, Decimal | None]:
-    """Subject averages as one-decimal Decimals; None stays None (not yet computable)."""
-    out: dict[str, Decimal | None] = {}
-    for subject, value in scored.items():
-        out[subject] = None if value is None else Decimal(str(round1(check_score(value))))
-        if value is not None and to_fraction(value) != to_fraction(out[subject]):
-            raise RuleError(f"ĐTB môn {subject} phải có một chữ số thập phân: {value!r}")
-    return out
+def tenths_map(scored: Mapping[str, Any]) -> dict[str, int | None]:
+    """Subject averages (one decimal) as tenths; None stays None (not yet computable)."""
+    return {subject: None if value is None else tenths(value) for subject, value in scored.items()}
+
+
+def count_at_least(values: Iterable[int], threshold_tenths: int) -> int:
+    return sum(1 for v in values if v >= threshold_tenths)
 
 
 def comments_map(commented: Mapping[str, Any]) -> dict[str, str | None]:
     return {subject: normalise_comment(value) for subject, value in commented.items()}
-
-
-def weighted_formula(parts: list[tuple[int, list[Fraction]]], total: Fraction, weight: int) -> str:
-    """'(8 + 7 + 9 + 2 × 7,5 + 3 × 8)/(3 + 5)' and the like."""
-    terms = []
-    for coefficient, values in parts:
-        for v in values:
-            terms.append(fmt(v) if coefficient == 1 else f"{coefficient} × {fmt(v)}")
-    return f"({' + '.join(terms)})/{weight} = {fmt(total)}/{weight}"

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 from gradebook.regulations.base import (
     FAIL,
     PASS,
+    TENTHS,
     AverageResult,
     CommentResult,
     Decision,
@@ -20,10 +21,12 @@ from gradebook.regulations.base import (
     LevelResult,
     Number,
     RuleError,
-    check_score,
+    divide_half_up,
     fmt,
+    fmt_tenths,
+    from_tenths,
     normalise_comment,
-    round1,
+    tenths,
 )
 
 MAKEUP_PENDING = "makeup_pending"
@@ -44,6 +47,9 @@ class Regulation:
     NO_HONOUR = "Không"
     #: regular assessments of a comment-assessed subject per term (an input, not a rule of the text)
     comment_regular_count: ClassVar[int] = 2
+    #: TT58 Điều 12: an exempted subject leaves the ranking; TT22 Điều 10: only the practical part is
+    #: exempted and replaced by theory, the subject stays
+    exemption_removes_subject: ClassVar[bool] = False
 
     # -- subject level --------------------------------------------------------------------------
 
@@ -77,16 +83,22 @@ class Regulation:
                 Explanation(rule, "Chưa tính được ĐTBmcn: thiếu " + ", ".join(missing)),
                 missing=missing,
             )
-        t1, t2 = check_score(term1), check_score(term2)
+        t1, t2 = tenths(term1), tenths(term2)
         total = t1 + 2 * t2
-        exact = total / 3
-        value = round1(exact)
-        formula = f"({fmt(t1)} + 2 × {fmt(t2)})/3 = {fmt(total)}/3 = {fmt(exact)} → {fmt(value, 1)}"
-        return AverageResult(
-            value,
-            True,
-            Explanation(rule, f"ĐTBmcn = {fmt(value, 1)}", formula, {"term1": fmt(t1), "term2": fmt(t2)}),
-        )
+        value = divide_half_up(total, 3)
+
+        def explain() -> dict[str, Any]:
+            formula = (
+                f"({fmt_tenths(t1)} + 2 × {fmt_tenths(t2)})/3 = {fmt_tenths(total)}/3 = "
+                f"{fmt(Fraction(total, 30))} → {fmt_tenths(value, True)}"
+            )
+            return {
+                "text": f"ĐTBmcn = {fmt_tenths(value, True)}",
+                "formula": formula,
+                "inputs": {"term1": fmt_tenths(t1), "term2": fmt_tenths(t2)},
+            }
+
+        return AverageResult(from_tenths(value), True, Explanation(rule, lazy=explain), tenths=TENTHS[value])
 
     year_average_rule: ClassVar[str] = ""
 
@@ -114,7 +126,7 @@ class Regulation:
 
     def retest_eligible(self, scored: Mapping[str, Any], commented: Mapping[str, Any]) -> list[str]:
         """Subjects with a year average below 5,0 or a year result CĐ (TT22 Điều 14; TT58 Điều 16)."""
-        out = [s for s, v in scored.items() if v is not None and check_score(v) < 5]
+        out = [s for s, v in scored.items() if v is not None and tenths(v) < 50]
         out += [s for s, v in commented.items() if normalise_comment(v) == FAIL]
         return out
 
@@ -153,37 +165,46 @@ def weighted_term_average(
     (TT58 Điều 8 khoản 5; TT26 Điều 8 khoản 4; TT22 Điều 7 [M]).
     """
     tx, gk, ck = labels
+    if (
+        final is not None
+        and None not in regular
+        and None not in periodic
+        and (required_regular is None or len(regular) >= required_regular)
+        and len(periodic) >= required_periodic
+    ):  # the common case: everything there
+        return _weighted(
+            rule,
+            [tenths(v) for v in regular],
+            [tenths(v) for v in periodic],
+            tenths(final),
+            [],
+            required_regular,
+        )
     missing: list[str] = []
-    regular_values: list[Fraction] = []
+    regular_values: list[int] = []
     for i, v in enumerate(regular, start=1):
         if v is None:
             missing.append(f"{tx}{i}")
         else:
-            regular_values.append(check_score(v))
+            regular_values.append(tenths(v))
     if required_regular is not None:
         for i in range(len(regular) + 1, required_regular + 1):
             missing.append(f"{tx}{i}")
-    periodic_values: list[Fraction] = []
+    periodic_values: list[int] = []
     for i, v in enumerate(periodic, start=1):
         if v is None:
             missing.append(gk if required_periodic == 1 else f"{gk}{i}")
         else:
-            periodic_values.append(check_score(v))
+            periodic_values.append(tenths(v))
     for i in range(len(periodic) + 1, required_periodic + 1):
         missing.append(gk if required_periodic == 1 else f"{gk}{i}")
-    final_value = None if final is None else check_score(final)
+    final_value = None if final is None else tenths(final)
     if final_value is None:
         missing.append(ck)
 
     zeroed: list[str] = []
     if missing:
-        if missing_reason == NO_MAKEUP:
-            zeroed = missing
-            regular_values += [Fraction(0)] * sum(1 for m in missing if m.startswith(tx))
-            periodic_values += [Fraction(0)] * sum(1 for m in missing if m.startswith(gk))
-            if final_value is None:
-                final_value = Fraction(0)
-        else:
+        if missing_reason != NO_MAKEUP:
             return AverageResult(
                 None,
                 False,
@@ -195,37 +216,58 @@ def weighted_term_average(
                 missing=missing,
                 required_regular_count=required_regular,
             )
-    if final_value is None:  # unreachable: a missing final either returned above or became 0
-        raise RuleError("Thiếu ĐĐGck")
-    total = sum(regular_values, Fraction(0)) + 2 * sum(periodic_values, Fraction(0)) + 3 * final_value
+        zeroed = missing
+        regular_values += [0] * sum(1 for m in missing if m.startswith(tx))
+        periodic_values += [0] * sum(1 for m in missing if m.startswith(gk))
+        if final_value is None:
+            final_value = 0
+    return _weighted(
+        rule,
+        regular_values,
+        periodic_values,
+        final_value if final_value is not None else 0,
+        zeroed,
+        required_regular,
+    )
+
+
+def _weighted(
+    rule: str,
+    regular_values: list[int],
+    periodic_values: list[int],
+    final_t: int,
+    zeroed: list[str],
+    required_regular: int | None,
+) -> AverageResult:
+    total = sum(regular_values) + 2 * sum(periodic_values) + 3 * final_t
     weight = len(regular_values) + 2 * len(periodic_values) + 3
-    exact = total / weight
-    value = round1(exact)
-    terms = (
-        [fmt(v) for v in regular_values]
-        + [f"2 × {fmt(v)}" for v in periodic_values]
-        + [f"3 × {fmt(final_value)}"]
-    )
-    denominator = f"{len(regular_values)} + {2 * len(periodic_values) + 3}"
-    formula = (
-        f"({' + '.join(terms)})/({denominator}) = {fmt(total)}/{weight} = {fmt(exact)} → {fmt(value, 1)}"
-    )
-    steps = [f"Các điểm thiếu tính 0 (không kiểm tra bù): {', '.join(zeroed)}"] if zeroed else []
-    return AverageResult(
-        value,
-        True,
-        Explanation(
-            rule,
-            f"ĐTBmhk = {fmt(value, 1)}",
-            formula,
-            {
-                "regular": [fmt(v) for v in regular_values],
-                "periodic": [fmt(v) for v in periodic_values],
-                "final": fmt(final_value),
+    value = divide_half_up(total, weight)
+
+    def explain() -> dict[str, Any]:
+        terms = [fmt_tenths(v) for v in regular_values] + [f"2 × {fmt_tenths(v)}" for v in periodic_values]
+        terms.append(f"3 × {fmt_tenths(final_t)}")
+        denominator = f"{len(regular_values)} + {2 * len(periodic_values) + 3}"
+        formula = (
+            f"({' + '.join(terms)})/({denominator}) = {fmt_tenths(total)}/{weight} = "
+            f"{fmt(Fraction(total, 10 * weight))} → {fmt_tenths(value, True)}"
+        )
+        return {
+            "text": f"ĐTBmhk = {fmt_tenths(value, True)}",
+            "formula": formula,
+            "inputs": {
+                "regular": [fmt_tenths(v) for v in regular_values],
+                "periodic": [fmt_tenths(v) for v in periodic_values],
+                "final": fmt_tenths(final_t),
             },
-            steps,
-        ),
+            "steps": [f"Các điểm thiếu tính 0 (không kiểm tra bù): {', '.join(zeroed)}"] if zeroed else [],
+        }
+
+    return AverageResult(
+        from_tenths(value),
+        True,
+        Explanation(rule, lazy=explain),
         required_regular_count=required_regular,
+        tenths=TENTHS[value],
     )
 
 

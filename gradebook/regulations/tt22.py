@@ -6,13 +6,11 @@ Articles cited from the text as written out in shared/spec/assessment-rules.md �
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from decimal import Decimal
 from typing import Any
 
 from gradebook.regulations.base import (
     EXEMPT,
     FAIL,
-    PASS,
     AverageResult,
     CommentResult,
     Decision,
@@ -23,7 +21,8 @@ from gradebook.regulations.base import (
     comments_map,
     count_at_least,
     fmt,
-    scores_map,
+    fmt_tenths,
+    tenths_map,
 )
 from gradebook.regulations.regulation import Regulation, pass_fail_all, weighted_term_average
 
@@ -128,22 +127,28 @@ class TT22(Regulation):
 
     # -- kết quả học tập (Điều 9 khoản 2, 3) -----------------------------------------------------
 
-    def _raw_level(self, scores: Mapping[str, Decimal], comments: Mapping[str, str]) -> tuple[str, str]:
-        """Điều 9 khoản 2: the level and the condition that decided it."""
-        values = list(scores.values())
-        all_pass = all(c == PASS for c in comments.values())
+    def _level_of(self, fails: int, lowest: int, n8: int, n65: int, n5: int) -> str:
+        """Điều 9 khoản 2 from the counts (averages in tenths)."""
+        if fails == 0 and lowest >= 65 and n8 >= self.MIN_SUBJECTS:
+            return GOOD
+        if fails == 0 and lowest >= 50 and n65 >= self.MIN_SUBJECTS:
+            return FAIR
+        if fails <= 1 and n5 >= self.MIN_SUBJECTS and lowest >= 35:
+            return PASSED
+        return NOT_PASSED
+
+    def _raw_level(self, scores: Mapping[str, int], comments: Mapping[str, str]) -> tuple[str, str]:
+        """Điều 9 khoản 2 on subject averages in tenths: the level and the condition that decided it."""
+        values = scores.values()
         fails = sum(1 for c in comments.values() if c == FAIL)
-        n8, n65, n5 = (
-            count_at_least(values, "8.0"),
-            count_at_least(values, "6.5"),
-            count_at_least(values, "5.0"),
-        )
-        lowest = min(values) if values else None
-        if all_pass and (lowest is None or lowest >= Decimal("6.5")) and n8 >= self.MIN_SUBJECTS:
+        lowest = min(values, default=100)
+        n8, n65, n5 = count_at_least(values, 80), count_at_least(values, 65), count_at_least(values, 50)
+        level = self._level_of(fails, lowest, n8, n65, n5)
+        if level == GOOD:
             return GOOD, f"mọi môn nhận xét Đạt; mọi ĐTB ≥ 6,5; {n8} môn ≥ 8,0 (cần ≥ 6)"
-        if all_pass and (lowest is None or lowest >= Decimal("5.0")) and n65 >= self.MIN_SUBJECTS:
+        if level == FAIR:
             return FAIR, f"mọi môn nhận xét Đạt; mọi ĐTB ≥ 5,0; {n65} môn ≥ 6,5 (cần ≥ 6)"
-        if fails <= 1 and n5 >= self.MIN_SUBJECTS and (lowest is None or lowest >= Decimal("3.5")):
+        if level == PASSED:
             return (
                 PASSED,
                 f"{fails} môn nhận xét Chưa đạt (tối đa 1); {n5} môn ≥ 5,0 (cần ≥ 6); không môn nào dưới 3,5",
@@ -153,16 +158,30 @@ class TT22(Regulation):
             reasons.append(f"{fails} môn nhận xét Chưa đạt")
         if n5 < self.MIN_SUBJECTS:
             reasons.append(f"chỉ {n5} môn ≥ 5,0")
-        if lowest is not None and lowest < Decimal("3.5"):
-            reasons.append(f"có môn dưới 3,5 ({fmt(lowest, 1)})")
+        if lowest < 35:
+            reasons.append(f"có môn dưới 3,5 ({fmt_tenths(lowest, True)})")
         return NOT_PASSED, "; ".join(reasons) or "không đủ điều kiện mức Đạt"
+
+    def _levels_without_each(self, scores: Mapping[str, int], comments: Mapping[str, str]) -> dict[str, str]:
+        """The khoản 2 level with each subject left out in turn, from the counts (O(1) per subject)."""
+        values = sorted(scores.values())
+        fails = sum(1 for c in comments.values() if c == FAIL)
+        n8, n65, n5 = count_at_least(values, 80), count_at_least(values, 65), count_at_least(values, 50)
+        out = {}
+        for subject, v in scores.items():
+            lowest = (values[1] if len(values) > 1 else 100) if v == values[0] else values[0]
+            out[subject] = self._level_of(fails, lowest, n8 - (v >= 80), n65 - (v >= 65), n5 - (v >= 50))
+        lowest_all = values[0] if values else 100
+        for subject, c in comments.items():
+            out[subject] = self._level_of(fails - (c == FAIL), lowest_all, n8, n65, n5)
+        return out
 
     def academic_result(
         self, scored: Mapping[str, Any], commented: Mapping[str, Any], **options: Any
     ) -> LevelResult:
         """Điều 9 khoản 2 (levels) and khoản 3 (adjustment), on the rounded subject averages."""
         rule = "TT22 Điều 9 khoản 2, khoản 3"
-        scores = scores_map(scored)
+        scores = tenths_map(scored)
         comments = {s: c for s, c in comments_map(commented).items() if c != EXEMPT}
         missing = [s for s, v in scores.items() if v is None] + [s for s, v in comments.items() if v is None]
         if missing:
@@ -172,32 +191,34 @@ class TT22(Regulation):
                 Explanation(rule, "Chưa xếp được: thiếu kết quả môn " + ", ".join(missing)),
                 missing=missing,
             )
-        scores_d: dict[str, Decimal] = {s: v for s, v in scores.items() if v is not None}
+        scores_t: dict[str, int] = {s: v for s, v in scores.items() if v is not None}
         comments_d: dict[str, str] = {s: v for s, v in comments.items() if v is not None}
-        level, why = self._raw_level(scores_d, comments_d)
-        steps = [f"Mức theo khoản 2: {level} ({why})"]
-        final = level
+        level, why = self._raw_level(scores_t, comments_d)
+        rank = LEVELS.index(level)
         # Khoản 3 [I, assessment-rules.md §2.6]: leave each subject out in turn; a subject is the only
         # cause when without it the level would be Tốt or Khá, two or more levels above the actual one.
-        rank = LEVELS.index(level)
-        culprits = []
-        for subject in list(scores_d) + list(comments_d):
-            without = self._raw_level(
-                {s: v for s, v in scores_d.items() if s != subject},
-                {s: v for s, v in comments_d.items() if s != subject},
-            )[0]
-            if without in (GOOD, FAIR) and rank - LEVELS.index(without) >= 2:
-                culprits.append((subject, without))
-        if len(culprits) == 1:
-            final = LEVELS[rank - 1]
-            subject, without = culprits[0]
-            steps.append(
-                f"Khoản 3: chỉ do môn {subject} mà bị hạ từ {without} xuống {level} (≥ 2 mức) → điều chỉnh lên mức liền kề: {final}"
-            )
-        elif len(culprits) > 1:
-            steps.append("Khoản 3: bị hạ mức do nhiều môn → không điều chỉnh")
-        inputs = {**{s: fmt(v, 1) for s, v in scores_d.items()}, **comments_d}
-        return LevelResult(final, level, Explanation(rule, f"Kết quả học tập: {final}", "", inputs, steps))
+        # Only Đạt and Chưa đạt can be two levels below Tốt/Khá.
+        culprits: list[tuple[str, str]] = []
+        if rank >= 2:
+            for subject, without in self._levels_without_each(scores_t, comments_d).items():
+                if without in (GOOD, FAIR) and rank - LEVELS.index(without) >= 2:
+                    culprits.append((subject, without))
+        final = LEVELS[rank - 1] if len(culprits) == 1 else level
+
+        def explain() -> dict[str, Any]:
+            steps = [f"Mức theo khoản 2: {level} ({why})"]
+            if len(culprits) == 1:
+                subject, without = culprits[0]
+                steps.append(
+                    f"Khoản 3: chỉ do môn {subject} mà bị hạ từ {without} xuống {level} (≥ 2 mức) "
+                    f"→ điều chỉnh lên mức liền kề: {final}"
+                )
+            elif culprits:
+                steps.append("Khoản 3: bị hạ mức do nhiều môn → không điều chỉnh")
+            inputs = {**{s: fmt_tenths(v, True) for s, v in scores_t.items()}, **comments_d}
+            return {"text": f"Kết quả học tập: {final}", "inputs": inputs, "steps": steps}
+
+        return LevelResult(final, level, Explanation(rule, lazy=explain))
 
     # -- rèn luyện, khen thưởng, lên lớp ------------------------------------------------------
 
@@ -217,7 +238,7 @@ class TT22(Regulation):
                 self.NO_HONOUR,
                 Explanation(rule, f"Rèn luyện {conduct}, học tập {academic}: cần cả hai mức Tốt"),
             )
-        n9 = count_at_least([v for v in scores_map(year_averages).values() if v is not None], "9.0")
+        n9 = count_at_least([v for v in tenths_map(year_averages).values() if v is not None], 90)
         if n9 >= self.MIN_SUBJECTS:
             return Decision(
                 EXCELLENT_STUDENT,

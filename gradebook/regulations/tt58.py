@@ -7,7 +7,6 @@ Two instances: `TT58(amended=False)` for years up to 2019-2020 and `TT58(amended
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
@@ -23,10 +22,12 @@ from gradebook.regulations.base import (
     Number,
     RuleError,
     comments_map,
+    divide_half_up,
     fmt,
+    fmt_tenths,
+    from_tenths,
     normalise_comment,
-    round1,
-    scores_map,
+    tenths_map,
 )
 from gradebook.regulations.regulation import Regulation, weighted_term_average
 
@@ -50,11 +51,12 @@ RETEST = "kiem_tra_lai"
 
 MAX_ABSENT_SESSIONS = 45
 
-# Điều 13 khoản 1–3: (overall average ≥, key subject ≥, every subject ≥) for Giỏi, Khá, Trung bình.
+# Điều 13 khoản 1–3, in tenths: (overall average and key subject ≥, every subject ≥)
+# for Giỏi, Khá, Trung bình.
 _THRESHOLDS = {
-    EXCELLENT: (Decimal("8.0"), Decimal("6.5")),
-    GOOD: (Decimal("6.5"), Decimal("5.0")),
-    AVERAGE: (Decimal("5.0"), Decimal("3.5")),
+    EXCELLENT: (80, 65),
+    GOOD: (65, 50),
+    AVERAGE: (50, 35),
 }
 # Điều 13 khoản 6: (level the average reaches, level actually reached) → adjusted level.
 _ADJUSTMENT = {
@@ -84,6 +86,7 @@ class TT58(Regulation):
     conduct_levels = CONDUCTS
     honour_titles = (GOOD_STUDENT, ADVANCED_STUDENT)
     year_average_rule = "TT58 Điều 10 khoản 1 điểm b, c"
+    exemption_removes_subject = True
 
     def __init__(self, amended: bool = True):
         self.amended = amended
@@ -200,33 +203,37 @@ class TT58(Regulation):
 
     # -- học lực (Điều 11, 13) -----------------------------------------------------------------
 
-    def _key_ok(
-        self, scores: Mapping[str, Decimal], threshold: Decimal, roles: Mapping[str, str | None]
-    ) -> bool:
+    def _key_ok(self, scores: Mapping[str, int], threshold: int, roles: Mapping[str, str | None]) -> bool:
         keys = [v for s, v in scores.items() if roles.get(s) in self.key_subjects]
         return any(v >= threshold for v in keys) if keys else True
 
+    def _reaches(
+        self,
+        target: str,
+        overall: int,
+        scores: Mapping[str, int],
+        roles: Mapping[str, str | None],
+        specialized: str | None,
+    ) -> bool:
+        """The overall average (and the key / specialised subject) reach the level `target`."""
+        avg_min = _THRESHOLDS[target][0]
+        spec_ok = specialized is None or scores.get(specialized, 0) >= avg_min
+        return overall >= avg_min and self._key_ok(scores, avg_min, roles) and spec_ok
+
     def _rank(
         self,
-        overall: Decimal,
-        scores: Mapping[str, Decimal],
+        overall: int,
+        scores: Mapping[str, int],
         comments: Mapping[str, str],
         roles: Mapping[str, str | None],
         specialized: str | None,
     ) -> str:
-        lowest = min(scores.values()) if scores else Decimal(10)
+        lowest = min(scores.values(), default=100)
         comments_ok = all(c == PASS for c in comments.values())
-        for rank, (avg_min, floor) in _THRESHOLDS.items():
-            spec_ok = specialized is None or scores.get(specialized, Decimal(0)) >= avg_min
-            if (
-                overall >= avg_min
-                and self._key_ok(scores, avg_min, roles)
-                and spec_ok
-                and lowest >= floor
-                and comments_ok
-            ):
+        for rank, (_avg_min, floor) in _THRESHOLDS.items():
+            if self._reaches(rank, overall, scores, roles, specialized) and lowest >= floor and comments_ok:
                 return rank
-        if overall >= Decimal("3.5") and lowest >= Decimal("2.0"):
+        if overall >= 35 and lowest >= 20:
             return WEAK
         return POOR
 
@@ -237,7 +244,7 @@ class TT58(Regulation):
         khoản 6 (adjustment when a single subject pulls the rank down)."""
         rule = "TT58 Điều 11, Điều 13" + (" (sửa đổi bởi TT26/2020)" if self.amended else "")
         specialized = options.get("specialized_subject")
-        scores = scores_map(scored)
+        scores = tenths_map(scored)
         # Điều 12: a subject exempted for the whole year takes no part in the ranking.
         comments = {s: c for s, c in comments_map(commented).items() if c != EXEMPT}
         missing = [s for s, v in scores.items() if v is None] + [s for s, v in comments.items() if v is None]
@@ -250,41 +257,43 @@ class TT58(Regulation):
             )
         if not scores:
             raise RuleError("Không có môn tính điểm để tính ĐTB các môn")
-        scores_d: dict[str, Decimal] = {s: v for s, v in scores.items() if v is not None}
+        scores_t: dict[str, int] = {s: v for s, v in scores.items() if v is not None}
         comments_d: dict[str, str] = {s: v for s, v in comments.items() if v is not None}
-        roles = {s: subject_role(s) for s in scores_d}
+        roles = {s: subject_role(s) for s in scores_t}
         roles.update(options.get("roles") or {})
-        total = sum((Fraction(v) for v in scores_d.values()), Fraction(0))
-        overall = round1(total / len(scores_d))
-        formula = f"ĐTB = {fmt(total)}/{len(scores_d)} = {fmt(total / len(scores_d))} → {fmt(overall, 1)}"
-        rank = self._rank(overall, scores_d, comments_d, roles, specialized)
-        steps = [formula, f"Xếp loại theo Điều 13 khoản 1–5: {rank}"]
+        total = sum(scores_t.values())
+        overall = divide_half_up(total, len(scores_t))
+        rank = self._rank(overall, scores_t, comments_d, roles, specialized)
         final = rank
-        comments_ok = all(c == PASS for c in comments_d.values())
-        for target in (EXCELLENT, GOOD):
-            avg_min, floor = _THRESHOLDS[target]
-            below = [s for s, v in scores_d.items() if v < floor]
-            reaches = (
-                overall >= avg_min
-                and self._key_ok(scores_d, avg_min, roles)
-                and (specialized is None or scores_d.get(specialized, Decimal(0)) >= avg_min)
-                and comments_ok
-                and len(below) == 1
+        adjusted_by: tuple[str, str] | None = None
+        if all(c == PASS for c in comments_d.values()):
+            for target in (EXCELLENT, GOOD):
+                below = [s for s, v in scores_t.items() if v < _THRESHOLDS[target][1]]
+                if (
+                    len(below) == 1
+                    and (target, rank) in _ADJUSTMENT
+                    and self._reaches(target, overall, scores_t, roles, specialized)
+                ):
+                    final = _ADJUSTMENT[(target, rank)]
+                    adjusted_by = (target, below[0])
+                    break
+
+        def explain() -> dict[str, Any]:
+            formula = (
+                f"ĐTB = {fmt_tenths(total)}/{len(scores_t)} = {fmt(Fraction(total, 10 * len(scores_t)))} "
+                f"→ {fmt_tenths(overall, True)}"
             )
-            if reaches and (target, rank) in _ADJUSTMENT:
-                final = _ADJUSTMENT[(target, rank)]
+            steps = [formula, f"Xếp loại theo Điều 13 khoản 1–5: {rank}"]
+            if adjusted_by:
+                target, subject = adjusted_by
                 steps.append(
-                    f"Khoản 6: ĐTB đạt loại {target} nhưng do môn {below[0]} ({fmt(scores_d[below[0]], 1)}) "
+                    f"Khoản 6: ĐTB đạt loại {target} nhưng do môn {subject} ({fmt_tenths(scores_t[subject], True)}) "
                     f"nên bị xếp {rank} → điều chỉnh thành {final}"
                 )
-                break
-        inputs = {**{s: fmt(v, 1) for s, v in scores_d.items()}, **comments_d}
-        return LevelResult(
-            final,
-            rank,
-            Explanation(rule, f"Học lực: {final}", formula, inputs, steps),
-            overall_average=overall,
-        )
+            inputs = {**{s: fmt_tenths(v, True) for s, v in scores_t.items()}, **comments_d}
+            return {"text": f"Học lực: {final}", "formula": formula, "inputs": inputs, "steps": steps}
+
+        return LevelResult(final, rank, Explanation(rule, lazy=explain), overall_average=from_tenths(overall))
 
     # -- hạnh kiểm, khen thưởng, lên lớp --------------------------------------------------------
 

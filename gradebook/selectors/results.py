@@ -1,0 +1,252 @@
+"""Every result of a school year computed from the database in bulk.
+
+A handful of queries load plain tuples for the whole year (or some classes); the regulation engine
+then works on plain data, with no query per student. Used by the class results pages, the lists,
+the statistics and bench/results.py.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections import defaultdict
+from collections.abc import Iterable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import F, IntegerField
+from django.db.models.functions import Cast, Round
+
+from gradebook.models import (
+    Absence,
+    AssessmentKind,
+    Classroom,
+    ConductResult,
+    Enrolment,
+    Exemption,
+    SchoolYear,
+    Score,
+    Subject,
+    TeachingAssignment,
+)
+from gradebook.regulations import registry
+from gradebook.regulations.base import (
+    EXEMPT,
+    FAIL,
+    PASS,
+    TENTHS,
+    AverageResult,
+    CommentResult,
+    Explanation,
+    LevelResult,
+)
+from gradebook.regulations.regulation import Regulation
+
+TERMS = ("HK1", "HK2")
+_LEVEL_TO_TEXT = {"D": PASS, "CD": FAIL}
+
+
+@dataclass
+class SubjectResult:
+    subject_id: int
+    subject_name: str
+    kind: str
+    terms: dict[str, AverageResult | CommentResult] = field(default_factory=dict)
+    year: AverageResult | CommentResult | None = None
+
+    def value(self, period: str):
+        """The average (Decimal) or Đ/CĐ of a term or the year; None while not computable."""
+        result = self.year if period == "year" else self.terms.get(period)
+        if result is None:
+            return None
+        if isinstance(result, AverageResult):
+            return result.value
+        return result.result if result.complete else None
+
+    def engine_value(self, period: str):
+        """Like value(), with averages in tenths (what the engine takes fastest)."""
+        result = self.year if period == "year" else self.terms.get(period)
+        if isinstance(result, AverageResult):
+            return result.tenths
+        return self.value(period)
+
+
+@dataclass
+class StudentResult:
+    enrolment_id: int
+    classroom_id: int
+    regulation: str
+    subjects: dict[int, SubjectResult] = field(default_factory=dict)
+    academic: dict[str, LevelResult] = field(default_factory=dict)  # HK1, HK2, year
+    conduct: dict[str, str] = field(default_factory=dict)  # HK1, HK2, year (entered or derived)
+    absent_sessions: int = 0
+    decision: str | None = None
+    honour: str | None = None
+
+
+def _score_value(kind: str, value, level):
+    if kind == Subject.Kind.COMMENT:
+        return _LEVEL_TO_TEXT.get(level)
+    return value
+
+
+@contextmanager
+def _gc_paused():
+    """Pause the cyclic garbage collector while building many small acyclic objects.
+
+    A school year is ~10⁵ results; with the collector on, its repeated full passes over them cost
+    as much as the computation itself. Reference counting still frees everything; the collector's
+    previous state is restored afterwards."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def compute_results(
+    school_year: SchoolYear, classrooms: Iterable[Classroom] | None = None
+) -> dict[int, StudentResult]:
+    """Results of every studying student of the given classes (default: the whole year)."""
+    with _gc_paused():
+        return _compute_results(school_year, classrooms)
+
+
+def _compute_results(
+    school_year: SchoolYear, classrooms: Iterable[Classroom] | None
+) -> dict[int, StudentResult]:
+    class_qs = Classroom.objects.filter(school_year=school_year)
+    if classrooms is not None:
+        class_qs = class_qs.filter(pk__in=[c.pk for c in classrooms])
+    class_rows = {
+        pk: (grade, regulation) for pk, grade, regulation in class_qs.values_list("pk", "grade", "regulation")
+    }
+    class_ids = list(class_rows)
+
+    enrolments = list(
+        Enrolment.objects.filter(classroom_id__in=class_ids, status=Enrolment.Status.STUDYING).values_list(
+            "pk", "classroom_id"
+        )
+    )
+    enrolment_class = dict(enrolments)
+    # (assignment id) → (classroom id, subject id, subject name, kind, periods)
+    assignments = {
+        pk: rest
+        for pk, *rest in TeachingAssignment.objects.filter(classroom_id__in=class_ids).values_list(
+            "pk", "classroom_id", "subject_id", "subject__name", "subject__kind", "periods_per_year"
+        )
+    }
+    # cells[(enrolment, assignment, term)] = [{index: regular}, midterm, final]
+    cells: dict[tuple[int, int, str], list] = {}
+    position = {AssessmentKind.MIDTERM: 1, AssessmentKind.FINAL: 2}
+    for enrolment_id, assignment_id, term, kind, index, value, level in (
+        Score.objects.filter(assignment_id__in=list(assignments), enrolment_id__in=list(enrolment_class))
+        .annotate(tenths=Cast(Round(F("value") * 10), IntegerField()))
+        .values_list("enrolment_id", "assignment_id", "term", "kind", "index", "tenths", "level")
+    ):
+        v = TENTHS[value] if value is not None else _LEVEL_TO_TEXT.get(level)
+        if v is None:
+            continue
+        key = (enrolment_id, assignment_id, term)
+        cell = cells.get(key)
+        if cell is None:
+            cell = cells[key] = [{}, None, None]
+        if kind == AssessmentKind.REGULAR:
+            cell[0][index] = v
+        elif kind in position:
+            cell[position[kind]] = v
+    exemptions = defaultdict(set)
+    for enrolment_id, subject_id, scope in Exemption.objects.filter(
+        enrolment_id__in=list(enrolment_class)
+    ).values_list("enrolment_id", "subject_id", "scope"):
+        exemptions[(enrolment_id, subject_id)].add(scope)
+    conduct = defaultdict(dict)
+    for enrolment_id, period, level in ConductResult.objects.filter(
+        enrolment_id__in=list(enrolment_class)
+    ).values_list("enrolment_id", "period", "level"):
+        conduct[enrolment_id][period] = level
+    absences = defaultdict(int)
+    for enrolment_id in Absence.objects.filter(enrolment_id__in=list(enrolment_class)).values_list(
+        "enrolment_id", flat=True
+    ):
+        absences[enrolment_id] += 1
+
+    by_class_assignments = defaultdict(list)
+    for assignment_id, (classroom_id, _subject_id, _name, kind, periods) in assignments.items():
+        rules = registry.get(class_rows[classroom_id][1])
+        required = (
+            rules.comment_regular_count
+            if kind == Subject.Kind.COMMENT
+            else rules.required_regular_count(periods)
+        )
+        by_class_assignments[classroom_id].append((assignment_id, required))
+    empty = ({}, None, None)
+
+    results: dict[int, StudentResult] = {}
+    for enrolment_id, classroom_id in enrolments:
+        grade, code = class_rows[classroom_id]
+        rules = registry.get(code)
+        student = StudentResult(enrolment_id, classroom_id, code, absent_sessions=absences[enrolment_id])
+        for assignment_id, required in by_class_assignments[classroom_id]:
+            _, subject_id, name, kind, periods = assignments[assignment_id]
+            subject = SubjectResult(subject_id, name, kind)
+            exempt = exemptions.get((enrolment_id, subject_id), ())
+            for term in TERMS:
+                cell = cells.get((enrolment_id, assignment_id, term), empty)
+                subject.terms[term] = _term_result(
+                    rules, kind, periods, required, cell, term in exempt or "year" in exempt
+                )
+            subject.year = _year_result(rules, kind, subject)
+            student.subjects[subject_id] = subject
+        _student_levels(rules, grade, student, conduct[enrolment_id])
+        results[enrolment_id] = student
+    return results
+
+
+def _term_result(rules: Regulation, kind: str, periods: int, required: int, cell, exempt_term: bool):
+    regular_map, midterm, final = cell
+    count = max(required, max(regular_map, default=0))
+    regular = [regular_map.get(i) for i in range(1, count + 1)]
+    if kind == Subject.Kind.COMMENT:
+        if exempt_term and rules.exemption_removes_subject:
+            return CommentResult(EXEMPT, True, Explanation("TT58 Điều 12", "Miễn"))
+        return rules.comment_term_result(
+            regular=regular, midterm=midterm, final=final, required_regular_count=count
+        )
+    return rules.term_average(regular, midterm, final, periods_per_year=periods)
+
+
+def _year_result(rules: Regulation, kind: str, subject: SubjectResult):
+    t1, t2 = subject.terms["HK1"], subject.terms["HK2"]
+    if kind == Subject.Kind.COMMENT:
+        return rules.comment_year_result(
+            t1.result if t1.complete else None, t2.result if t2.complete else None
+        )
+    return rules.year_average(t1.value, t2.value)
+
+
+def _student_levels(rules: Regulation, grade: int, student: StudentResult, conduct: dict[str, str]) -> None:
+    for period in (*TERMS, "year"):
+        scored: dict[str, Decimal | None] = {}
+        commented: dict[str, str | None] = {}
+        for subject in student.subjects.values():
+            value = subject.engine_value(period)
+            if subject.kind == Subject.Kind.COMMENT:
+                commented[subject.subject_name] = value
+            else:
+                scored[subject.subject_name] = value
+        student.academic[period] = rules.academic_result(scored, commented)
+    student.conduct = dict(conduct)
+    if "year" not in student.conduct and "HK1" in conduct and "HK2" in conduct:
+        student.conduct["year"] = rules.conduct_year(conduct["HK1"], conduct["HK2"])
+    academic_year = student.academic["year"].level
+    conduct_year = student.conduct.get("year")
+    if academic_year is None or conduct_year is None:
+        return
+    student.decision = rules.promotion(conduct_year, academic_year, student.absent_sessions, grade).decision
+    year_averages = {
+        s.subject_name: s.value("year") for s in student.subjects.values() if s.kind == Subject.Kind.SCORE
+    }
+    student.honour = rules.honour(conduct_year, academic_year, year_averages).decision
