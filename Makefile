@@ -38,7 +38,7 @@ system-deps:
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --if-empty
-	$(PY) manage.py demo_accounts
+	$(PY) manage.py demo_accounts --url http://$(HOST):$(PORT)/
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 # Tests run against PostgreSQL (the local server unless DATABASE_URL says otherwise);

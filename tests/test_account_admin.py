@@ -192,3 +192,36 @@ def test_staff_list_sorts_the_vietnamese_way(world, client):
         "Hồ Văn Tổ",
         "Đỗ Thị Văn",
     ]
+
+
+def test_create_school_command_makes_a_school_and_its_admin_board(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from accounts.models import School
+
+    out = StringIO()
+    call_command(
+        "create_school",
+        "--province",
+        "79",
+        "Thành phố Hồ Chí Minh",
+        "--district",
+        "760",
+        "Quận 1",
+        "--code",
+        "THCS-MOI",
+        "--name",
+        "Trường THCS Mới",
+        "--admin",
+        "bqt.moi",
+        "Lê Văn Mới",
+        stdout=out,
+    )
+    school = School.objects.get(code="THCS-MOI")
+    admin = User.objects.get(username="bqt.moi")
+    assert admin.must_change_password
+    assert RoleAssignment.objects.filter(user=admin, role="admin_board", school=school).exists()
+    password = out.getvalue().split("temporary password: ")[1].strip()
+    assert admin.check_password(password)
