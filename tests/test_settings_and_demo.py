@@ -1,0 +1,79 @@
+"""Settings from the environment fail loudly; the demo school is realistic and deterministic."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_check(**env):
+    full = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"}
+    }
+    full.update(env)
+    return subprocess.run(
+        [sys.executable, "manage.py", "check"], capture_output=True, text=True, cwd=ROOT, env=full
+    )
+
+
+@pytest.mark.parametrize(
+    "env, message",
+    [
+        ({"DEBUG": "maybe"}, "DEBUG='maybe' is not a boolean"),
+        ({"DEBUG": "false"}, "SECRET_KEY must be set"),
+        ({"DEBUG": "false", "SECRET_KEY": "short"}, "at least 50 characters"),
+        ({"DEBUG": "false", "SECRET_KEY": "k" * 30 + "z" * 30}, "ALLOWED_HOSTS must be set"),
+        (
+            {"DB_CONN_MAX_AGE": "forever", "DATABASE_URL": "postgres://x@localhost/y"},
+            "DB_CONN_MAX_AGE='forever' is not an integer",
+        ),
+        ({"DATABASE_URL": "nosuchdb://what"}, "DATABASE_URL is malformed"),
+    ],
+)
+def test_malformed_settings_fail_loudly(env, message):
+    result = run_check(**env)
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_development_defaults_work_without_environment():
+    result = run_check()
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.django_db
+def test_demo_school_is_realistic_and_deterministic():
+    from django.core.management import call_command
+
+    from accounts.models import School
+    from gradebook.models import Classroom, Enrolment, Guardian, Score, Student
+
+    call_command("seed_demo", school_code="DEMO-A", verbosity=0)
+    school = School.objects.get(code="DEMO-A")
+    classes = Classroom.objects.filter(school_year__school=school)
+    assert classes.count() == 16
+    assert sorted({c.grade for c in classes}) == [6, 7, 8, 9]
+    sizes = [c.enrolments.count() for c in classes]
+    assert min(sizes) >= 38 and max(sizes) <= 45
+    assert all(c.homeroom_teacher_id for c in classes)
+    assert all(a.teacher_id for c in classes for a in c.assignments.all())
+    assert {c.regulation for c in classes} == {"TT22"}
+    students = Student.objects.filter(school=school)
+    assert all(len(s.personal_id) == 12 and s.personal_id.isdigit() for s in students)
+    assert Guardian.objects.filter(student__school=school).count() == 2 * students.count()
+    assert Score.objects.filter(enrolment__classroom__school_year__school=school).exists()
+    first = [(s.full_name, s.date_of_birth) for s in students.order_by("pk")[:20]]
+    # same seed → same data (a second school with the same seed gets the same names)
+    call_command("seed_demo", school_code="DEMO-B", no_accounts=True, verbosity=0)
+    again = [
+        (s.full_name, s.date_of_birth)
+        for s in Student.objects.filter(school__code="DEMO-B").order_by("pk")[:20]
+    ]
+    assert first == again
+    assert Enrolment.objects.filter(classroom__school_year__school__code="DEMO-B").count() == students.count()
