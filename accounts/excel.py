@@ -18,6 +18,14 @@ class ExcelError(Exception):
 
 def read_rows(uploaded, *, max_rows: int) -> tuple[list, list[tuple[int, tuple]]]:
     """(header cells, [(row number, cells)]) of the first sheet."""
+    rows = read_sheet(uploaded, max_rows=max_rows + 1)
+    if not rows:
+        raise ExcelError(_("The file has no data rows."))
+    return list(rows[0][1]), rows[1:]
+
+
+def read_sheet(uploaded, *, max_rows: int) -> list[tuple[int, tuple]]:
+    """[(row number, cells)] of the first sheet, after the size checks."""
     from openpyxl import load_workbook
 
     data = uploaded.read(MAX_UPLOAD_BYTES + 1)
@@ -35,16 +43,12 @@ def read_rows(uploaded, *, max_rows: int) -> tuple[list, list[tuple[int, tuple]]
         raise ExcelError(_("The Excel file could not be read.")) from None
     try:
         sheet = workbook.worksheets[0]
-        rows = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS)
-        header = next(rows, None)
-        if header is None:
-            raise ExcelError(_("The file has no data rows."))
         out = []
-        for number, values in enumerate(rows, start=2):
-            if number - 1 > max_rows:
-                raise ExcelError(_("The file has more than %(n)d rows.") % {"n": max_rows})
+        for number, values in enumerate(sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS), start=1):
+            if number > max_rows:
+                raise ExcelError(_("The file has more than %(n)d rows.") % {"n": max_rows - 1})
             out.append((number, values))
-        return list(header), out
+        return out
     finally:
         workbook.close()
 

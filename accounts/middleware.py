@@ -6,6 +6,7 @@ import time
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -49,6 +50,11 @@ class AccountPolicyMiddleware:
         last_seen = request.session.get(_LAST_SEEN)
         if last_seen is not None and now - last_seen > settings.SESSION_IDLE_SECONDS:
             logout(request)
+            if request.headers.get("Accept", "").startswith("application/json"):
+                message = _(
+                    "Your session has expired. Sign in again in another tab, then save again: your cells are kept."
+                )
+                return JsonResponse({"error": message}, status=401)
             messages.info(
                 request, _("Your session expired after a period of inactivity. Please sign in again.")
             )

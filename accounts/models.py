@@ -64,6 +64,9 @@ class School(models.Model):
     require_2fa_for_leaders = models.BooleanField(
         _("require two-factor authentication for the principal and admin board"), default=False
     )
+    # Seed 002 III.1e: regular scores entered within 1 week of the test, periodic within 2 weeks.
+    regular_entry_days = models.PositiveSmallIntegerField(_("days to enter a regular score"), default=7)
+    periodic_entry_days = models.PositiveSmallIntegerField(_("days to enter a periodic score"), default=14)
     history = HistoricalRecords()
 
     class Meta:

@@ -299,6 +299,36 @@ class AssessmentKind(models.TextChoices):
     RETEST = "retest", _("Retest")  # đánh giá lại (TT22 Điều 14)
 
 
+class HistoricalIP(models.Model):
+    """Extra columns of every historical row: the IP the change came from."""
+
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class AssessmentColumn(models.Model):
+    """One assessment of a class-subject in a term (e.g. ĐĐGtx2 of HK I) and the day it was held."""
+
+    assignment = models.ForeignKey(TeachingAssignment, on_delete=models.CASCADE, related_name="columns")
+    term = models.CharField(max_length=3, choices=Term.Code.choices)
+    kind = models.CharField(max_length=10, choices=AssessmentKind.choices)
+    index = models.PositiveSmallIntegerField(default=1)
+    held_on = models.DateField(_("held on"), null=True, blank=True)
+    history = HistoricalRecords(bases=[HistoricalIP])
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment", "term", "kind", "index"], name="uniq_assessment_column"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.kind}{self.index} {self.term}"
+
+
 class Score(models.Model):
     """One assessment of one student in one class-subject and term.
 
@@ -328,7 +358,10 @@ class Score(models.Model):
     version = models.PositiveIntegerField(default=1)
     updated_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords()
+    first_entered_at = models.DateTimeField(null=True, blank=True)
+    # entered later than the school's limit after the day the assessment was held (seed 002 III.1e)
+    late = models.BooleanField(default=False)
+    history = HistoricalRecords(bases=[HistoricalIP])
 
     class Meta:
         verbose_name = _("score")
@@ -348,6 +381,42 @@ class Score(models.Model):
 
     def __str__(self):
         return f"{self.kind}{self.index} {self.term}: {self.value if self.value is not None else self.level}"
+
+
+class SubjectComment(models.Model):
+    """The subject teacher's comment on a student for a term (nhận xét)."""
+
+    assignment = models.ForeignKey(TeachingAssignment, on_delete=models.CASCADE, related_name="comments")
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="subject_comments")
+    term = models.CharField(max_length=3, choices=Term.Code.choices)
+    text = models.CharField(_("comment"), max_length=500, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    updated_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(bases=[HistoricalIP])
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["assignment", "enrolment", "term"], name="uniq_subject_comment")
+        ]
+
+    def __str__(self):
+        return self.text[:40]
+
+
+class CommentBankEntry(models.Model):
+    """A teacher's reusable comment."""
+
+    teacher = models.ForeignKey(User, on_delete=models.CASCADE, related_name="comment_bank")
+    text = models.CharField(_("comment"), max_length=500)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["text"]
+        constraints = [models.UniqueConstraint(fields=["teacher", "text"], name="uniq_comment_bank_text")]
+
+    def __str__(self):
+        return self.text[:40]
 
 
 class Exemption(models.Model):
@@ -410,3 +479,33 @@ class Absence(models.Model):
 
     def __str__(self):
         return f"{self.date:%d/%m/%Y}"
+
+
+class PeriodLock(models.Model):
+    """Khóa sổ: a term (or the whole year) closed for entry, for the school, a grade or one class.
+
+    Decided by the principal, carried out by the admin board (seeds 000 Đ4, 003 Đ3). A lock may be
+    scheduled (locked_at in the future) and reopened for a while (reopened_until), e.g. 1/8–15/8."""
+
+    class Scope(models.TextChoices):
+        HK1 = "HK1", _("Term I")
+        HK2 = "HK2", _("Term II")
+        YEAR = "year", _("Whole year")
+
+    school_year = models.ForeignKey(SchoolYear, on_delete=models.CASCADE, related_name="locks")
+    grade = models.PositiveSmallIntegerField(_("grade"), null=True, blank=True)
+    classroom = models.ForeignKey(
+        Classroom, null=True, blank=True, on_delete=models.CASCADE, related_name="locks"
+    )
+    term = models.CharField(_("period"), max_length=4, choices=Scope.choices)
+    locked_at = models.DateTimeField(_("locked from"))
+    reopened_until = models.DateTimeField(_("reopened until"), null=True, blank=True)
+    decision = models.CharField(_("principal's decision"), max_length=200, blank=True)
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    history = HistoricalRecords(bases=[HistoricalIP])
+
+    class Meta:
+        ordering = ["-locked_at"]
+
+    def __str__(self):
+        return f"{self.get_term_display()} {self.school_year}"

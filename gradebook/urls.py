@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gradebook import views
+from gradebook import views, views_grid
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -8,4 +8,14 @@ urlpatterns = [
     path("classes/<uuid:classroom_uuid>/", views.classroom_detail, name="classroom_detail"),
     path("students/", views.student_list, name="student_list"),
     path("students/<uuid:student_uuid>/", views.student_detail, name="student_detail"),
+]
+
+urlpatterns += [
+    path("grid/<uuid:assignment_uuid>/<str:term>/", views_grid.grid, name="grid"),
+    path("grid/<uuid:assignment_uuid>/<str:term>/check/", views_grid.grid_check, name="grid_check"),
+    path("grid/<uuid:assignment_uuid>/<str:term>/save/", views_grid.grid_save, name="grid_save"),
+    path("grid/<uuid:assignment_uuid>/<str:term>/preview/", views_grid.grid_preview, name="grid_preview"),
+    path("grid/<uuid:assignment_uuid>/<str:term>/excel/", views_grid.grid_excel, name="grid_excel"),
+    path("grid/<uuid:assignment_uuid>/<str:term>/import/", views_grid.grid_import, name="grid_import"),
+    path("comments/bank/", views_grid.comment_bank, name="comment_bank"),
 ]

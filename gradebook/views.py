@@ -39,13 +39,17 @@ def classroom_detail(request, classroom_uuid):
         Classroom.objects.select_related("school_year__school", "homeroom_teacher"), uuid=classroom_uuid
     )
     authz.check(request.user, Action.VIEW_CLASSROOM, classroom)
+    assignments = list(selectors.classroom_assignments(classroom))
+    for assignment in assignments:
+        assignment.classroom = classroom
+        assignment.can_view = authz.can(request.user, Action.VIEW_SCORES, assignment)
     return render(
         request,
         "gradebook/classroom_detail.html",
         {
             "classroom": classroom,
             "roster": selectors.roster(classroom),
-            "assignments": selectors.classroom_assignments(classroom),
+            "assignments": assignments,
             "can_manage": authz.can(request.user, Action.MANAGE_CLASSROOM, classroom),
         },
     )

@@ -20,6 +20,7 @@ from accounts.models import Department, District, Province, Role, RoleAssignment
 from gradebook import demo_data as D
 from gradebook.models import (
     Absence,
+    AssessmentColumn,
     AssessmentKind,
     Classroom,
     ConductResult,
@@ -369,6 +370,7 @@ class Command(BaseCommand):
         """Scores of every class-subject. Partial = term I as of late November: the regular scores but
         the last, and the midterm; full = both terms complete, conduct and absences."""
         scores: list[Score] = []
+        column_rows: list[AssessmentColumn] = []
         conducts: list[ConductResult] = []
         absences: list[Absence] = []
         start = year.start_year
@@ -400,6 +402,12 @@ class Command(BaseCommand):
                             if c[0] == AssessmentKind.MIDTERM
                             or (c[0] == AssessmentKind.REGULAR and c[1] < count)
                         ]
+                    column_rows.extend(
+                        AssessmentColumn(
+                            assignment=assignment, term=term, kind=kind, index=index, held_on=day
+                        )
+                        for kind, index, day in columns
+                    )
                     for kind, index, held in columns:
                         for e in enrolments:
                             if comment:
@@ -449,5 +457,6 @@ class Command(BaseCommand):
                             )
                         )
         Score.objects.bulk_create(scores, batch_size=5000)
+        AssessmentColumn.objects.bulk_create(column_rows, batch_size=5000)
         ConductResult.objects.bulk_create(conducts, batch_size=5000)
         Absence.objects.bulk_create(absences, batch_size=5000, ignore_conflicts=True)

@@ -1,0 +1,115 @@
+"""The score grid of one class-subject-term, shaped for the page (a fixed number of queries)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Max
+
+from gradebook.models import (
+    AssessmentColumn,
+    AssessmentKind,
+    Enrolment,
+    Exemption,
+    Score,
+    Subject,
+    SubjectComment,
+)
+from gradebook.regulations import registry
+from gradebook.regulations.base import RuleError, fmt
+from gradebook.services.scores import COMMENT_COLUMN, Column, columns_for, display_value, key_of
+
+
+@dataclass
+class GridCell:
+    key: str
+    value: str = ""
+    version: int = 0
+    late: bool = False
+
+
+@dataclass
+class GridRow:
+    enrolment: Enrolment
+    number: int
+    cells: list[GridCell] = field(default_factory=list)
+    comment: GridCell = field(default_factory=lambda: GridCell(COMMENT_COLUMN))
+    average: str = ""
+    explanation: str = ""
+    exempt: bool = False
+    studying: bool = True
+
+
+def grid(assignment, term: str) -> dict:
+    extra = (
+        Score.objects.filter(assignment=assignment, term=term, kind=AssessmentKind.REGULAR).aggregate(
+            m=Max("index")
+        )["m"]
+        or 0
+    )
+    columns: list[Column] = columns_for(assignment, term, extra_regular=extra)
+    enrolments = list(
+        Enrolment.objects.filter(classroom_id=assignment.classroom_id)
+        .select_related("student")
+        .order_by("student__sort_key")
+    )
+    cells: dict[tuple[int, str], GridCell] = {}
+    raw: dict[tuple[int, str], object] = {}
+    for enrolment_id, kind, index, value, level, version, late in Score.objects.filter(
+        assignment=assignment, term=term
+    ).values_list("enrolment_id", "kind", "index", "value", "level", "version", "late"):
+        key = key_of(kind, index)
+        cells[(enrolment_id, key)] = GridCell(key, display_value(value, level), version, late)
+        raw[(enrolment_id, key)] = value if value is not None else ({"D": "Đ", "CD": "CĐ"}.get(level))
+    comments = {
+        enrolment_id: GridCell(COMMENT_COLUMN, text, version)
+        for enrolment_id, text, version in SubjectComment.objects.filter(
+            assignment=assignment, term=term
+        ).values_list("enrolment_id", "text", "version")
+    }
+    exempt = set(
+        Exemption.objects.filter(
+            subject_id=assignment.subject_id,
+            enrolment__classroom_id=assignment.classroom_id,
+            scope__in=[term, "year"],
+        ).values_list("enrolment_id", flat=True)
+    )
+    dates = {
+        key_of(kind, index): held_on
+        for kind, index, held_on in AssessmentColumn.objects.filter(
+            assignment=assignment, term=term
+        ).values_list("kind", "index", "held_on")
+    }
+    rules = registry.get(assignment.classroom.regulation)
+    comment_subject = assignment.subject.kind == Subject.Kind.COMMENT
+    rows = []
+    number = 0
+    for enrolment in enrolments:
+        studying = enrolment.status == Enrolment.Status.STUDYING
+        if studying:
+            number += 1
+        row = GridRow(enrolment, number if studying else 0, studying=studying, exempt=enrolment.pk in exempt)
+        row.cells = [cells.get((enrolment.pk, c.key)) or GridCell(c.key) for c in columns]
+        row.comment = comments.get(enrolment.pk) or GridCell(COMMENT_COLUMN)
+        regular = [raw.get((enrolment.pk, c.key)) for c in columns if c.kind == AssessmentKind.REGULAR]
+        try:
+            if comment_subject:
+                result = rules.comment_term_result(
+                    regular=regular,
+                    midterm=raw.get((enrolment.pk, "gk")),
+                    final=raw.get((enrolment.pk, "ck")),
+                    required_regular_count=len(regular),
+                )
+                row.average = result.result if result.complete else ""
+            else:
+                result = rules.term_average(
+                    regular, raw.get((enrolment.pk, "gk")), raw.get((enrolment.pk, "ck"))
+                )
+                row.average = fmt(result.value, 1) if result.value is not None else ""
+            row.explanation = (
+                f"{result.explanation.formula or result.explanation.text} ({result.explanation.rule})"
+            )
+        except RuleError as exc:
+            row.explanation = str(exc)
+        rows.append(row)
+    return {"columns": columns, "rows": rows, "dates": dates, "comment_subject": comment_subject}
