@@ -419,6 +419,7 @@ class DiffLine:
     column: str
     old: str
     new: str
+    conflict: str = ""  # set when someone else saved this cell after the teacher loaded it
 
 
 @dataclass
@@ -449,10 +450,11 @@ def check_grid(actor, assignment: TeachingAssignment, term: str, changes: list[C
     }
     order = sorted(enrolments.values(), key=lambda e: e.student.sort_key)
     position = {e.pk: i for i, e in enumerate(order)}
-    saved = {
-        (s.enrolment_id, key_of(s.kind, s.index)): s.value if s.value is not None else s.level
-        for s in Score.objects.filter(assignment=assignment, term=term)
+    rows = {
+        (s.enrolment_id, key_of(s.kind, s.index)): s
+        for s in Score.objects.filter(assignment=assignment, term=term).select_related("updated_by")
     }
+    saved = {key: s.value if s.value is not None else s.level for key, s in rows.items()}
     new_values: dict[tuple[int, str], Decimal | str | None] = {}
     for change in changes:
         enrolment = enrolments.get(change.enrolment)
@@ -466,6 +468,22 @@ def check_grid(actor, assignment: TeachingAssignment, term: str, changes: list[C
         new = value if value is not None else (level or None)
         old = saved.get((enrolment.pk, change.column))
         if new == old:
+            continue
+        current = rows.get((enrolment.pk, change.column))
+        if change.version != (current.version if current else 0):
+            # Saved by someone else since this grid was loaded: the save will refuse this cell and
+            # show both values; no reason is asked for a change that will not be made.
+            who, when = _who(current)
+            report.diff.append(
+                DiffLine(
+                    enrolment.student.full_name,
+                    change.column.upper(),
+                    _show(old),
+                    _show(new),
+                    _("changed meanwhile by %(who)s at %(when)s: it will not be saved")
+                    % {"who": who or "?", "when": when},
+                )
+            )
             continue
         new_values[(enrolment.pk, change.column)] = new
         report.diff.append(

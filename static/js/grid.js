@@ -159,7 +159,8 @@
         else { c === cols.length - 1 ? focusCell(r + 1, 0) : focusCell(r, c + 1); }
         break;
       case "Delete":
-        if (whole || input.value === "") { event.preventDefault(); input.value = ""; changed(input); }
+        // like a spreadsheet: Delete clears the cell, unless the caret is inside the text
+        if (whole || atEnd) { event.preventDefault(); input.value = ""; changed(input); }
         break;
       case "Escape":
         input.value = input.dataset.saved || ""; changed(input); input.select(); break;
@@ -252,9 +253,10 @@
       diff.textContent = "";
       report.diff.forEach(function (line) {
         const tr = document.createElement("tr");
-        [line.student, line.column, line.old, line.new].forEach(function (text) {
+        [line.student, line.column, line.old, line.new + (line.conflict ? " — " + line.conflict : "")].forEach(function (text) {
           const td = document.createElement("td"); td.textContent = text; tr.appendChild(td);
         });
+        if (line.conflict) tr.className = "conflict-line";
         diff.appendChild(tr);
       });
       const warnings = document.getElementById("check-warnings");
