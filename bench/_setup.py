@@ -6,6 +6,7 @@ missing). The benchmark school (1,600 students, a finished year) is created once
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 import time
@@ -69,6 +70,26 @@ def setup(school_code: str = BENCH_SCHOOL, size: int = 1600):
         )
         print(f"(created in {time.perf_counter() - started:.0f} s)", file=sys.stderr)
     return School.objects.get(code=school_code)
+
+
+def demo_school():
+    """Django ready, migrated, with the demo school of `make run` (16 classes of 38–45 students, the
+    first term under way); returns the School."""
+    _ensure_database(os.environ["DATABASE_URL"])
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from gradebook.management.commands.seed_demo import DEMO_SCHOOL_CODE
+
+    call_command("migrate", verbosity=0)
+    from accounts.models import School
+
+    if not School.objects.filter(code=DEMO_SCHOOL_CODE).exists():
+        print("(creating the demo school…)", file=sys.stderr)
+        call_command("seed_demo", verbosity=0, stdout=io.StringIO())
+    return School.objects.get(code=DEMO_SCHOOL_CODE)
 
 
 def report(name: str, value: float, unit: str, goal: str) -> None:

@@ -361,7 +361,9 @@ class Score(models.Model):
     first_entered_at = models.DateTimeField(null=True, blank=True)
     # entered later than the school's limit after the day the assessment was held (seed 002 III.1e)
     late = models.BooleanField(default=False)
-    history = HistoricalRecords(bases=[HistoricalIP])
+    # History is read by cell (id), student, class-subject, author and date; the uuid and updated_by
+    # indexes would only repeat id and history_user and slow every grid save.
+    history = HistoricalRecords(bases=[HistoricalIP], no_db_index=["uuid", "updated_by"])
 
     class Meta:
         verbose_name = _("score")

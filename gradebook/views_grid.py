@@ -23,6 +23,7 @@ from gradebook import excel_grid
 from gradebook.models import CommentBankEntry, TeachingAssignment
 from gradebook.selectors.grid import grid as grid_data
 from gradebook.services import scores as score_service
+from gradebook.services.bulk_history import REASON_MAX
 from gradebook.services.locks import active_lock
 
 TERMS = {"HK1": "Học kì I", "HK2": "Học kì II"}
@@ -80,7 +81,7 @@ def _editable(user, assignment, term) -> tuple[bool, str]:
 def grid(request, assignment_uuid, term):
     assignment = _assignment(request, assignment_uuid, term)
     editable, locked_message = _editable(request.user, assignment, term)
-    data = grid_data(assignment, term)
+    data = grid_data(assignment, term, editable=editable)
     bank = (
         list(CommentBankEntry.objects.filter(teacher=request.user).values_list("text", flat=True))
         if editable
@@ -212,7 +213,7 @@ def grid_save(request, assignment_uuid, term):
             assignment,
             term,
             changes,
-            reason=str(payload.get("reason", ""))[:300],
+            reason=str(payload.get("reason", ""))[:REASON_MAX],
             dates=_parse_dates(payload),
             ip=client_ip(request),
         )

@@ -251,6 +251,47 @@ def roster(world, n):
     return sorted(enrolments, key=lambda e: e.student.sort_key)
 
 
+@pytest.mark.parametrize("path", ["postgresql", "orm"])
+def test_both_write_paths_keep_the_same_rows_and_history(world, monkeypatch, path):
+    """PostgreSQL takes the set-based statement, SQLite (the demo) the ORM path: same result."""
+    from gradebook.services import bulk_history
+
+    if path == "orm":
+        monkeypatch.setattr(bulk_history.connection, "vendor", "sqlite")
+    save_grid(
+        world.math_teacher,
+        world.math,
+        "HK1",
+        [change(world, "tx1", "7"), change(world, "gk", "6,5")],
+        ip="10.0.0.9",
+    )
+    long_reason = "Sửa vì " + "nhập nhầm " * 20
+    save_grid(
+        world.math_teacher,
+        world.math,
+        "HK1",
+        [change(world, "tx1", "8", 1)],
+        reason=long_reason,
+        ip="10.0.0.9",
+    )
+    tx1, gk = stored(world, "tx1"), stored(world, "gk")
+    assert (tx1.value, tx1.version, gk.value, gk.version) == (Decimal("8.0"), 2, Decimal("6.5"), 1)
+    assert tx1.first_entered_at is not None and tx1.updated_by == world.math_teacher
+    history = list(tx1.history.order_by("history_id"))
+    assert [(h.history_type, h.value, h.version) for h in history] == [
+        ("+", Decimal("7.0"), 1),
+        ("~", Decimal("8.0"), 2),
+    ]
+    assert {h.history_user for h in history} == {world.math_teacher} and {h.ip_address for h in history} == {
+        "10.0.0.9"
+    }
+    assert history[1].history_change_reason == long_reason[:100].strip() and history[
+        0
+    ].history_change_reason in ("", None)
+    assert history[1].uuid == tx1.uuid and history[1].enrolment_id == world.enrolment.pk
+    assert gk.history.count() == 1
+
+
 def test_check_shows_the_diff_and_asks_for_a_reason(world):
     save_grid(world.math_teacher, world.math, "HK1", [change(world, "tx1", "7")])
     report = check_grid(

@@ -27,6 +27,10 @@ class GridCell:
     version: int = 0
     late: bool = False
 
+    @property
+    def label(self) -> str:
+        return self.key.upper()
+
 
 @dataclass
 class GridRow:
@@ -38,9 +42,10 @@ class GridRow:
     explanation: str = ""
     exempt: bool = False
     studying: bool = True
+    readonly: bool = True
 
 
-def grid(assignment, term: str) -> dict:
+def grid(assignment, term: str, editable: bool = False) -> dict:
     extra = (
         Score.objects.filter(assignment=assignment, term=term, kind=AssessmentKind.REGULAR).aggregate(
             m=Max("index")
@@ -88,7 +93,13 @@ def grid(assignment, term: str) -> dict:
         studying = enrolment.status == Enrolment.Status.STUDYING
         if studying:
             number += 1
-        row = GridRow(enrolment, number if studying else 0, studying=studying, exempt=enrolment.pk in exempt)
+        row = GridRow(
+            enrolment,
+            number if studying else 0,
+            studying=studying,
+            exempt=enrolment.pk in exempt,
+            readonly=not (editable and studying),
+        )
         row.cells = [cells.get((enrolment.pk, c.key)) or GridCell(c.key) for c in columns]
         row.comment = comments.get(enrolment.pk) or GridCell(COMMENT_COLUMN)
         regular = [raw.get((enrolment.pk, c.key)) for c in columns if c.kind == AssessmentKind.REGULAR]

@@ -33,6 +33,7 @@ from gradebook.models import (
 )
 from gradebook.regulations import registry
 from gradebook.regulations.base import RuleError, fmt
+from gradebook.services.bulk_history import REASON_MAX, upsert_with_history
 from gradebook.services.locks import PeriodLocked, ensure_open
 
 COMMENT_COLUMN = "comment"
@@ -152,9 +153,8 @@ class SaveReport:
 def _load(assignment: TeachingAssignment, term: str, enrolment_ids):
     scores = {
         (s.enrolment_id, key_of(s.kind, s.index)): s
-        for s in Score.objects.filter(
-            assignment=assignment, term=term, enrolment_id__in=enrolment_ids
-        ).select_related("updated_by")
+        # the author's name is needed only for a conflict, rare: loaded then (see _who)
+        for s in Score.objects.filter(assignment=assignment, term=term, enrolment_id__in=enrolment_ids)
     }
     comments = {
         c.enrolment_id: c
@@ -205,7 +205,7 @@ def save_grid(
         ensure_open(assignment.classroom, term)
     except PeriodLocked as exc:
         raise GridError(str(exc)) from None
-    reason = " ".join((reason or "").split())[:300]
+    reason = " ".join((reason or "").split())[:REASON_MAX].strip()
     school = assignment.classroom.school_year.school
     subject_kind = assignment.subject.kind
     valid_columns = {c.key for c in columns_for(assignment, term, extra_regular=20)} | {COMMENT_COLUMN}
@@ -323,22 +323,17 @@ def save_grid(
             outcome.value = display_value(value, level)
             outcome.version = current.version
 
-        score_fields = [
-            "value",
-            "level",
-            "version",
-            "updated_by",
-            "updated_at",
-            "held_on",
-            "first_entered_at",
-            "late",
-        ]
-        if new_scores:
-            bulk_create_with_history(new_scores, Score, default_user=actor, custom_historical_attrs=history)
-        if changed_scores:
-            bulk_update_with_history(
-                changed_scores, Score, score_fields, default_user=actor, custom_historical_attrs=history
-            )
+        written = new_scores + changed_scores
+        upsert_with_history(
+            Score,
+            written,
+            unique_fields=["assignment", "enrolment", "term", "kind", "index"],
+            reasons=[score._change_reason for score in written],
+            created=[True] * len(new_scores) + [False] * len(changed_scores),
+            user=actor,
+            when=now,
+            extra_history=history,
+        )
         if new_comments:
             bulk_create_with_history(
                 new_comments, SubjectComment, default_user=actor, custom_historical_attrs=history
