@@ -1,7 +1,13 @@
-"""Audit events: logins, refused access, role grants, exports … (field history is django-simple-history)."""
+"""Audit events: logins, refused access, role grants, locks, corrections, exports, PDFs … (field
+history is django-simple-history).
+
+Rows are append-only: PostgreSQL refuses UPDATE and DELETE on the table (trigger, migration 0002), and
+each row carries the SHA-256 of its content and of the previous row's hash, so `manage.py verify_audit`
+finds a row changed or removed by someone with direct database access."""
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -19,20 +25,43 @@ class AuditEvent(models.Model):
         PASSWORD_CHANGED = "password_changed", _("Password changed")
         IMPORT = "import", _("Import")
         EXPORT = "export", _("Export")
+        LOCK_DECIDED = "lock_decided", _("Lock decided")
+        LOCK_CARRIED_OUT = "lock_carried_out", _("Lock carried out")
+        REOPEN_DECIDED = "reopen_decided", _("Reopening decided")
+        REOPEN_CARRIED_OUT = "reopen_carried_out", _("Reopening carried out")
+        CORRECTION_REQUESTED = "correction_requested", _("Correction requested")
+        CORRECTION_APPROVED = "correction_approved", _("Correction approved")
+        CORRECTION_REJECTED = "correction_rejected", _("Correction rejected")
+        CORRECTION_APPLIED = "correction_applied", _("Correction applied")
+        EVIDENCE_VIEWED = "evidence_viewed", _("Evidence viewed")
+        PDF = "pdf", _("PDF generated")
 
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    # No cascading update or delete may touch an audit row: plain references, names kept in the row.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
     )
     actor_name = models.CharField(max_length=150, blank=True)
     school = models.ForeignKey(
-        "accounts.School", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "accounts.School",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
     )
     action = models.CharField(max_length=30, choices=Action.choices)
     object_type = models.CharField(max_length=60, blank=True)
     object_id = models.CharField(max_length=64, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
     details = models.JSONField(default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["-at"]
