@@ -29,6 +29,13 @@ class Action(StrEnum):
     VIEW_SCORES = "view_scores"  # one class-subject
     ENTER_SCORES = "enter_scores"
     VIEW_STUDENT = "view_student"
+    VIEW_LOCKS = "view_locks"  # the lock calendar of a school year
+    DECIDE_LOCK = "decide_lock"  # the principal's decision to lock or reopen
+    CARRY_OUT_LOCK = "carry_out_lock"  # the admin board carries it out
+    REQUEST_CORRECTION = "request_correction"  # the class-subject's teacher, after a lock
+    DECIDE_CORRECTION = "decide_correction"  # the principal approves or rejects
+    APPLY_CORRECTION = "apply_correction"  # the admin board applies an approved request
+    VIEW_CORRECTION = "view_correction"  # one request and its evidence
 
 
 _BOARD = set(SCHOOL_BOARD_ROLES)
@@ -104,6 +111,16 @@ def can(user, action: Action | str, obj: Any) -> bool:
         return bool(roles & (_BOARD | {Role.ADMIN_BOARD, Role.IT_STAFF}))
     if action in (Action.MANAGE_ACCOUNTS, Action.MANAGE_SCHOOL_DATA):
         return Role.ADMIN_BOARD in roles
+    if action == Action.VIEW_LOCKS:
+        return staff
+    if action in (Action.DECIDE_LOCK, Action.DECIDE_CORRECTION):
+        return Role.PRINCIPAL in roles
+    if action in (Action.CARRY_OUT_LOCK, Action.APPLY_CORRECTION):
+        return Role.ADMIN_BOARD in roles
+    if action == Action.REQUEST_CORRECTION:
+        return user.has_perm("gradebook.enter_scores", obj)
+    if action == Action.VIEW_CORRECTION:
+        return bool(roles & (_BOARD | {Role.ADMIN_BOARD})) or obj.requested_by_id == user.pk
     if action == Action.MANAGE_CLASSROOM:
         return user.has_perm("gradebook.manage_classroom", obj)
     if action == Action.VIEW_CLASSROOM:

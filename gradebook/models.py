@@ -484,30 +484,86 @@ class Absence(models.Model):
 
 
 class PeriodLock(models.Model):
-    """Khóa sổ: a term (or the whole year) closed for entry, for the school, a grade or one class.
+    """Khóa sổ: a month, a term or the whole year closed for entry, for the school, a grade or one class.
 
-    Decided by the principal, carried out by the admin board (seeds 000 Đ4, 003 Đ3). A lock may be
-    scheduled (locked_at in the future) and reopened for a while (reopened_until), e.g. 1/8–15/8."""
+    The principal decides (a decision with its number and date); the admin board carries it out (seeds
+    000 Đ4, 003 Đ3, 004 II.1). A lock takes effect once carried out and from `locked_at`, which may be
+    ahead (scheduled). A month lock closes the assessments held on or before `month_end`. It is reopened
+    only by a LockReopening for a stated purpose and time (e.g. 1/8–15/8 for retests)."""
 
     class Scope(models.TextChoices):
+        MONTH = "month", _("Month")
         HK1 = "HK1", _("Term I")
         HK2 = "HK2", _("Term II")
         YEAR = "year", _("Whole year")
 
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     school_year = models.ForeignKey(SchoolYear, on_delete=models.CASCADE, related_name="locks")
     grade = models.PositiveSmallIntegerField(_("grade"), null=True, blank=True)
     classroom = models.ForeignKey(
         Classroom, null=True, blank=True, on_delete=models.CASCADE, related_name="locks"
     )
-    term = models.CharField(_("period"), max_length=4, choices=Scope.choices)
+    term = models.CharField(_("period"), max_length=5, choices=Scope.choices)
+    month_end = models.DateField(_("month locked up to"), null=True, blank=True)
     locked_at = models.DateTimeField(_("locked from"))
-    reopened_until = models.DateTimeField(_("reopened until"), null=True, blank=True)
-    decision = models.CharField(_("principal's decision"), max_length=200, blank=True)
-    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decision_number = models.CharField(_("decision number"), max_length=40, blank=True)
+    decision_date = models.DateField(_("decision date"), null=True, blank=True)
+    decision = models.CharField(_("note"), max_length=200, blank=True)
+    decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    carried_out_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    carried_out_at = models.DateTimeField(_("carried out at"), null=True, blank=True)
     history = HistoricalRecords(bases=[HistoricalIP])
 
     class Meta:
         ordering = ["-locked_at"]
+        verbose_name = _("period lock")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(term="month") | models.Q(month_end__isnull=False),
+                name="month_lock_has_end",
+            )
+        ]
 
     def __str__(self):
         return f"{self.get_term_display()} {self.school_year}"
+
+    @property
+    def scope_label(self) -> str:
+        if self.classroom_id:
+            return str(self.classroom)
+        if self.grade:
+            return _("Grade %(grade)s") % {"grade": self.grade}
+        return _("Whole school")
+
+
+class LockReopening(models.Model):
+    """Mở sổ: a lock lifted for a stated purpose, from `starts_at` until `ends_at`, decided by the
+    principal and carried out by the admin board."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    lock = models.ForeignKey(PeriodLock, on_delete=models.CASCADE, related_name="reopenings")
+    purpose = models.CharField(_("purpose"), max_length=200)
+    starts_at = models.DateTimeField(_("from"))
+    ends_at = models.DateTimeField(_("until"))
+    decision_number = models.CharField(_("decision number"), max_length=40, blank=True)
+    decision_date = models.DateField(_("decision date"), null=True, blank=True)
+    decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    carried_out_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    carried_out_at = models.DateTimeField(_("carried out at"), null=True, blank=True)
+    history = HistoricalRecords(bases=[HistoricalIP])
+
+    class Meta:
+        ordering = ["-starts_at"]
+        verbose_name = _("reopening")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="reopening_ends_after_start"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.purpose} ({self.lock})"

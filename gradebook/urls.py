@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gradebook import views, views_grid
+from gradebook import views, views_grid, views_locks
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -17,5 +17,13 @@ urlpatterns += [
     path("grid/<uuid:assignment_uuid>/<str:term>/preview/", views_grid.grid_preview, name="grid_preview"),
     path("grid/<uuid:assignment_uuid>/<str:term>/excel/", views_grid.grid_excel, name="grid_excel"),
     path("grid/<uuid:assignment_uuid>/<str:term>/import/", views_grid.grid_import, name="grid_import"),
+    path("locks/", views_locks.lock_list, name="lock_list"),
+    path("locks/<uuid:lock_uuid>/carry-out/", views_locks.lock_carry_out, name="lock_carry_out"),
+    path("locks/<uuid:lock_uuid>/reopen/", views_locks.lock_reopen, name="lock_reopen"),
+    path(
+        "locks/reopenings/<uuid:reopening_uuid>/carry-out/",
+        views_locks.reopening_carry_out,
+        name="reopening_carry_out",
+    ),
     path("comments/bank/", views_grid.comment_bank, name="comment_bank"),
 ]

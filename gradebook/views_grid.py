@@ -281,7 +281,10 @@ def grid_import(request, assignment_uuid, term):
             },
         )
         return redirect("grid", assignment_uuid=assignment.uuid, term=term)
-    if request.method == "POST":
+    editable, locked_message = _editable(request.user, assignment, term)
+    if request.method == "POST" and not editable:
+        error = locked_message  # a locked book takes no file: say so before the teacher checks a preview
+    elif request.method == "POST":
         upload = request.FILES.get("file")
         if upload is None:
             error = _("Choose the Excel file to upload.")

@@ -157,23 +157,29 @@ def test_other_school_gets_404(world, other_world):
         save_grid(other_world.math_teacher, world.math, "HK1", [change(world, "tx1", "7")])
 
 
+def in_force(world, **fields):
+    fields.setdefault("locked_at", timezone.now() - timedelta(hours=1))
+    return PeriodLock.objects.create(school_year=world.year, carried_out_at=timezone.now(), **fields)
+
+
 def test_locked_period_refuses_every_cell(world):
-    PeriodLock.objects.create(
-        school_year=world.year, term="HK1", locked_at=timezone.now() - timedelta(hours=1)
-    )
+    lock = in_force(world, term="HK1")
     with pytest.raises(GridError, match="khóa"):
         save_grid(world.math_teacher, world.math, "HK1", [change(world, "tx1", "7")])
     save_grid(world.math_teacher, world.math, "HK2", [change(world, "tx1", "7")])  # HK2 stays open
-    PeriodLock.objects.update(reopened_until=timezone.now() + timedelta(days=1))  # reopened for a while
+    lock.reopenings.create(
+        purpose="Thi lại",
+        starts_at=timezone.now() - timedelta(hours=1),
+        ends_at=timezone.now() + timedelta(days=1),
+        carried_out_at=timezone.now(),
+    )
     save_grid(world.math_teacher, world.math, "HK1", [change(world, "tx1", "7")])
     assert Score.objects.count() == 2
 
 
 def test_a_lock_of_another_class_or_grade_does_not_apply(world):
-    PeriodLock.objects.create(
-        school_year=world.year, classroom=world.other_classroom, term="year", locked_at=timezone.now()
-    )
-    PeriodLock.objects.create(school_year=world.year, grade=7, term="HK1", locked_at=timezone.now())
+    in_force(world, classroom=world.other_classroom, term="year")
+    in_force(world, grade=7, term="HK1")
     save_grid(world.math_teacher, world.math, "HK1", [change(world, "tx1", "7")])
     assert Score.objects.count() == 1
 

@@ -17,6 +17,7 @@ from gradebook.models import (
 )
 from gradebook.regulations import registry
 from gradebook.regulations.base import RuleError, fmt
+from gradebook.services.locks import month_locked_until
 from gradebook.services.scores import COMMENT_COLUMN, Column, columns_for, display_value, key_of
 
 
@@ -26,6 +27,7 @@ class GridCell:
     value: str = ""
     version: int = 0
     late: bool = False
+    locked: bool = False  # inside a locked month
 
     @property
     def label(self) -> str:
@@ -85,6 +87,8 @@ def grid(assignment, term: str, editable: bool = False) -> dict:
             assignment=assignment, term=term
         ).values_list("kind", "index", "held_on")
     }
+    month_until = month_locked_until(assignment.classroom) if editable else None
+    locked_keys = {k for k, d in dates.items() if month_until and d and d <= month_until}
     rules = registry.get(assignment.classroom.regulation)
     comment_subject = assignment.subject.kind == Subject.Kind.COMMENT
     rows = []
@@ -101,6 +105,9 @@ def grid(assignment, term: str, editable: bool = False) -> dict:
             readonly=not (editable and studying),
         )
         row.cells = [cells.get((enrolment.pk, c.key)) or GridCell(c.key) for c in columns]
+        if locked_keys:
+            for cell in row.cells:
+                cell.locked = cell.key in locked_keys
         row.comment = comments.get(enrolment.pk) or GridCell(COMMENT_COLUMN)
         regular = [raw.get((enrolment.pk, c.key)) for c in columns if c.kind == AssessmentKind.REGULAR]
         try:

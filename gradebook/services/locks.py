@@ -1,30 +1,60 @@
-"""The lock check every write path calls before writing assessment data."""
+"""Khóa sổ: deciding, carrying out and reopening locks, and the check every write path calls.
+
+The principal decides a lock or a reopening (a decision with its number and date); the admin board
+carries it out (seeds 000 Đ4, 003 Đ3, 004 II.1). A lock is in force once carried out and from its
+`locked_at` (which may be scheduled ahead), unless a carried-out reopening covers the moment.
+"""
 
 from __future__ import annotations
 
-from django.db.models import Q
+from datetime import date, datetime
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gradebook.models import PeriodLock
+from accounts import authz
+from accounts.authz import Action
+from audit.models import AuditEvent
+from audit.services import record
+from gradebook.models import LockReopening, PeriodLock, SchoolYear
 
 
 class PeriodLocked(Exception):
     """A write into a locked period; the message says which lock."""
 
 
-def active_lock(classroom, term: str, *, at=None) -> PeriodLock | None:
-    """The lock that closes `term` of this class now (a year lock closes both terms)."""
-    now = at or timezone.now()
+class LockError(Exception):
+    """A lock decision or step refused (bad dates, wrong state); the message is for the user."""
+
+
+def _in_force(classroom, *, at: datetime):
+    reopened = LockReopening.objects.filter(
+        lock=OuterRef("pk"), carried_out_at__isnull=False, starts_at__lte=at, ends_at__gt=at
+    )
     return (
         PeriodLock.objects.filter(
-            school_year_id=classroom.school_year_id, locked_at__lte=now, term__in=[term, "year"]
+            school_year_id=classroom.school_year_id, carried_out_at__isnull=False, locked_at__lte=at
         )
         .filter(Q(classroom__isnull=True) | Q(classroom=classroom))
         .filter(Q(grade__isnull=True) | Q(grade=classroom.grade))
-        .exclude(reopened_until__gt=now)
-        .first()
+        .exclude(Exists(reopened))
     )
+
+
+def active_lock(classroom, term: str, *, at=None) -> PeriodLock | None:
+    """The lock in force that closes `term` of this class (a year lock closes both terms)."""
+    return _in_force(classroom, at=at or timezone.now()).filter(term__in=[term, "year"]).first()
+
+
+def month_locked_until(classroom, *, at=None) -> date | None:
+    """The last day covered by the month locks in force for this class: assessments held on or before
+    it are closed (None: no month lock)."""
+    ends = (
+        _in_force(classroom, at=at or timezone.now()).filter(term="month").values_list("month_end", flat=True)
+    )
+    return max(ends, default=None)
 
 
 def ensure_open(classroom, term: str, *, at=None) -> None:
@@ -38,3 +68,151 @@ def ensure_open(classroom, term: str, *, at=None) -> None:
                 "date": timezone.localtime(lock.locked_at).strftime("%d/%m/%Y"),
             }
         )
+
+
+def month_lock_message(until: date) -> str:
+    return _(
+        "Assessments held on or before %(date)s are locked; a change now needs a correction request."
+    ) % {"date": until.strftime("%d/%m/%Y")}
+
+
+# -- decisions and their execution ------------------------------------------------------------------
+
+
+def decide_lock(
+    actor,
+    school_year: SchoolYear,
+    *,
+    term: str,
+    locked_at: datetime,
+    decision_number: str,
+    decision_date: date,
+    grade: int | None = None,
+    classroom=None,
+    month_end: date | None = None,
+    note: str = "",
+    request=None,
+) -> PeriodLock:
+    """The principal's decision to lock (now or at a scheduled time)."""
+    authz.check(actor, Action.DECIDE_LOCK, school_year)
+    if term == PeriodLock.Scope.MONTH and month_end is None:
+        raise LockError(_("A month lock needs the last day it covers."))
+    if classroom is not None and classroom.school_year_id != school_year.pk:
+        raise LockError(_("This class is not in that school year."))
+    if not decision_number.strip():
+        raise LockError(_("The decision number is required."))
+    with transaction.atomic():
+        lock = PeriodLock(
+            school_year=school_year,
+            term=term,
+            grade=None if classroom is not None else grade,
+            classroom=classroom,
+            month_end=month_end if term == PeriodLock.Scope.MONTH else None,
+            locked_at=locked_at,
+            decision_number=decision_number.strip(),
+            decision_date=decision_date,
+            decision=note.strip(),
+            decided_by=actor,
+        )
+        lock._history_user = actor
+        lock.save()
+        record(
+            AuditEvent.Action.LOCK_DECIDED,
+            actor=actor,
+            request=request,
+            school=school_year.school,
+            obj=lock,
+            period=term,
+            scope=str(lock.scope_label),
+            locked_at=locked_at.isoformat(),
+            decision=lock.decision_number,
+        )
+    return lock
+
+
+def carry_out_lock(actor, lock: PeriodLock, *, request=None) -> PeriodLock:
+    """The admin board carries out the principal's decision: the lock is in force from `locked_at`."""
+    authz.check(actor, Action.CARRY_OUT_LOCK, lock.school_year)
+    with transaction.atomic():
+        lock = PeriodLock.objects.select_for_update().get(pk=lock.pk)
+        if lock.carried_out_at is not None:
+            raise LockError(_("This lock was already carried out."))
+        lock.carried_out_by = actor
+        lock.carried_out_at = timezone.now()
+        lock._history_user = actor
+        lock.save()
+        record(
+            AuditEvent.Action.LOCK_CARRIED_OUT,
+            actor=actor,
+            request=request,
+            school=lock.school_year.school,
+            obj=lock,
+            decision=lock.decision_number,
+        )
+    return lock
+
+
+def decide_reopening(
+    actor,
+    lock: PeriodLock,
+    *,
+    purpose: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    decision_number: str,
+    decision_date: date,
+    request=None,
+) -> LockReopening:
+    """The principal's decision to reopen a lock for a purpose and a time (e.g. 1/8–15/8, retests)."""
+    authz.check(actor, Action.DECIDE_LOCK, lock.school_year)
+    if not purpose.strip():
+        raise LockError(_("State the purpose of the reopening."))
+    if ends_at <= starts_at:
+        raise LockError(_("The reopening must end after it starts."))
+    if not decision_number.strip():
+        raise LockError(_("The decision number is required."))
+    with transaction.atomic():
+        reopening = LockReopening(
+            lock=lock,
+            purpose=purpose.strip(),
+            starts_at=starts_at,
+            ends_at=ends_at,
+            decision_number=decision_number.strip(),
+            decision_date=decision_date,
+            decided_by=actor,
+        )
+        reopening._history_user = actor
+        reopening.save()
+        record(
+            AuditEvent.Action.REOPEN_DECIDED,
+            actor=actor,
+            request=request,
+            school=lock.school_year.school,
+            obj=reopening,
+            lock=str(lock.uuid),
+            purpose=reopening.purpose,
+            starts_at=starts_at.isoformat(),
+            ends_at=ends_at.isoformat(),
+        )
+    return reopening
+
+
+def carry_out_reopening(actor, reopening: LockReopening, *, request=None) -> LockReopening:
+    authz.check(actor, Action.CARRY_OUT_LOCK, reopening.lock.school_year)
+    with transaction.atomic():
+        reopening = LockReopening.objects.select_for_update().select_related("lock").get(pk=reopening.pk)
+        if reopening.carried_out_at is not None:
+            raise LockError(_("This reopening was already carried out."))
+        reopening.carried_out_by = actor
+        reopening.carried_out_at = timezone.now()
+        reopening._history_user = actor
+        reopening.save()
+        record(
+            AuditEvent.Action.REOPEN_CARRIED_OUT,
+            actor=actor,
+            request=request,
+            school=reopening.lock.school_year.school,
+            obj=reopening,
+            lock=str(reopening.lock.uuid),
+        )
+    return reopening

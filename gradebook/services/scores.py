@@ -34,7 +34,7 @@ from gradebook.models import (
 from gradebook.regulations import registry
 from gradebook.regulations.base import RuleError, fmt
 from gradebook.services.bulk_history import REASON_MAX, upsert_with_history
-from gradebook.services.locks import PeriodLocked, ensure_open
+from gradebook.services.locks import PeriodLocked, ensure_open, month_lock_message, month_locked_until
 
 COMMENT_COLUMN = "comment"
 MAX_COMMENT = 500
@@ -232,8 +232,9 @@ def save_grid(
         columns = {
             (c.kind, c.index): c for c in AssessmentColumn.objects.filter(assignment=assignment, term=term)
         }
+        month_until = month_locked_until(assignment.classroom)
         if dates:
-            _save_dates(assignment, term, dates, columns, actor, ip)
+            _save_dates(assignment, term, dates, columns, actor, ip, month_until)
 
         new_scores: list[Score] = []
         changed_scores: list[Score] = []
@@ -303,6 +304,9 @@ def save_grid(
                 continue
             kind, index = column_of(change.column)
             column = columns.get((kind, index))
+            if month_until and column and column.held_on and column.held_on <= month_until:
+                outcome.message = month_lock_message(month_until)
+                continue
             if current is None:
                 current = Score(
                     assignment=assignment, enrolment=enrolment, term=term, kind=kind, index=index, version=0
@@ -389,7 +393,7 @@ def _comment_change(
     outcome.version = current.version
 
 
-def _save_dates(assignment, term, dates, columns, actor, ip) -> None:
+def _save_dates(assignment, term, dates, columns, actor, ip, month_until=None) -> None:
     for key, held_on in dates.items():
         try:
             kind, index = column_of(key)
@@ -399,6 +403,8 @@ def _save_dates(assignment, term, dates, columns, actor, ip) -> None:
         if column is None:
             column = AssessmentColumn(assignment=assignment, term=term, kind=kind, index=index)
             columns[(kind, index)] = column
+        if month_until and any(d and d <= month_until for d in (column.held_on, held_on)):
+            continue  # a date inside a locked month stays as it is
         if column.held_on != held_on:
             column.held_on = held_on
             column._history_user = actor

@@ -1,0 +1,116 @@
+"""Every write endpoint is classified; each that writes period data refuses a locked period.
+
+A new URL fails test_every_endpoint_is_classified until it is put in one of the two lists below, so
+no write path can appear without its lock test."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from gradebook.models import PeriodLock, Score, SubjectComment
+
+pytestmark = pytest.mark.django_db
+
+# Endpoints that write scores, comments, conduct, attendance or profiles of a period.
+PERIOD_WRITES = {"grid_save", "grid_import"}
+
+# Everything else, with why it needs no lock check.
+NOT_PERIOD_DATA = {
+    "home": "read",
+    "health": "read",
+    "set_language": "a cookie",
+    "classroom_list": "read",
+    "classroom_detail": "read",
+    "student_list": "read",
+    "student_detail": "read",
+    "grid": "read",
+    "grid_check": "writes nothing: the diff before a save",
+    "grid_preview": "writes nothing: the average as you type",
+    "grid_excel": "read (download)",
+    "comment_bank": "the teacher's own reusable comments, not a student's record",
+    "lock_list": "the lock decisions themselves",
+    "lock_carry_out": "the lock decisions themselves",
+    "lock_reopen": "the lock decisions themselves",
+    "reopening_carry_out": "the lock decisions themselves",
+    "accounts:login": "authentication",
+    "accounts:logout": "authentication",
+    "accounts:password_change": "the user's own password",
+    "accounts:otp_setup": "authentication",
+    "accounts:otp_verify": "authentication",
+    "accounts:switch_school": "a session setting",
+    "accounts:staff_list": "accounts",
+    "accounts:staff_create": "accounts",
+    "accounts:staff_import": "accounts",
+    "accounts:staff_import_confirm": "accounts",
+    "accounts:staff_import_template": "accounts",
+    "accounts:staff_detail": "accounts (and granting roles)",
+    "accounts:staff_remove_role": "accounts",
+    "accounts:staff_reset_password": "accounts",
+    "accounts:staff_deactivate": "accounts",
+}
+
+
+def endpoint_names(resolver=None, prefix=""):
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.app_name == "admin":
+                continue  # Django's admin: superusers only, outside the product
+            namespace = f"{prefix}{pattern.namespace}:" if pattern.namespace else prefix
+            yield from endpoint_names(pattern, namespace)
+        elif isinstance(pattern, URLPattern):
+            yield f"{prefix}{pattern.name}" if pattern.name else f"{prefix}<unnamed {pattern.pattern}>"
+
+
+def test_every_endpoint_is_classified():
+    names = set(endpoint_names())
+    assert names - PERIOD_WRITES - set(NOT_PERIOD_DATA) == set(), "classify the new endpoints"
+    assert (PERIOD_WRITES | set(NOT_PERIOD_DATA)) - names == set(), "remove endpoints that are gone"
+
+
+@pytest.fixture
+def locked(world):
+    return PeriodLock.objects.create(
+        school_year=world.year,
+        term="HK1",
+        locked_at=timezone.now() - timedelta(hours=1),
+        carried_out_at=timezone.now(),
+        decision_number="1/QĐ",
+    )
+
+
+def write_grid_save(client, world):
+    response = client.post(
+        reverse("grid_save", args=[world.math.uuid, "HK1"]),
+        {
+            "changes": [
+                {"enrolment": str(world.enrolment.uuid), "column": "tx1", "value": "8", "version": 0},
+                {"enrolment": str(world.enrolment.uuid), "column": "comment", "value": "Tốt", "version": 0},
+            ]
+        },
+        content_type="application/json",
+    )
+    assert response.status_code == 409
+    return response.json()["error"]
+
+
+def write_grid_import(client, world):
+    from tests.test_grid_excel import FIXTURES
+
+    response = client.post(
+        reverse("grid_import", args=[world.math.uuid, "HK1"]),
+        {"file": SimpleUploadedFile("diem.xlsx", (FIXTURES / "grid-openpyxl.xlsx").read_bytes())},
+    )
+    assert response.status_code == 200
+    return response.context["error"]
+
+
+@pytest.mark.parametrize("name", sorted(PERIOD_WRITES))
+def test_each_period_write_refuses_a_locked_period(client, world, locked, name):
+    client.force_login(world.math_teacher)
+    message = globals()[f"write_{name}"](client, world)
+    assert "khóa" in message and "đề nghị sửa điểm" in message
+    assert not Score.objects.exists() and not SubjectComment.objects.exists()

@@ -1,0 +1,180 @@
+"""Khóa sổ: the principal decides, the admin board carries out; scheduled, month and reopened locks."""
+
+from datetime import date, datetime, timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
+from django.utils import timezone
+
+from audit.models import AuditEvent
+from gradebook.models import AssessmentColumn, PeriodLock, Score
+from gradebook.services import locks
+from gradebook.services.scores import CellChange, GridError, save_grid
+
+pytestmark = pytest.mark.django_db
+NOW = timezone.now
+
+
+def change(world, column, value, version=0):
+    return CellChange(str(world.enrolment.uuid), column, value, version)
+
+
+def decide(world, **fields):
+    fields.setdefault("term", "HK1")
+    fields.setdefault("locked_at", NOW() - timedelta(minutes=5))
+    return locks.decide_lock(
+        world.principal, world.year, decision_number="12/QĐ-THCS", decision_date=date(2026, 12, 20), **fields
+    )
+
+
+def test_a_decided_lock_takes_effect_only_once_carried_out(world):
+    lock = decide(world)
+    save_grid(world.math_teacher, world.math, "HK1", [change(world, "tx1", "7")])  # not carried out yet
+    locks.carry_out_lock(world.admin_board, lock)
+    with pytest.raises(GridError, match="khóa"):
+        save_grid(world.math_teacher, world.math, "HK1", [change(world, "tx1", "8", 1)], reason="x")
+    actions = list(AuditEvent.objects.filter(object_id=str(lock.uuid)).values_list("action", flat=True))
+    assert sorted(actions) == ["lock_carried_out", "lock_decided"]
+    assert lock.history.count() == 2
+
+
+def test_a_scheduled_lock_closes_the_book_at_its_time(world):
+    lock = locks.carry_out_lock(world.admin_board, decide(world, locked_at=NOW() + timedelta(hours=2)))
+    assert locks.active_lock(world.classroom, "HK1") is None
+    assert locks.active_lock(world.classroom, "HK1", at=NOW() + timedelta(hours=3)) == lock
+    assert locks.active_lock(world.classroom, "HK2", at=NOW() + timedelta(hours=3)) is None
+
+
+def test_a_year_lock_closes_both_terms_and_a_class_lock_only_its_class(world):
+    locks.carry_out_lock(world.admin_board, decide(world, term="year", classroom=world.other_classroom))
+    assert locks.active_lock(world.classroom, "HK2") is None
+    assert locks.active_lock(world.other_classroom, "HK1") is not None
+    assert locks.active_lock(world.other_classroom, "HK2") is not None
+
+
+def test_a_reopening_for_a_purpose_and_a_time(world):
+    lock = locks.carry_out_lock(world.admin_board, decide(world))
+    start, end = NOW() - timedelta(minutes=1), NOW() + timedelta(days=15)
+    reopening = locks.decide_reopening(
+        world.principal,
+        lock,
+        purpose="Nhập điểm kiểm tra lại",
+        starts_at=start,
+        ends_at=end,
+        decision_number="30/QĐ-THCS",
+        decision_date=date(2027, 7, 30),
+    )
+    assert locks.active_lock(world.classroom, "HK1") == lock  # decided, not yet carried out
+    locks.carry_out_reopening(world.admin_board, reopening)
+    assert locks.active_lock(world.classroom, "HK1") is None
+    assert locks.active_lock(world.classroom, "HK1", at=end + timedelta(seconds=1)) == lock  # locked again
+    with pytest.raises(locks.LockError):
+        locks.decide_reopening(
+            world.principal,
+            lock,
+            purpose="x",
+            starts_at=end,
+            ends_at=start,
+            decision_number="1",
+            decision_date=date.today(),
+        )
+
+
+def test_a_month_lock_closes_only_the_assessments_held_in_it(world):
+    save_grid(
+        world.math_teacher,
+        world.math,
+        "HK1",
+        [change(world, "tx1", "7"), change(world, "tx2", "6")],
+        dates={"tx1": date(2026, 9, 20), "tx2": date(2026, 10, 5)},
+    )
+    locks.carry_out_lock(world.admin_board, decide(world, term="month", month_end=date(2026, 9, 30)))
+    report = save_grid(
+        world.math_teacher,
+        world.math,
+        "HK1",
+        [change(world, "tx1", "9", 1), change(world, "tx2", "8", 1)],
+        reason="Nhập nhầm",
+        dates={"tx1": date(2026, 10, 1)},
+    )
+    by_column = {o.column: o for o in report.outcomes}
+    assert by_column["tx1"].status == "refused" and "30/09/2026" in by_column["tx1"].message
+    assert by_column["tx2"].status == "saved"
+    assert AssessmentColumn.objects.get(assignment=world.math, kind="regular", index=1).held_on == date(
+        2026, 9, 20
+    )
+    assert Score.objects.get(assignment=world.math, kind="regular", index=1).value == 7
+
+
+def test_a_month_lock_needs_its_last_day(world):
+    with pytest.raises(locks.LockError):
+        decide(world, term="month")
+
+
+@pytest.mark.parametrize("who", ["admin_board", "math_teacher", "clerk"])
+def test_only_the_principal_decides(world, who):
+    with pytest.raises(PermissionDenied):
+        locks.decide_lock(
+            getattr(world, who),
+            world.year,
+            term="HK1",
+            locked_at=NOW(),
+            decision_number="1",
+            decision_date=date.today(),
+        )
+
+
+@pytest.mark.parametrize("who", ["principal", "math_teacher"])
+def test_only_the_admin_board_carries_out(world, who):
+    lock = decide(world)
+    with pytest.raises(PermissionDenied):
+        locks.carry_out_lock(getattr(world, who), lock)
+    assert PeriodLock.objects.get(pk=lock.pk).carried_out_at is None
+
+
+def test_the_lock_screens_from_decision_to_execution(client, world, login):
+    login(world.principal)
+    url = reverse("lock_list")
+    bad = client.post(
+        url,
+        {
+            "term": "month",
+            "scope": "grade",
+            "locked_at": "31/13/2026",
+            "decision_number": "12/QĐ",
+            "decision_date": "20/12/2026",
+        },
+    )
+    assert bad.status_code == 200
+    form = bad.context["form"]
+    assert set(form.errors) >= {"locked_at", "month_end", "grade"}
+    assert "12/QĐ" in bad.content.decode()  # what was typed stays
+    response = client.post(
+        url,
+        {
+            "term": "HK1",
+            "scope": "classroom",
+            "classroom": world.classroom.pk,
+            "locked_at": "20/12/2026 17:00",
+            "decision_number": "12/QĐ-THCS",
+            "decision_date": "20/12/2026",
+        },
+    )
+    assert response.status_code == 302
+    lock = PeriodLock.objects.get()
+    assert lock.classroom == world.classroom and timezone.localtime(lock.locked_at).replace(
+        tzinfo=None
+    ) == datetime(2026, 12, 20, 17, 0)
+    page = client.get(url).content.decode()
+    assert "Đã quyết định, chờ Ban quản trị thực hiện" in page
+    client.logout()
+    login(world.admin_board)
+    assert "lock-form" not in client.get(url).content.decode()  # the admin board does not decide
+    assert client.post(url, {"term": "HK1"}).status_code == 403
+    client.post(reverse("lock_carry_out", args=[lock.uuid]))
+    assert PeriodLock.objects.get().carried_out_by == world.admin_board
+    client.logout()
+    login(world.math_teacher)
+    assert client.get(url).status_code == 200  # teachers see the calendar
+    assert client.post(reverse("lock_carry_out", args=[lock.uuid])).status_code == 403
