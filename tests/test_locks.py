@@ -107,6 +107,20 @@ def test_a_month_lock_closes_only_the_assessments_held_in_it(world):
     assert Score.objects.get(assignment=world.math, kind="regular", index=1).value == 7
 
 
+def test_the_grid_shows_the_locked_month_read_only(client, world, login):
+    save_grid(
+        world.math_teacher, world.math, "HK1", [], dates={"tx1": date(2026, 9, 20), "tx2": date(2026, 10, 5)}
+    )
+    locks.carry_out_lock(world.admin_board, decide(world, term="month", month_end=date(2026, 9, 30)))
+    login(world.math_teacher)
+    page = client.get(reverse("grid", args=[world.math.uuid, "HK1"])).content.decode()
+    assert "Các cột có ngày kiểm tra đến hết 30/09/2026 đã khóa" in page
+    row = page[page.index("<tr data-enrolment") :]
+    tx1 = row[row.index('data-col="tx1"') :].split(">", 1)[0]
+    tx2 = row[row.index('data-col="tx2"') :].split(">", 1)[0]
+    assert "readonly" in tx1 and "readonly" not in tx2
+
+
 def test_a_month_lock_needs_its_last_day(world):
     with pytest.raises(locks.LockError):
         decide(world, term="month")

@@ -130,4 +130,10 @@ def grid(assignment, term: str, editable: bool = False) -> dict:
         except RuleError as exc:
             row.explanation = str(exc)
         rows.append(row)
-    return {"columns": columns, "rows": rows, "dates": dates, "comment_subject": comment_subject}
+    return {
+        "columns": columns,
+        "rows": rows,
+        "dates": dates,
+        "comment_subject": comment_subject,
+        "month_locked_until": month_until if locked_keys else None,
+    }
