@@ -483,7 +483,22 @@ class Absence(models.Model):
         return f"{self.date:%d/%m/%Y}"
 
 
-class PeriodLock(models.Model):
+class PrincipalDecision(models.Model):
+    """A decision of the principal (its number and date) that the admin board carries out."""
+
+    decision_number = models.CharField(_("decision number"), max_length=40, blank=True)
+    decision_date = models.DateField(_("decision date"), null=True, blank=True)
+    decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    carried_out_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    carried_out_at = models.DateTimeField(_("carried out at"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class PeriodLock(PrincipalDecision):
     """Khóa sổ: a month, a term or the whole year closed for entry, for the school, a grade or one class.
 
     The principal decides (a decision with its number and date); the admin board carries it out (seeds
@@ -506,14 +521,7 @@ class PeriodLock(models.Model):
     term = models.CharField(_("period"), max_length=5, choices=Scope.choices)
     month_end = models.DateField(_("month locked up to"), null=True, blank=True)
     locked_at = models.DateTimeField(_("locked from"))
-    decision_number = models.CharField(_("decision number"), max_length=40, blank=True)
-    decision_date = models.DateField(_("decision date"), null=True, blank=True)
     decision = models.CharField(_("note"), max_length=200, blank=True)
-    decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    carried_out_by = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    carried_out_at = models.DateTimeField(_("carried out at"), null=True, blank=True)
     history = HistoricalRecords(bases=[HistoricalIP])
 
     class Meta:
@@ -538,7 +546,7 @@ class PeriodLock(models.Model):
         return _("Whole school")
 
 
-class LockReopening(models.Model):
+class LockReopening(PrincipalDecision):
     """Mở sổ: a lock lifted for a stated purpose, from `starts_at` until `ends_at`, decided by the
     principal and carried out by the admin board."""
 
@@ -547,13 +555,6 @@ class LockReopening(models.Model):
     purpose = models.CharField(_("purpose"), max_length=200)
     starts_at = models.DateTimeField(_("from"))
     ends_at = models.DateTimeField(_("until"))
-    decision_number = models.CharField(_("decision number"), max_length=40, blank=True)
-    decision_date = models.DateField(_("decision date"), null=True, blank=True)
-    decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    carried_out_by = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    carried_out_at = models.DateTimeField(_("carried out at"), null=True, blank=True)
     history = HistoricalRecords(bases=[HistoricalIP])
 
     class Meta:

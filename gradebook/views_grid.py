@@ -24,7 +24,7 @@ from gradebook.models import CommentBankEntry, TeachingAssignment
 from gradebook.selectors.grid import grid as grid_data
 from gradebook.services import scores as score_service
 from gradebook.services.bulk_history import REASON_MAX
-from gradebook.services.locks import active_lock
+from gradebook.services.locks import lock_state
 
 TERMS = {"HK1": "Học kì I", "HK2": "Học kì II"}
 MAX_CHANGES = 5000
@@ -66,22 +66,24 @@ def _assignment(request, assignment_uuid, term) -> TeachingAssignment:
     return assignment
 
 
-def _editable(user, assignment, term) -> tuple[bool, str]:
+def _editable(user, assignment, term) -> tuple[bool, str, date | None]:
+    """May the user write now; if not because of a lock, why; and the last day of a locked month."""
     if not authz.can(user, Action.ENTER_SCORES, assignment):
-        return False, ""
-    lock = active_lock(assignment.classroom, term)
-    if lock is not None:
-        return False, _("The book of %(term)s is locked; a change now needs a correction request.") % {
-            "term": lock.get_term_display()
+        return False, "", None
+    state = lock_state(assignment.classroom, term)
+    if state.lock is not None:
+        message = _("The book of %(term)s is locked; a change now needs a correction request.") % {
+            "term": state.lock.get_term_display()
         }
-    return True, ""
+        return False, message, None
+    return True, "", state.month_until
 
 
 @login_required
 def grid(request, assignment_uuid, term):
     assignment = _assignment(request, assignment_uuid, term)
-    editable, locked_message = _editable(request.user, assignment, term)
-    data = grid_data(assignment, term, editable=editable)
+    editable, locked_message, month_until = _editable(request.user, assignment, term)
+    data = grid_data(assignment, term, editable=editable, month_until=month_until)
     bank = (
         list(CommentBankEntry.objects.filter(teacher=request.user).values_list("text", flat=True))
         if editable
@@ -281,7 +283,7 @@ def grid_import(request, assignment_uuid, term):
             },
         )
         return redirect("grid", assignment_uuid=assignment.uuid, term=term)
-    editable, locked_message = _editable(request.user, assignment, term)
+    editable, locked_message, _month_until = _editable(request.user, assignment, term)
     if request.method == "POST" and not editable:
         error = locked_message  # a locked book takes no file: say so before the teacher checks a preview
     elif request.method == "POST":

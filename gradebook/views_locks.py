@@ -92,10 +92,15 @@ def lock_list(request):
     )
 
 
+def _of_current_school(request, school_year) -> None:
+    """A lock of another school than the one the user works in now is not found."""
+    if school_year.school_id != getattr(current_school(request), "pk", None):
+        raise Http404
+
+
 def _lock(request, lock_uuid) -> PeriodLock:
     lock = get_object_or_404(PeriodLock.objects.select_related("school_year__school"), uuid=lock_uuid)
-    if lock.school_year.school_id != getattr(current_school(request), "pk", None):
-        raise Http404
+    _of_current_school(request, lock.school_year)
     return lock
 
 
@@ -133,10 +138,9 @@ def lock_reopen(request, lock_uuid):
 @require_POST
 def reopening_carry_out(request, reopening_uuid):
     reopening = get_object_or_404(
-        LockReopening.objects.select_related("lock__school_year"), uuid=reopening_uuid
+        LockReopening.objects.select_related("lock__school_year__school"), uuid=reopening_uuid
     )
-    if reopening.lock.school_year.school_id != getattr(current_school(request), "pk", None):
-        raise Http404
+    _of_current_school(request, reopening.lock.school_year)
     try:
         lock_service.carry_out_reopening(request.user, reopening, request=request)
     except lock_service.LockError as exc:

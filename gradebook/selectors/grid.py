@@ -17,7 +17,6 @@ from gradebook.models import (
 )
 from gradebook.regulations import registry
 from gradebook.regulations.base import RuleError, fmt
-from gradebook.services.locks import month_locked_until
 from gradebook.services.scores import COMMENT_COLUMN, Column, columns_for, display_value, key_of
 
 
@@ -47,7 +46,9 @@ class GridRow:
     readonly: bool = True
 
 
-def grid(assignment, term: str, editable: bool = False) -> dict:
+def grid(assignment, term: str, editable: bool = False, month_until=None) -> dict:
+    """The grid's rows and columns; `month_until` (from the lock state) marks the cells of a locked
+    month read-only."""
     extra = (
         Score.objects.filter(assignment=assignment, term=term, kind=AssessmentKind.REGULAR).aggregate(
             m=Max("index")
@@ -87,7 +88,6 @@ def grid(assignment, term: str, editable: bool = False) -> dict:
             assignment=assignment, term=term
         ).values_list("kind", "index", "held_on")
     }
-    month_until = month_locked_until(assignment.classroom) if editable else None
     locked_keys = {k for k, d in dates.items() if month_until and d and d <= month_until}
     rules = registry.get(assignment.classroom.regulation)
     comment_subject = assignment.subject.kind == Subject.Kind.COMMENT

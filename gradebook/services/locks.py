@@ -7,6 +7,7 @@ carries it out (seeds 000 Đ4, 003 Đ3, 004 II.1). A lock is in force once carri
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.db import transaction
@@ -43,31 +44,44 @@ def _in_force(classroom, *, at: datetime):
     )
 
 
+@dataclass(frozen=True)
+class LockState:
+    """What is closed for one class and term now: the term (or year) lock in force, and the last day
+    covered by the month locks in force (assessments held on or before it are closed)."""
+
+    lock: PeriodLock | None
+    month_until: date | None
+
+
+def lock_state(classroom, term: str, *, at=None) -> LockState:
+    """The locks in force for `term` of this class, in one query (a year lock closes both terms)."""
+    locks = list(_in_force(classroom, at=at or timezone.now()).filter(term__in=[term, "year", "month"]))
+    return LockState(
+        lock=next((lock for lock in locks if lock.term != PeriodLock.Scope.MONTH), None),
+        month_until=max(
+            (lock.month_end for lock in locks if lock.term == PeriodLock.Scope.MONTH), default=None
+        ),
+    )
+
+
 def active_lock(classroom, term: str, *, at=None) -> PeriodLock | None:
     """The lock in force that closes `term` of this class (a year lock closes both terms)."""
-    return _in_force(classroom, at=at or timezone.now()).filter(term__in=[term, "year"]).first()
+    return lock_state(classroom, term, at=at).lock
 
 
-def month_locked_until(classroom, *, at=None) -> date | None:
-    """The last day covered by the month locks in force for this class: assessments held on or before
-    it are closed (None: no month lock)."""
-    ends = (
-        _in_force(classroom, at=at or timezone.now()).filter(term="month").values_list("month_end", flat=True)
-    )
-    return max(ends, default=None)
-
-
-def ensure_open(classroom, term: str, *, at=None) -> None:
-    """Raise PeriodLocked when the class's book is locked for `term`."""
-    lock = active_lock(classroom, term, at=at)
-    if lock is not None:
+def ensure_open(classroom, term: str, *, at=None) -> LockState:
+    """Raise PeriodLocked when the class's book is locked for `term`; otherwise return the lock state,
+    whose month locks the caller applies cell by cell."""
+    state = lock_state(classroom, term, at=at)
+    if state.lock is not None:
         raise PeriodLocked(
             _("The book of %(term)s is locked since %(date)s; a change now needs a correction request.")
             % {
-                "term": lock.get_term_display(),
-                "date": timezone.localtime(lock.locked_at).strftime("%d/%m/%Y"),
+                "term": state.lock.get_term_display(),
+                "date": timezone.localtime(state.lock.locked_at).strftime("%d/%m/%Y"),
             }
         )
+    return state
 
 
 def month_lock_message(until: date) -> str:
@@ -130,26 +144,34 @@ def decide_lock(
     return lock
 
 
-def carry_out_lock(actor, lock: PeriodLock, *, request=None) -> PeriodLock:
-    """The admin board carries out the principal's decision: the lock is in force from `locked_at`."""
-    authz.check(actor, Action.CARRY_OUT_LOCK, lock.school_year)
+def _carry_out(actor, row, queryset, /, *, school_year, already: str, action: str, request, **details):
+    """The admin board carries out a principal's decision (a lock or a reopening): once, stamped,
+    with history and an audit event."""
+    authz.check(actor, Action.CARRY_OUT_LOCK, school_year)
     with transaction.atomic():
-        lock = PeriodLock.objects.select_for_update().get(pk=lock.pk)
-        if lock.carried_out_at is not None:
-            raise LockError(_("This lock was already carried out."))
-        lock.carried_out_by = actor
-        lock.carried_out_at = timezone.now()
-        lock._history_user = actor
-        lock.save()
-        record(
-            AuditEvent.Action.LOCK_CARRIED_OUT,
-            actor=actor,
-            request=request,
-            school=lock.school_year.school,
-            obj=lock,
-            decision=lock.decision_number,
-        )
-    return lock
+        row = queryset.select_for_update().get(pk=row.pk)
+        if row.carried_out_at is not None:
+            raise LockError(already)
+        row.carried_out_by = actor
+        row.carried_out_at = timezone.now()
+        row._history_user = actor
+        row.save()
+        record(action, actor=actor, request=request, school=school_year.school, obj=row, **details)
+    return row
+
+
+def carry_out_lock(actor, lock: PeriodLock, *, request=None) -> PeriodLock:
+    """The lock is in force from `locked_at` once the admin board carries it out."""
+    return _carry_out(
+        actor,
+        lock,
+        PeriodLock.objects.all(),
+        school_year=lock.school_year,
+        already=_("This lock was already carried out."),
+        action=AuditEvent.Action.LOCK_CARRIED_OUT,
+        request=request,
+        decision=lock.decision_number,
+    )
 
 
 def decide_reopening(
@@ -198,21 +220,13 @@ def decide_reopening(
 
 
 def carry_out_reopening(actor, reopening: LockReopening, *, request=None) -> LockReopening:
-    authz.check(actor, Action.CARRY_OUT_LOCK, reopening.lock.school_year)
-    with transaction.atomic():
-        reopening = LockReopening.objects.select_for_update().select_related("lock").get(pk=reopening.pk)
-        if reopening.carried_out_at is not None:
-            raise LockError(_("This reopening was already carried out."))
-        reopening.carried_out_by = actor
-        reopening.carried_out_at = timezone.now()
-        reopening._history_user = actor
-        reopening.save()
-        record(
-            AuditEvent.Action.REOPEN_CARRIED_OUT,
-            actor=actor,
-            request=request,
-            school=reopening.lock.school_year.school,
-            obj=reopening,
-            lock=str(reopening.lock.uuid),
-        )
-    return reopening
+    return _carry_out(
+        actor,
+        reopening,
+        LockReopening.objects.select_related("lock"),
+        school_year=reopening.lock.school_year,
+        already=_("This reopening was already carried out."),
+        action=AuditEvent.Action.REOPEN_CARRIED_OUT,
+        request=request,
+        lock=str(reopening.lock.uuid),
+    )

@@ -34,7 +34,7 @@ from gradebook.models import (
 from gradebook.regulations import registry
 from gradebook.regulations.base import RuleError, fmt
 from gradebook.services.bulk_history import REASON_MAX, upsert_with_history
-from gradebook.services.locks import PeriodLocked, ensure_open, month_lock_message, month_locked_until
+from gradebook.services.locks import PeriodLocked, ensure_open, month_lock_message
 
 COMMENT_COLUMN = "comment"
 MAX_COMMENT = 500
@@ -202,7 +202,7 @@ def save_grid(
     if term not in ("HK1", "HK2"):
         raise GridError(_("Unknown term."))
     try:
-        ensure_open(assignment.classroom, term)
+        month_until = ensure_open(assignment.classroom, term).month_until
     except PeriodLocked as exc:
         raise GridError(str(exc)) from None
     reason = " ".join((reason or "").split())[:REASON_MAX].strip()
@@ -232,7 +232,6 @@ def save_grid(
         columns = {
             (c.kind, c.index): c for c in AssessmentColumn.objects.filter(assignment=assignment, term=term)
         }
-        month_until = month_locked_until(assignment.classroom)
         if dates:
             _save_dates(assignment, term, dates, columns, actor, ip, month_until)
 
