@@ -67,6 +67,10 @@ class School(models.Model):
     # Seed 002 III.1e: regular scores entered within 1 week of the test, periodic within 2 weeks.
     regular_entry_days = models.PositiveSmallIntegerField(_("days to enter a regular score"), default=7)
     periodic_entry_days = models.PositiveSmallIntegerField(_("days to enter a periodic score"), default=14)
+    # Seeds 002, 003: the last day for corrections is one week before the end-of-term test.
+    correction_days_before_final = models.PositiveSmallIntegerField(
+        _("corrections close this many days before the end-of-term test"), default=7
+    )
     history = HistoricalRecords()
 
     class Meta:

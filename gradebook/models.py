@@ -3,6 +3,7 @@
 import uuid
 from decimal import Decimal
 
+from django.core.files.storage import storages
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -58,6 +59,8 @@ class Term(models.Model):
     code = models.CharField(_("term"), max_length=3, choices=Code.choices)
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"))
+    # the first day of the end-of-term tests; corrections close a number of days before (seeds 002, 003)
+    final_tests_from = models.DateField(_("end-of-term tests from"), null=True, blank=True)
 
     class Meta:
         ordering = ["school_year", "code"]
@@ -308,6 +311,24 @@ class HistoricalIP(models.Model):
         abstract = True
 
 
+class HistoricalAssessment(HistoricalIP):
+    """History of a score or comment: besides who, when, IP and why, the correction request that
+    carried the change when it was made after a lock (empty for ordinary entry)."""
+
+    correction = models.ForeignKey(
+        "gradebook.CorrectionRequest",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,  # a partial index (migration 0006) keeps the grid's saves free of it
+        related_name="+",
+    )
+
+    class Meta:
+        abstract = True
+
+
 class AssessmentColumn(models.Model):
     """One assessment of a class-subject in a term (e.g. ĐĐGtx2 of HK I) and the day it was held."""
 
@@ -363,7 +384,7 @@ class Score(models.Model):
     late = models.BooleanField(default=False)
     # History is read by cell (id), student, class-subject, author and date; the uuid and updated_by
     # indexes would only repeat id and history_user and slow every grid save.
-    history = HistoricalRecords(bases=[HistoricalIP], no_db_index=["uuid", "updated_by"])
+    history = HistoricalRecords(bases=[HistoricalAssessment], no_db_index=["uuid", "updated_by"])
 
     class Meta:
         verbose_name = _("score")
@@ -395,7 +416,7 @@ class SubjectComment(models.Model):
     version = models.PositiveIntegerField(default=1)
     updated_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords(bases=[HistoricalIP])
+    history = HistoricalRecords(bases=[HistoricalAssessment])
 
     class Meta:
         constraints = [
@@ -568,3 +589,152 @@ class LockReopening(PrincipalDecision):
 
     def __str__(self):
         return f"{self.purpose} ({self.lock})"
+
+
+# ----------------------------------------------------------------------------------------------
+# Corrections (sửa điểm)
+
+
+def private_storage():
+    """Files that are never served by URL: only permission-checked views read them."""
+    return storages["private"]
+
+
+def evidence_path(instance, filename: str) -> str:
+    # the stored name never comes from the user: the uploaded name is kept in `original_name`
+    return f"evidence/{instance.request.uuid}/{uuid.uuid4().hex}.{instance.extension}"
+
+
+class CorrectionRequest(models.Model):
+    """Giấy đề nghị thay đổi thông tin: a teacher asks to change scores of a locked period.
+
+    Submitted with evidence → approved (per cell) or rejected by the principal → applied by the admin
+    board with witnesses, the period staying locked (seeds 000 Đ4, 002 I.6, 003 Đ7.4, 004 II.1)."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("Awaiting the principal")
+        APPROVED = "approved", _("Approved, awaiting the admin board")
+        REJECTED = "rejected", _("Rejected")
+        APPLIED = "applied", _("Applied")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    assignment = models.ForeignKey(
+        TeachingAssignment, on_delete=models.PROTECT, related_name="correction_requests"
+    )
+    term = models.CharField(_("term"), max_length=3, choices=Term.Code.choices)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.SUBMITTED)
+    requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(_("requested at"))
+    reason = models.CharField(_("reason"), max_length=500)
+    # the last day for corrections of the term when the request was filed (seeds 002, 003)
+    deadline = models.DateField(_("last day for corrections"), null=True, blank=True)
+    late = models.BooleanField(_("filed after the last day"), default=False)
+    decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.CharField(_("principal's note"), max_length=500, blank=True)
+    late_override_reason = models.CharField(
+        _("reason for allowing a late correction"), max_length=500, blank=True
+    )
+    applied_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
+    # witnesses of the change on the system: a board member, the admin board member (applied_by), the
+    # requester; the homeroom teacher and a secretary when present (forms.md §7.2)
+    witness_board = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("board member"),
+    )
+    requester_present = models.BooleanField(_("the requester was present"), default=False)
+    witness_homeroom = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("homeroom teacher"),
+    )
+    secretary = models.CharField(_("secretary"), max_length=150, blank=True)
+    record_number = models.CharField(_("record number"), max_length=40, blank=True)
+    history = HistoricalRecords(bases=[HistoricalIP])
+
+    class Meta:
+        ordering = ["-requested_at"]
+        verbose_name = _("correction request")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status="applied")
+                | models.Q(applied_at__isnull=False, witness_board__isnull=False, requester_present=True),
+                name="applied_correction_is_witnessed",
+            ),
+            models.UniqueConstraint(
+                fields=["assignment", "record_number"],
+                condition=~models.Q(record_number=""),
+                name="uniq_correction_record_number",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.assignment} {self.term} ({self.requested_at:%d/%m/%Y})"
+
+    @property
+    def school_id_for_tenancy(self):
+        return self.assignment.classroom.school_year.school_id
+
+
+class CorrectionItem(models.Model):
+    """One cell of a request: the value entered, the value asked for, and the principal's decision."""
+
+    request = models.ForeignKey(CorrectionRequest, on_delete=models.CASCADE, related_name="items")
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=10, choices=AssessmentKind.choices)
+    index = models.PositiveSmallIntegerField(default=1)
+    old_value = models.DecimalField(max_digits=3, decimal_places=1, null=True, blank=True)
+    old_level = models.CharField(max_length=2, choices=Score.Level.choices, blank=True)
+    old_version = models.PositiveIntegerField(default=0)
+    new_value = models.DecimalField(max_digits=3, decimal_places=1, null=True, blank=True)
+    new_level = models.CharField(max_length=2, choices=Score.Level.choices, blank=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    approved = models.BooleanField(null=True)  # None until the principal decides
+    applied = models.BooleanField(default=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["enrolment__student__sort_key", "kind", "index"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request", "enrolment", "kind", "index"], name="uniq_correction_cell"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(new_value__isnull=True) | models.Q(new_value__gte=0, new_value__lte=10),
+                name="correction_value_range",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.enrolment_id} {self.kind}{self.index}"
+
+
+class CorrectionEvidence(models.Model):
+    """A photo or scan (the teacher's gradebook, the student's paper) attached to a request.
+
+    Stored under a random name in private storage, served only through a permission-checked view."""
+
+    request = models.ForeignKey(CorrectionRequest, on_delete=models.CASCADE, related_name="evidence")
+    file = models.FileField(upload_to=evidence_path, storage=private_storage, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(max_length=50)
+    extension = models.CharField(max_length=5)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at"]
+        verbose_name = _("evidence")
+
+    def __str__(self):
+        return self.original_name

@@ -166,6 +166,15 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
+# Evidence of corrections and archived documents: outside any URL, read only through views that check
+# the right (the storage cannot even produce a link).
+PRIVATE_ROOT = Path(env_str("PRIVATE_ROOT", str(MEDIA_ROOT / "private")))
+STORAGES["private"] = {
+    "BACKEND": "sodiem.storage.PrivateFileStorage",
+    "OPTIONS": {"location": str(PRIVATE_ROOT)},
+}
+EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
+EVIDENCE_MAX_FILES = 10
 MEDIA_URL = "/media/"  # never served publicly: private files go through permission-checked views
 
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
