@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # Debian packages the portal needs: fonts with Vietnamese glyphs (PDFs), poppler (pdftotext in tests),
 # Chromium (browser tests), gettext (compiling the Vietnamese translation).
-APT_PACKAGES := fonts-noto-core fonts-dejavu-core poppler-utils chromium gettext
+APT_PACKAGES := fonts-noto-core fonts-dejavu-core fonts-liberation poppler-utils chromium gettext
 
 .PHONY: install system-deps run test check clean
 

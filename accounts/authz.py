@@ -36,6 +36,8 @@ class Action(StrEnum):
     DECIDE_CORRECTION = "decide_correction"  # the principal approves or rejects
     APPLY_CORRECTION = "apply_correction"  # the admin board applies an approved request
     VIEW_CORRECTION = "view_correction"  # one request and its evidence
+    VIEW_ALL_CORRECTIONS = "view_all_corrections"  # every request of the school, the correction log
+    VIEW_AUDIT = "view_audit"  # the audit trail of the school
 
 
 _BOARD = set(SCHOOL_BOARD_ROLES)
@@ -119,6 +121,8 @@ def can(user, action: Action | str, obj: Any) -> bool:
         return Role.ADMIN_BOARD in roles
     if action == Action.REQUEST_CORRECTION:
         return user.has_perm("gradebook.enter_scores", obj)
+    if action in (Action.VIEW_ALL_CORRECTIONS, Action.VIEW_AUDIT):
+        return bool(roles & (_BOARD | {Role.ADMIN_BOARD}))
     if action == Action.VIEW_CORRECTION:
         return bool(roles & (_BOARD | {Role.ADMIN_BOARD})) or obj.requested_by_id == user.pk
     if action == Action.MANAGE_CLASSROOM:

@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from accounts.history import HistoricalIP
+
 
 class Province(models.Model):
     """Tỉnh / Thành phố; its Sở GD&ĐT runs the portal."""
@@ -42,6 +44,17 @@ class District(models.Model):
         return self.name
 
 
+_UNIT_PREFIXES = ("Thành phố ", "Thị xã ", "Quận ", "Huyện ", "Tỉnh ", "Xã ", "Phường ", "Đặc khu ")
+
+
+def _unit_name(name: str) -> str:
+    """'Quận Cầu Giấy' → 'Cầu Giấy' (the date line and the Sở line name the place without its kind)."""
+    for prefix in _UNIT_PREFIXES:
+        if name.startswith(prefix):
+            return name[len(prefix) :]
+    return name
+
+
 class School(models.Model):
     """The tenant. Everything a school owns points to it."""
 
@@ -67,11 +80,17 @@ class School(models.Model):
     # Seed 002 III.1e: regular scores entered within 1 week of the test, periodic within 2 weeks.
     regular_entry_days = models.PositiveSmallIntegerField(_("days to enter a regular score"), default=7)
     periodic_entry_days = models.PositiveSmallIntegerField(_("days to enter a periodic score"), default=14)
+    # Printed forms (forms.md §1.5–1.6): the governing body above the school's name and the place of the
+    # date line; blank = derived from the district and province.
+    governing_body = models.CharField(
+        _("governing body (printed above the school name)"), max_length=200, blank=True
+    )
+    place_name = models.CharField(_("place name of the date line"), max_length=100, blank=True)
     # Seeds 002, 003: the last day for corrections is one week before the end-of-term test.
     correction_days_before_final = models.PositiveSmallIntegerField(
         _("corrections close this many days before the end-of-term test"), default=7
     )
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[HistoricalIP])
 
     class Meta:
         ordering = ["name"]
@@ -79,6 +98,18 @@ class School(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def printed_governing_body(self) -> str:
+        if self.governing_body:
+            return self.governing_body
+        if self.level == self.Level.THPT:
+            return f"Sở Giáo dục và Đào tạo {_unit_name(self.district.province.name)}"
+        return f"Phòng Giáo dục và Đào tạo {_unit_name(self.district.name)}"
+
+    @property
+    def printed_place(self) -> str:
+        return self.place_name or _unit_name(self.district.name)
 
     @property
     def grades(self) -> range:
@@ -109,7 +140,7 @@ class User(AbstractUser):
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     must_change_password = models.BooleanField(_("must change password at next login"), default=True)
     password_changed_at = models.DateTimeField(_("password changed at"), null=True, blank=True)
-    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+    history = HistoricalRecords(bases=[HistoricalIP], excluded_fields=["password", "last_login"])
 
     class Meta:
         verbose_name = _("user")
@@ -160,7 +191,7 @@ class RoleAssignment(models.Model):
     may_extract_data = models.BooleanField(_("may extract data for reports"), default=False)
     granted_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     granted_at = models.DateTimeField(default=timezone.now)
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[HistoricalIP])
 
     class Meta:
         verbose_name = _("role assignment")

@@ -74,3 +74,53 @@ class ReopeningForm(forms.Form):
         if isinstance(start, datetime) and isinstance(end, datetime) and end <= start:
             self.add_error("ends_at", _("The reopening must end after it starts."))
         return data
+
+
+class CorrectionDecisionForm(forms.Form):
+    """The principal's decision on a correction request."""
+
+    DECISIONS = [("approve", _("Approve")), ("reject", _("Reject"))]
+
+    decision = forms.ChoiceField(label=_("Decision"), choices=DECISIONS, widget=forms.RadioSelect)
+    items = forms.TypedMultipleChoiceField(
+        label=_("Cells approved"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    note = forms.CharField(
+        label=_("Note"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    late_override_reason = forms.CharField(
+        label=_("Reason for allowing a late correction"),
+        max_length=500,
+        required=False,
+        help_text=_("Needed only when the request came after the last day for corrections."),
+    )
+
+    def __init__(self, *args, correction, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["items"].choices = [(item.pk, str(item.pk)) for item in correction.items.all()]
+        if not self.is_bound:
+            self.initial["items"] = [item.pk for item in correction.items.all()]
+        if not correction.late:
+            del self.fields["late_override_reason"]
+
+
+class CorrectionApplyForm(forms.Form):
+    """The admin board's record of the change made in front of the witnesses."""
+
+    # required-ness is checked by the service, whose messages say what is missing and why
+    witness_board = forms.ModelChoiceField(label=_("Board member witnessing"), queryset=None, required=False)
+    requester_present = forms.BooleanField(
+        label=_("The requesting teacher is present and witnesses the change"), required=False
+    )
+    witness_homeroom = forms.ModelChoiceField(
+        label=_("Homeroom teacher (if present)"), queryset=None, required=False
+    )
+    secretary = forms.CharField(label=_("Secretary"), max_length=150, required=False)
+    record_number = forms.CharField(label=_("Record number"), max_length=40, required=False)
+
+    def __init__(self, *args, board, homeroom, suggested_number, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["witness_board"].queryset = board
+        self.fields["witness_homeroom"].queryset = homeroom
+        if not self.is_bound:
+            self.initial["record_number"] = suggested_number

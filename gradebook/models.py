@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from accounts.history import HistoricalIP
 from accounts.models import Department, School, User
 from accounts.vietnamese import roster_key
 
@@ -130,7 +131,7 @@ class Classroom(models.Model):
     # The regulation is fixed when the class-year is created and never recomputed with a newer one
     # (assessment-rules.md §1).
     regulation = models.CharField(_("regulation"), max_length=20)
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[HistoricalIP])
 
     class Meta:
         ordering = ["grade", "name"]
@@ -156,7 +157,7 @@ class TeachingAssignment(models.Model):
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="teaching_assignments"
     )
     periods_per_year = models.PositiveSmallIntegerField(_("periods per year"))
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[HistoricalIP])
 
     class Meta:
         ordering = ["classroom", "subject__order"]
@@ -204,7 +205,7 @@ class Student(models.Model):
     user = models.OneToOneField(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="student"
     )
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[HistoricalIP])
 
     class Meta:
         ordering = ["sort_key"]
@@ -251,7 +252,7 @@ class Guardian(models.Model):
     user = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="guardianships"
     )
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[HistoricalIP])
 
     class Meta:
         ordering = ["relationship"]
@@ -276,7 +277,7 @@ class Enrolment(models.Model):
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.STUDYING)
     start_date = models.DateField(_("from"))
     end_date = models.DateField(_("until"), null=True, blank=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[HistoricalIP])
 
     class Meta:
         ordering = ["classroom", "student__sort_key"]
@@ -300,15 +301,6 @@ class AssessmentKind(models.TextChoices):
     MIDTERM = "midterm", _("Midterm")  # ĐĐGgk
     FINAL = "final", _("Final")  # ĐĐGck
     RETEST = "retest", _("Retest")  # đánh giá lại (TT22 Điều 14)
-
-
-class HistoricalIP(models.Model):
-    """Extra columns of every historical row: the IP the change came from."""
-
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
-
-    class Meta:
-        abstract = True
 
 
 class HistoricalAssessment(HistoricalIP):
@@ -454,7 +446,7 @@ class Exemption(models.Model):
     subject = models.ForeignKey(Subject, on_delete=models.PROTECT)
     scope = models.CharField(max_length=4, choices=Scope.choices)
     reason = models.CharField(_("reason"), max_length=300)
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[HistoricalIP])
 
     class Meta:
         constraints = [
@@ -478,7 +470,7 @@ class ConductResult(models.Model):
     period = models.CharField(max_length=6, choices=Period.choices)
     level = models.CharField(_("level"), max_length=20)
     comment = models.TextField(_("comment"), blank=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[HistoricalIP])
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["enrolment", "period"], name="uniq_conduct")]
@@ -494,7 +486,7 @@ class Absence(models.Model):
     date = models.DateField(_("date"))
     excused = models.BooleanField(_("excused"))
     reason = models.CharField(_("reason"), max_length=200, blank=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[HistoricalIP])
 
     class Meta:
         ordering = ["date"]
@@ -699,7 +691,7 @@ class CorrectionItem(models.Model):
     reason = models.CharField(_("reason"), max_length=300, blank=True)
     approved = models.BooleanField(null=True)  # None until the principal decides
     applied = models.BooleanField(default=False)
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[HistoricalIP])
 
     class Meta:
         ordering = ["enrolment__student__sort_key", "kind", "index"]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gradebook import views, views_grid, views_locks
+from gradebook import views, views_corrections, views_grid, views_locks
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -26,4 +26,28 @@ urlpatterns += [
         name="reopening_carry_out",
     ),
     path("comments/bank/", views_grid.comment_bank, name="comment_bank"),
+    path("corrections/", views_corrections.correction_list, name="correction_list"),
+    path(
+        "corrections/new/<uuid:assignment_uuid>/<str:term>/",
+        views_corrections.correction_new,
+        name="correction_new",
+    ),
+    path(
+        "corrections/<uuid:correction_uuid>/", views_corrections.correction_detail, name="correction_detail"
+    ),
+    path(
+        "corrections/<uuid:correction_uuid>/decide/",
+        views_corrections.correction_decide,
+        name="correction_decide",
+    ),
+    path(
+        "corrections/<uuid:correction_uuid>/apply/",
+        views_corrections.correction_apply,
+        name="correction_apply",
+    ),
+    path(
+        "corrections/<uuid:correction_uuid>/evidence/<int:evidence_id>/",
+        views_corrections.correction_evidence,
+        name="correction_evidence",
+    ),
 ]

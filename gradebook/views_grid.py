@@ -97,6 +97,8 @@ def grid(request, assignment_uuid, term):
         "other_term": "HK2" if term == "HK1" else "HK1",
         "editable": editable,
         "locked_message": locked_message,
+        "may_request_correction": bool(locked_message or data["month_locked_until"])
+        and authz.can(request.user, Action.REQUEST_CORRECTION, assignment),
         "bank": bank,
         **data,
     }

@@ -212,7 +212,7 @@ def save_grid(
     report = SaveReport()
     now = timezone.now()
     today = timezone.localdate()
-    history = {"ip_address": ip}
+    history = {"ip_address": ip, "correction_id": None}  # grid entry, not a correction
 
     with transaction.atomic():
         # One writer at a time per class-subject: the row lock serialises saves, so version checks and

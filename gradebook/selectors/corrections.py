@@ -1,0 +1,68 @@
+"""Correction requests shaped for the pages and the printed forms."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+from accounts import authz
+from accounts.authz import Action
+from gradebook.models import AssessmentKind, CorrectionItem, CorrectionRequest
+from gradebook.services.scores import display_value
+
+
+def column_label(kind: str, index: int) -> str:
+    """The column as the forms name it: ĐĐGtx lần 1, ĐĐGgk, ĐĐGck (forms.md §7.1)."""
+    if kind == AssessmentKind.REGULAR:
+        return _("ĐĐGtx no. %(n)d") % {"n": index}
+    return {AssessmentKind.MIDTERM: "ĐĐGgk", AssessmentKind.FINAL: "ĐĐGck"}.get(kind, _("Retest"))
+
+
+def correction_requests(user, school, *, status: str = ""):
+    """The requests a user follows: all of the school for the board and the admin board, else their own."""
+    qs = CorrectionRequest.objects.filter(assignment__classroom__school_year__school=school).select_related(
+        "assignment__classroom", "assignment__subject", "requested_by", "decided_by", "applied_by"
+    )
+    if not authz.can(user, Action.VIEW_ALL_CORRECTIONS, school):
+        qs = qs.filter(requested_by=user)
+    if status in CorrectionRequest.Status.values:
+        qs = qs.filter(status=status)
+    return qs.order_by("-requested_at")
+
+
+@dataclass
+class ItemRow:
+    item: CorrectionItem
+    number: int
+    student: str
+    classroom: str
+    subject: str
+    column: str
+    old: str
+    new: str
+
+    @property
+    def approved(self):
+        return self.item.approved
+
+
+def request_rows(correction: CorrectionRequest) -> list[ItemRow]:
+    order = {AssessmentKind.REGULAR: 0, AssessmentKind.MIDTERM: 1, AssessmentKind.FINAL: 2}
+    items = sorted(
+        correction.items.select_related("enrolment__student"),
+        key=lambda i: (i.enrolment.student.sort_key, order.get(i.kind, 3), i.index),
+    )
+    return [
+        ItemRow(
+            item,
+            number,
+            item.enrolment.student.full_name,
+            correction.assignment.classroom.name,
+            correction.assignment.subject.name,
+            column_label(item.kind, item.index),
+            display_value(item.old_value, item.old_level),
+            display_value(item.new_value, item.new_level),
+        )
+        for number, item in enumerate(items, start=1)
+    ]

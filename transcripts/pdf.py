@@ -1,0 +1,77 @@
+"""Rendering the printed forms: server-side HTML → A4 PDF with WeasyPrint.
+
+Templates carry their CSS inline, so the renderer needs no network and no file: the URL fetcher refuses
+everything but `data:` URLs (WeasyPrint would otherwise follow any URL a template or a value put in
+front of it). Every PDF handed out is recorded in the audit trail.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+from django.utils.text import slugify
+
+from audit.models import AuditEvent
+from audit.services import record
+
+
+def _data_only_fetcher():
+    # WeasyPrint is imported when a PDF is made, not when the URLs load (it takes a while to import)
+    from weasyprint.urls import FatalURLFetchingError, URLFetcher
+
+    class DataOnlyFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            if not url.startswith("data:"):
+                raise FatalURLFetchingError(f"Refused to fetch {url[:80]} while rendering a PDF")
+            return super().fetch(url, headers)
+
+    return DataOnlyFetcher()
+
+
+def render_pdf(template: str, context: dict) -> bytes:
+    from weasyprint import HTML
+
+    html = render_to_string(template, context)
+    return HTML(string=html, base_url="about:blank", url_fetcher=_data_only_fetcher()).write_pdf()
+
+
+def pdf_response(
+    request, template: str, context: dict, *, filename: str, school, obj=None, form: str
+) -> HttpResponse:
+    """Render, record who printed which form of what, and send it inline (the browser's viewer)."""
+    pdf = render_pdf(template, context)
+    record(AuditEvent.Action.PDF, request=request, school=school, obj=obj, form=form, bytes=len(pdf))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{slugify(filename) or "so-diem"}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def long_date(day: date | None) -> str:
+    """`ngày 05 tháng 01 năm 2026` (forms.md §1.6: days < 10 and months 1–2 take a 0); blank form
+    wording when there is no day."""
+    if day is None:
+        return "ngày … tháng … năm 20…"
+    month = f"{day.month:02d}" if day.month <= 2 else str(day.month)
+    return f"ngày {day.day:02d} tháng {month} năm {day.year}"
+
+
+def date_line(place: str, day: date | None) -> str:
+    """The place-and-date line above the signatures: `Cầu Giấy, ngày 05 tháng 01 năm 2026`."""
+    return f"{place}, {long_date(day)}"
+
+
+def signer(*lines: str | tuple[str, str], name: str = "") -> dict:
+    """One signature column (forms.md §1.7). A plain string is a title line (bold capitals); a tuple
+    (style, text) is another line: "italic" (the instruction) or "plain". Then room for the signature
+    and the seal, then the full name."""
+    return {
+        "lines": [("title", line) if isinstance(line, str) else line for line in lines],
+        "name": name,
+    }
+
+
+SIGN = ("italic", "(Ký và ghi rõ họ tên)")
+SIGN_AND_SEAL = ("italic", "(Ký, ghi rõ họ tên và đóng dấu)")

@@ -1,0 +1,197 @@
+"""Printed forms handed out as PDF (A4, forms.md). Views check the right, build the context from the
+selectors and hand the rendering to `transcripts.pdf`."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from accounts import authz
+from accounts.authz import Action
+from accounts.models import Role, RoleAssignment, User
+from accounts.tenancy import current_school
+from audit.selectors import ScoreChangeFilter, score_changes
+from gradebook.models import CorrectionRequest, Term
+from gradebook.selectors.corrections import request_rows
+from gradebook.services.corrections import locked_columns
+from transcripts.pdf import SIGN, SIGN_AND_SEAL, date_line, long_date, pdf_response, signer
+
+TERMS = {"HK1": "I", "HK2": "II"}
+
+
+def _correction(request, correction_uuid) -> CorrectionRequest:
+    correction = get_object_or_404(
+        CorrectionRequest.objects.select_related(
+            "assignment__classroom__school_year__school__district__province",
+            "assignment__classroom__homeroom_teacher",
+            "assignment__subject",
+            "requested_by",
+            "decided_by",
+            "applied_by",
+            "witness_board",
+            "witness_homeroom",
+        ),
+        uuid=correction_uuid,
+    )
+    if correction.school_id_for_tenancy != getattr(current_school(request), "pk", None):
+        raise Http404
+    authz.check(request.user, Action.VIEW_CORRECTION, correction)
+    return correction
+
+
+def _correction_context(correction) -> dict:
+    evidence = list(correction.evidence.all())
+    return {
+        "c": correction,
+        "school": correction.assignment.classroom.school_year.school,
+        "term_name": TERMS.get(correction.term, Term.Code(correction.term).label),
+        "evidence_count": len(evidence),
+        "evidence_names": ", ".join(e.original_name for e in evidence),
+    }
+
+
+@login_required
+def correction_request_pdf(request, correction_uuid):
+    """Giấy đề nghị thay đổi thông tin (forms.md §7.1)."""
+    correction = _correction(request, correction_uuid)
+    context = _correction_context(correction)
+    context["rows"] = request_rows(correction)
+    context["request_date_line"] = date_line(
+        context["school"].printed_place, timezone.localtime(correction.requested_at).date()
+    )
+    decided = correction.status in (CorrectionRequest.Status.APPROVED, CorrectionRequest.Status.APPLIED)
+    rejected = correction.status == CorrectionRequest.Status.REJECTED
+    approval = [f"{'☒' if decided else '☐'} Đồng ý   {'☒' if rejected else '☐'} Không đồng ý"]
+    if correction.decision_note:
+        approval.append(correction.decision_note)
+    if correction.late_override_reason:
+        approval.append(f"Cho phép sửa sau hạn: {correction.late_override_reason}")
+    homeroom = correction.assignment.classroom.homeroom_teacher
+    homeroom = correction.assignment.classroom.homeroom_teacher
+    context["signers"] = [
+        signer("Người đề nghị", SIGN, name=correction.requested_by.full_name),
+        signer("Xác nhận của giáo viên chủ nhiệm", SIGN, name=homeroom.full_name if homeroom else ""),
+        signer(
+            "Ý kiến phê duyệt của Hiệu trưởng",
+            *[("plain", line) for line in approval],
+            "Hiệu trưởng",
+            SIGN_AND_SEAL,
+            name=correction.decided_by.full_name if correction.decided_by else "",
+        ),
+    ]
+    return pdf_response(
+        request,
+        "transcripts/correction_request.html",
+        context,
+        filename=f"giay-de-nghi-sua-diem-{correction.requested_at:%Y%m%d}",
+        school=context["school"],
+        obj=correction,
+        form="correction_request",
+    )
+
+
+@login_required
+def correction_record_pdf(request, correction_uuid):
+    """Biên bản sửa điểm of an applied request (forms.md §7.2)."""
+    correction = _correction(request, correction_uuid)
+    if correction.status != CorrectionRequest.Status.APPLIED:
+        raise Http404
+    context = _correction_context(correction)
+    rows = request_rows(correction)
+    applied = timezone.localtime(correction.applied_at)
+    is_principal = RoleAssignment.objects.filter(
+        user=correction.witness_board, school=context["school"], role=Role.PRINCIPAL
+    ).exists()
+    context.update(
+        rows=[r for r in rows if r.item.applied],
+        not_approved="; ".join(f"{r.student} ({r.column})" for r in rows if not r.item.applied),
+        applied=applied,
+        applied_day=long_date(applied.date()),
+        board_title="Hiệu trưởng" if is_principal else "Phó Hiệu trưởng",
+        signers=[
+            signer("Thư ký", SIGN, name=correction.secretary),
+            signer("Người đề nghị", SIGN, name=correction.requested_by.full_name),
+            signer("Quản trị hệ thống", SIGN, name=correction.applied_by.full_name),
+            signer(
+                "Chủ trì",
+                "Hiệu trưởng" if is_principal else "Phó Hiệu trưởng",
+                SIGN_AND_SEAL,
+                name=correction.witness_board.full_name,
+            ),
+        ],
+        still_locked=bool(locked_columns(correction.assignment, correction.term)),
+    )
+    return pdf_response(
+        request,
+        "transcripts/correction_record.html",
+        context,
+        filename=f"bien-ban-sua-diem-{correction.record_number}",
+        school=context["school"],
+        obj=correction,
+        form="correction_record",
+    )
+
+
+def parse_month(text: str | None) -> date:
+    """'2026-11' → 1/11/2026; anything else → the current month."""
+    try:
+        year, month = (int(p) for p in (text or "").split("-"))
+        return date(year, month, 1)
+    except ValueError:
+        return timezone.localdate().replace(day=1)
+
+
+@login_required
+def correction_log_pdf(request):
+    """Nhật ký sửa điểm of a month, for one teacher or all (forms.md §7.3; seed 002 I.6: BGH prints it
+    before the monthly staff meeting). A change of a saved score, by the grid or by a correction."""
+    school = current_school(request)
+    if school is None:
+        raise Http404
+    authz.check(request.user, Action.VIEW_ALL_CORRECTIONS, school)
+    month = parse_month(request.GET.get("month"))
+    next_month = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+    teacher = None
+    if request.GET.get("teacher"):
+        teacher = get_object_or_404(
+            User,
+            pk__in=RoleAssignment.objects.filter(school=school).values("user_id"),
+            uuid=request.GET["teacher"],
+        )
+    rows = score_changes(
+        school,
+        ScoreChangeFilter(
+            teacher=teacher.pk if teacher else None,
+            date_from=month,
+            date_to=next_month - timedelta(days=1),
+            modifications_only=True,
+        ),
+    )
+    rows.reverse()  # oldest first on paper
+    principal = (
+        RoleAssignment.objects.filter(school=school, role=Role.PRINCIPAL).select_related("user").first()
+    )
+    return pdf_response(
+        request,
+        "transcripts/correction_log.html",
+        {
+            "school": school,
+            "month": month,
+            "teacher": teacher,
+            "rows": rows,
+            "user": request.user,
+            "signers": [
+                signer("Người lập", SIGN, name=request.user.full_name),
+                signer("Hiệu trưởng", SIGN_AND_SEAL, name=principal.user.full_name if principal else ""),
+            ],
+            "date_line": date_line(school.printed_place, timezone.localdate()),
+        },
+        filename=f"nhat-ky-sua-diem-{month:%Y-%m}" + (f"-{teacher.username}" if teacher else ""),
+        school=school,
+        form="correction_log",
+        obj=teacher,
+    )
