@@ -12,16 +12,24 @@ from gradebook.models import Classroom, Subject
 
 
 class TrailFilterForm(forms.Form):
-    teacher = forms.ModelChoiceField(label=_("Teacher"), queryset=User.objects.none(), required=False)
-    classroom = forms.ModelChoiceField(label=_("Class"), queryset=Classroom.objects.none(), required=False)
-    subject = forms.ModelChoiceField(label=_("Subject"), queryset=Subject.objects.none(), required=False)
+    teacher = forms.ModelChoiceField(
+        label=_("Teacher"), queryset=User.objects.none(), required=False, empty_label="—"
+    )
+    classroom = forms.ModelChoiceField(
+        label=_("Class"), queryset=Classroom.objects.none(), required=False, empty_label="—"
+    )
+    subject = forms.ModelChoiceField(
+        label=_("Subject"), queryset=Subject.objects.none(), required=False, empty_label="—"
+    )
     student = forms.CharField(label=_("Student"), max_length=100, required=False)
     date_from = forms.DateField(
         label=_("From"), input_formats=DATE_FORMATS, widget=DATE_WIDGET, required=False
     )
     date_to = forms.DateField(label=_("To"), input_formats=DATE_FORMATS, widget=DATE_WIDGET, required=False)
     modifications_only = forms.BooleanField(label=_("Only changes of a saved score"), required=False)
-    actor = forms.ModelChoiceField(label=_("Done by"), queryset=User.objects.none(), required=False)
+    actor = forms.ModelChoiceField(
+        label=_("Done by"), queryset=User.objects.none(), required=False, empty_label="—"
+    )
     action = forms.ChoiceField(
         label=_("Event"), choices=[("", "—"), *AuditEvent.Action.choices], required=False
     )

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.models import RoleAssignment
 from audit.models import AuditEvent
-from gradebook.models import Score
+from gradebook.models import CorrectionItem, Score
 from gradebook.selectors.corrections import column_label
 from gradebook.services.scores import display_value
 
@@ -92,12 +92,25 @@ def score_changes(school, flt: ScoreChangeFilter, *, limit: int | None = None) -
     if end:
         qs = qs.filter(history_date__lt=end)
     if flt.modifications_only:
-        qs = qs.filter(history_type="~").filter(Q(old_value__isnull=False) | ~Q(old_level=""))
+        qs = qs.filter(history_type="~").filter(
+            Q(old_value__isnull=False) | ~Q(old_level="") | Q(correction__isnull=False)
+        )
     if limit:
         qs = qs[:limit]
+    history = list(qs)
+    # A score written before its history was kept (an import) has no previous row: a correction's
+    # request still says what was entered.
+    asked = {
+        (i.request_id, i.enrolment_id, i.kind, i.index): display_value(i.old_value, i.old_level)
+        for i in CorrectionItem.objects.filter(
+            request_id__in={h.correction_id for h in history if h.correction_id}
+        )
+    }
     rows = []
-    for h in qs:
+    for h in history:
         old = display_value(h.old_value, h.old_level or "")
+        if not old and h.correction_id:
+            old = asked.get((h.correction_id, h.enrolment_id, h.kind, h.index), "")
         new = display_value(h.value, h.level)
         if flt.modifications_only and old == new:
             continue  # a date or flag changed, not the score

@@ -84,6 +84,8 @@ report(
 assert big_queries == small_queries, (big_queries, small_queries)
 
 # -- save: 45 × 9 cells with history vs a raw upsert ------------------------------------------------
+# Term II: the demo school's September and October are locked (a month lock), term II is open.
+TERM = "HK2"
 COLUMNS = [f"tx{i}" for i in range(1, 8)] + ["gk", "ck"]
 enrolments = list(largest.classroom.enrolments.select_related("student").order_by("pk"))
 VALUES = [
@@ -100,7 +102,7 @@ teacher = largest.teacher
 def versions():
     return {
         (s.enrolment_id, key_of(s.kind, s.index)): s.version
-        for s in Score.objects.filter(assignment=largest, term="HK1")
+        for s in Score.objects.filter(assignment=largest, term=TERM)
     }
 
 
@@ -112,7 +114,7 @@ def django_save(values, first=False):
         for c in COLUMNS
     ]
     started = time.perf_counter()
-    result = save_grid(teacher, largest, "HK1", changes, reason="Đo hiệu năng", ip="127.0.0.1")
+    result = save_grid(teacher, largest, TERM, changes, reason="Đo hiệu năng", ip="127.0.0.1")
     elapsed = time.perf_counter() - started
     done = len(result.by_status("saved")) + (len(result.by_status("unchanged")) if first else 0)
     assert done == len(changes), [o for o in result.outcomes if o.status not in ("saved", "unchanged")][:3]
@@ -131,7 +133,7 @@ UPSERT = """
 INSERT INTO gradebook_score
     (uuid, assignment_id, enrolment_id, term, kind, index, value, level, version, updated_by_id,
      updated_at, first_entered_at, late)
-SELECT gen_random_uuid(), %(assignment)s, e, 'HK1', k, i, v, '', 1, %(user)s, now(), now(), false
+SELECT gen_random_uuid(), %(assignment)s, e, 'HK2', k, i, v, '', 1, %(user)s, now(), now(), false
 FROM unnest(%(enrolments)s::bigint[], %(kinds)s::text[], %(indexes)s::int[], %(values)s::numeric[]) AS t(e, k, i, v)
 ON CONFLICT (assignment_id, enrolment_id, term, kind, index) DO UPDATE
 SET value = excluded.value, version = gradebook_score.version + 1, updated_by_id = excluded.updated_by_id,

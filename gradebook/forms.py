@@ -29,7 +29,9 @@ class LockDecisionForm(forms.Form):
     )
     scope = forms.ChoiceField(label=_("Applies to"), choices=SCOPES, initial="school")
     grade = forms.TypedChoiceField(label=_("Grade"), coerce=int, required=False, choices=[])
-    classroom = forms.ModelChoiceField(label=_("Class"), queryset=Classroom.objects.none(), required=False)
+    classroom = forms.ModelChoiceField(
+        label=_("Class"), queryset=Classroom.objects.none(), required=False, empty_label="—"
+    )
     locked_at = forms.DateTimeField(
         label=_("Locked from"),
         input_formats=DATETIME_FORMATS,
@@ -108,7 +110,9 @@ class CorrectionApplyForm(forms.Form):
     """The admin board's record of the change made in front of the witnesses."""
 
     # required-ness is checked by the service, whose messages say what is missing and why
-    witness_board = forms.ModelChoiceField(label=_("Board member witnessing"), queryset=None, required=False)
+    witness_board = forms.ModelChoiceField(
+        label=_("Board member witnessing"), queryset=None, required=False, empty_label=_("— choose —")
+    )
     requester_present = forms.BooleanField(
         label=_("The requesting teacher is present and witnesses the change"), required=False
     )

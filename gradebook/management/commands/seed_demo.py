@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import math
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from accounts.models import Department, District, Province, Role, RoleAssignment, School, User
 from gradebook import demo_data as D
@@ -27,6 +29,7 @@ from gradebook.models import (
     Enrolment,
     GradeSubject,
     Guardian,
+    PeriodLock,
     SchoolYear,
     Score,
     Student,
@@ -34,6 +37,7 @@ from gradebook.models import (
     Term,
 )
 from gradebook.regulations import registry
+from gradebook.services import locks
 from gradebook.services.structure import assign_teacher, create_classroom, set_homeroom_teacher
 
 DEMO_PASSWORD = "SoDiem@2026"  # noqa: S105 — printed on start; demo only
@@ -119,10 +123,18 @@ class Command(BaseCommand):
             is_current=True,
         )
         Term.objects.create(
-            school_year=year, code="HK1", start_date=date(start, 9, 5), end_date=date(start + 1, 1, 17)
+            school_year=year,
+            code="HK1",
+            start_date=date(start, 9, 5),
+            end_date=date(start + 1, 1, 17),
+            final_tests_from=date(start, 12, 21),
         )
         Term.objects.create(
-            school_year=year, code="HK2", start_date=date(start + 1, 1, 19), end_date=date(start + 1, 5, 31)
+            school_year=year,
+            code="HK2",
+            start_date=date(start + 1, 1, 19),
+            end_date=date(start + 1, 5, 31),
+            final_tests_from=date(start + 1, 5, 3),
         )
         departments = {
             name: Department.objects.create(school=school, name=name) for name in {s[4] for s in D.SUBJECTS}
@@ -160,8 +172,28 @@ class Command(BaseCommand):
             self._family_accounts(school, classrooms[0], students_per_class[classrooms[0].pk])
         if opts["scores"] != "none":
             self._scores(rng, year, classrooms, opts["scores"] == "full")
+        if not opts["no_accounts"]:
+            self._october_locked(school, year)
         del staff
         return school
+
+    def _october_locked(self, school: School, year: SchoolYear) -> None:
+        """As in a real school in late November: the principal's decision locking the assessments of
+        September and October, carried out by the admin board on 1/11 (so a correction can be tried)."""
+        principal = User.objects.get(username="hieutruong")
+        admin_board = User.objects.get(username="bqt")
+        start = year.start_year
+        lock = locks.decide_lock(
+            principal,
+            year,
+            term=PeriodLock.Scope.MONTH,
+            month_end=date(start, 10, 31),
+            locked_at=timezone.make_aware(datetime(start, 11, 1, 7, 0)),
+            decision_number=f"25/QĐ-{school.code}",
+            decision_date=date(start, 10, 31),
+            note="Khóa sổ điểm tháng 9 và tháng 10",
+        )
+        locks.carry_out_lock(admin_board, lock)
 
     def _user(
         self, username: str, full_name: str, school: School, roles, department=None, demo=False
@@ -439,7 +471,7 @@ class Command(BaseCommand):
                                     )
                                 )
                 if len(scores) > 20000:
-                    Score.objects.bulk_create(scores, batch_size=5000)
+                    bulk_create_with_history(scores, Score, batch_size=5000)
                     scores = []
             if full:
                 for e in enrolments:
@@ -456,7 +488,7 @@ class Command(BaseCommand):
                                 excused=rng.random() < 0.8,
                             )
                         )
-        Score.objects.bulk_create(scores, batch_size=5000)
+        bulk_create_with_history(scores, Score, batch_size=5000)
         AssessmentColumn.objects.bulk_create(column_rows, batch_size=5000)
         ConductResult.objects.bulk_create(conducts, batch_size=5000)
         Absence.objects.bulk_create(absences, batch_size=5000, ignore_conflicts=True)
