@@ -18,7 +18,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import authz
 from accounts.authz import Action
-from audit.services import client_ip
+from audit.models import AuditEvent
+from audit.services import client_ip, record
 from gradebook import excel_grid
 from gradebook.models import CommentBankEntry, TeachingAssignment
 from gradebook.selectors.grid import grid as grid_data
@@ -247,6 +248,14 @@ def grid_excel(request, assignment_uuid, term):
     )
     filename = f"diem-{assignment.classroom.name}-{assignment.subject.code}-{term}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    record(
+        AuditEvent.Action.EXPORT,
+        request=request,
+        school=assignment.classroom.school_year.school,
+        obj=assignment,
+        what="grid",
+        term=term,
+    )
     return response
 
 

@@ -4,6 +4,10 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from accounts.tenancy import current_school
+from audit.models import AuditEvent
+from audit.services import record
+
 
 @require_GET
 @never_cache
@@ -18,6 +22,14 @@ def health(request):
 
 
 def forbidden(request, exception=None):
+    """A refused access (a lesser role than the page needs) is shown and recorded in the audit trail."""
+    record(
+        AuditEvent.Action.ACCESS_DENIED,
+        request=request,
+        school=current_school(request),
+        method=request.method,
+        path=request.path[:300],
+    )
     message = str(exception) if exception and str(exception) else None
     return render(request, "403.html", {"message": message}, status=403)
 

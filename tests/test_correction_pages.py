@@ -306,3 +306,15 @@ def test_the_grid_months_log_lists_a_changed_saved_score_with_its_reason(world, 
     assert "Chấm lại" in text and "7 9" in text
     assert text.count("Trần Thị Bình") == 1  # the first entry is not a correction
     assert corrections.CorrectionRequest.objects.count() == 0
+
+
+def test_refused_access_and_exports_are_audit_events(world, login):
+    teacher = login(world.literature_teacher)
+    assert teacher.get(reverse("audit_trail")).status_code == 403
+    refused = AuditEvent.objects.get(action="access_denied")
+    assert refused.actor == world.literature_teacher and refused.details["path"] == reverse("audit_trail")
+    assert refused.school == world.school
+    math = login(world.math_teacher)
+    assert math.get(reverse("grid_excel", args=[world.math.uuid, "HK1"])).status_code == 200
+    export = AuditEvent.objects.get(action="export")
+    assert export.details == {"what": "grid", "term": "HK1"} and export.object_id == str(world.math.uuid)
