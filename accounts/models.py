@@ -3,7 +3,7 @@
 import uuid
 
 from django.contrib.auth.models import AbstractUser
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -86,6 +86,12 @@ class School(models.Model):
         _("governing body (printed above the school name)"), max_length=200, blank=True
     )
     place_name = models.CharField(_("place name of the date line"), max_length=100, blank=True)
+    # Issue 6: the homeroom teacher completes a month's attendance before this day of the next month.
+    attendance_due_day = models.PositiveSmallIntegerField(
+        _("attendance of a month is due before this day of the next month"),
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(28)],
+    )
     # Seeds 002, 003: the last day for corrections is one week before the end-of-term test.
     correction_days_before_final = models.PositiveSmallIntegerField(
         _("corrections close this many days before the end-of-term test"), default=7

@@ -496,6 +496,27 @@ class Absence(models.Model):
         return f"{self.date:%d/%m/%Y}"
 
 
+class AttendanceMonth(models.Model):
+    """The homeroom teacher's statement that a month's attendance of the class is complete; due before
+    the school's day of the next month, late otherwise."""
+
+    classroom = models.ForeignKey(Classroom, on_delete=models.CASCADE, related_name="attendance_months")
+    month = models.DateField(_("month"))  # the first day
+    confirmed_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    confirmed_at = models.DateTimeField(_("confirmed at"))
+    history = HistoricalRecords(bases=[HistoricalIP])
+
+    class Meta:
+        ordering = ["month"]
+        constraints = [
+            models.UniqueConstraint(fields=["classroom", "month"], name="uniq_attendance_month"),
+            models.CheckConstraint(condition=models.Q(month__day=1), name="attendance_month_first_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.classroom} {self.month:%m/%Y}"
+
+
 class PrincipalDecision(models.Model):
     """A decision of the principal (its number and date) that the admin board carries out."""
 

@@ -1,11 +1,16 @@
 from django.urls import path
 
-from gradebook import views, views_corrections, views_grid, views_locks
+from gradebook import views, views_corrections, views_grid, views_homeroom, views_locks
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("classes/", views.classroom_list, name="classroom_list"),
     path("classes/<uuid:classroom_uuid>/", views.classroom_detail, name="classroom_detail"),
+    path("classes/<uuid:classroom_uuid>/attendance/", views_homeroom.attendance, name="attendance_now"),
+    path(
+        "classes/<uuid:classroom_uuid>/attendance/<str:month>/", views_homeroom.attendance, name="attendance"
+    ),
+    path("classes/<uuid:classroom_uuid>/conduct/<str:period>/", views_homeroom.conduct, name="conduct"),
     path("students/", views.student_list, name="student_list"),
     path("students/<uuid:student_uuid>/", views.student_detail, name="student_detail"),
 ]

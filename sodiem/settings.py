@@ -249,3 +249,6 @@ LOGGING = {
 # School-level defaults (each school may override in its settings page).
 SODIEM_PASSWORD_MAX_AGE_DAYS = env_int("PASSWORD_MAX_AGE_DAYS", 180)
 SODIEM_BULK_IMPORT_MAX_ROWS = env_int("BULK_IMPORT_MAX_ROWS", 2000)
+
+# A month of attendance is one form: up to 45 students × 31 days of cells (Django's default is 1000).
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 4000

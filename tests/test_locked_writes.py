@@ -10,12 +10,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from gradebook.models import PeriodLock, Score, SubjectComment
+from gradebook.models import Absence, ConductResult, PeriodLock, Score, SubjectComment
 
 pytestmark = pytest.mark.django_db
 
 # Endpoints that write scores, comments, conduct, attendance or profiles of a period.
-PERIOD_WRITES = {"grid_save", "grid_import"}
+PERIOD_WRITES = {"grid_save", "grid_import", "attendance", "conduct"}
 
 # Everything else, with why it needs no lock check.
 NOT_PERIOD_DATA = {
@@ -24,6 +24,7 @@ NOT_PERIOD_DATA = {
     "set_language": "a cookie",
     "classroom_list": "read",
     "classroom_detail": "read",
+    "attendance_now": "a redirect to this month's attendance",
     "student_list": "read",
     "student_detail": "read",
     "grid": "read",
@@ -117,6 +118,24 @@ def write_grid_import(client, world):
         {"file": SimpleUploadedFile("diem.xlsx", (FIXTURES / "grid-openpyxl.xlsx").read_bytes())},
     )
     assert response.status_code == 200
+    return response.context["error"]
+
+
+def write_attendance(client, world):
+    client.force_login(world.literature_teacher)  # the homeroom teacher
+    response = client.post(
+        reverse("attendance", args=[world.classroom.uuid, "2026-10"]), {f"a:{world.enrolment.uuid}:2": "K"}
+    )
+    assert response.status_code == 400 and not Absence.objects.exists()
+    return response.context["error"]
+
+
+def write_conduct(client, world):
+    client.force_login(world.literature_teacher)
+    response = client.post(
+        reverse("conduct", args=[world.classroom.uuid, "HK1"]), {f"level:{world.enrolment.uuid}": "Tốt"}
+    )
+    assert response.status_code == 400 and not ConductResult.objects.exists()
     return response.context["error"]
 
 

@@ -50,6 +50,9 @@ class Regulation:
     #: TT58 Điều 12: an exempted subject leaves the ranking; TT22 Điều 10: only the practical part is
     #: exempted and replaced by theory, the subject stays
     exemption_removes_subject: ClassVar[bool] = False
+    #: TT22 Điều 8 khoản 2: the year's conduct follows from the two terms (a table); TT58 Điều 4 leaves
+    #: it to the homeroom teacher's judgement ("chủ yếu căn cứ vào học kỳ II"), `conduct_year` suggesting
+    year_conduct_is_derived: ClassVar[bool] = True
 
     # -- subject level --------------------------------------------------------------------------
 

@@ -1,0 +1,237 @@
+"""The homeroom teacher's writes: attendance (a month at a time), its monthly confirmation, and conduct.
+
+Seeds 000 §2.2, 002 III.1d, 003 Đ4: the GVCN keeps attendance and conduct of the class. Like scores,
+these are period data: a term lock refuses them, a month lock refuses the days it covers.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts import authz
+from accounts.authz import Action
+from gradebook.models import Absence, AttendanceMonth, Classroom, ConductResult, Enrolment, Term
+from gradebook.regulations import registry
+from gradebook.services.locks import LockState, PeriodLocked, ensure_open, month_lock_message
+
+EXCUSED, UNEXCUSED = "P", "K"  # có phép, không phép (the letters of the paper book)
+_CODES = {"p": EXCUSED, "cp": EXCUSED, "k": UNEXCUSED, "kp": UNEXCUSED}
+MAX_REASON = 200
+MAX_COMMENT = 500
+
+
+class HomeroomError(Exception):
+    """The whole write is refused (no right, a locked term, a month outside the year…)."""
+
+
+@dataclass
+class AttendanceReport:
+    saved: int = 0
+    removed: int = 0
+    refused: dict[str, str] = field(default_factory=dict)  # "enrolment:day" → message
+
+
+def parse_mark(raw: str) -> tuple[str, str]:
+    """'P', 'K', 'P ốm' (with a reason), '' (present) → (code, reason)."""
+    text = " ".join(str(raw or "").split())
+    if not text:
+        return "", ""
+    code, _sep, reason = text.partition(" ")
+    mark = _CODES.get(code.lower())
+    if mark is None:
+        raise ValueError(_("Type P (excused) or K (unexcused), optionally followed by the reason."))
+    if len(reason) > MAX_REASON:
+        raise ValueError(_("The reason has at most %(n)d characters.") % {"n": MAX_REASON})
+    return mark, reason
+
+
+def month_days(month: date) -> list[date]:
+    return [
+        date(month.year, month.month, d)
+        for d in range(1, calendar.monthrange(month.year, month.month)[1] + 1)
+    ]
+
+
+def term_of(classroom: Classroom, day: date, terms=None) -> str | None:
+    for term in terms if terms is not None else Term.objects.filter(school_year_id=classroom.school_year_id):
+        if term.start_date <= day <= term.end_date:
+            return term.code
+    return None
+
+
+def _locks(classroom, codes) -> dict[str, LockState]:
+    """The lock state of each term touched; a term lock refuses the whole write."""
+    states = {}
+    for code in sorted(codes):
+        try:
+            states[code] = ensure_open(classroom, code)
+        except PeriodLocked as exc:
+            raise HomeroomError(str(exc)) from None
+    return states
+
+
+def save_attendance(
+    actor, classroom: Classroom, month: date, entries: dict[tuple[str, int], str]
+) -> AttendanceReport:
+    """Write a month of attendance: for each (enrolment uuid, day) the typed mark. A day typed empty
+    removes the absence. Each cell is checked on its own; a bad one never blocks the others."""
+    authz.check(actor, Action.MANAGE_CLASSROOM, classroom)
+    year = classroom.school_year
+    month = month.replace(day=1)
+    days = {d.day: d for d in month_days(month)}
+    if days[max(days)] < year.start_date or month > year.end_date:
+        raise HomeroomError(_("This month is outside the school year."))
+    today = timezone.localdate()
+    terms = list(Term.objects.filter(school_year=year))
+    enrolments = {
+        str(e.uuid): e for e in Enrolment.objects.filter(classroom=classroom).select_related("student")
+    }
+    report = AttendanceReport()
+    wanted: dict[tuple[int, date], tuple[str, str]] = {}
+    touched_terms = set()
+    for (enrolment_uuid, day_number), raw in entries.items():
+        key = f"{enrolment_uuid}:{day_number}"
+        enrolment, day = enrolments.get(enrolment_uuid), days.get(day_number)
+        if enrolment is None or day is None:
+            report.refused[key] = _("This cell is not part of the sheet.")
+            continue
+        try:
+            mark = parse_mark(raw)
+        except ValueError as exc:
+            report.refused[key] = str(exc)
+            continue
+        if mark[0] and day > today:
+            report.refused[key] = _("An absence cannot be recorded ahead.")
+            continue
+        code = term_of(classroom, day, terms)
+        if code is None:
+            if mark[0]:
+                report.refused[key] = _("This day is outside the terms of the school year.")
+            continue
+        if mark[0] and enrolment.status != Enrolment.Status.STUDYING:
+            report.refused[key] = _("%(name)s no longer studies in this class.") % {"name": enrolment.student}
+            continue
+        touched_terms.add(code)
+        wanted[(enrolment.pk, day)] = mark
+    states = _locks(classroom, touched_terms)
+    month_until = max((s.month_until for s in states.values() if s.month_until), default=None)
+    with transaction.atomic():
+        # one writer per class: two tabs of the same sheet cannot interleave
+        Classroom.objects.select_for_update().only("pk").get(pk=classroom.pk)
+        existing = {
+            (a.enrolment_id, a.date): a
+            for a in Absence.objects.filter(enrolment__classroom=classroom, date__in=list(days.values()))
+        }
+        for (enrolment_id, day), (code, reason) in wanted.items():
+            current = existing.get((enrolment_id, day))
+            if current is None:
+                same = not code
+            else:
+                same = bool(code) and (current.excused, current.reason) == (code == EXCUSED, reason)
+            if same:
+                continue
+            if month_until and day <= month_until:
+                uuid = next(k for k, e in enrolments.items() if e.pk == enrolment_id)
+                report.refused[f"{uuid}:{day.day}"] = month_lock_message(month_until)
+                continue
+            if not code:
+                current._history_user = actor
+                current.delete()
+                report.removed += 1
+                continue
+            absence = current or Absence(enrolment_id=enrolment_id, date=day)
+            absence.excused = code == EXCUSED
+            absence.reason = reason
+            absence._history_user = actor
+            absence.save()
+            report.saved += 1
+    return report
+
+
+def attendance_due(classroom: Classroom, month: date) -> date:
+    """The day before which a month's attendance is due: the school's day of the next month."""
+    nxt = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+    return nxt.replace(day=classroom.school_year.school.attendance_due_day)
+
+
+def confirm_attendance_month(actor, classroom: Classroom, month: date) -> AttendanceMonth:
+    """The GVCN states the month's attendance is complete (once the month's last day has come)."""
+    authz.check(actor, Action.MANAGE_CLASSROOM, classroom)
+    month = month.replace(day=1)
+    if timezone.localdate() < month_days(month)[-1]:
+        raise HomeroomError(_("A month is confirmed from its last day on."))
+    with transaction.atomic():
+        if AttendanceMonth.objects.filter(classroom=classroom, month=month).exists():
+            raise HomeroomError(_("This month was already confirmed."))
+        confirmed = AttendanceMonth(
+            classroom=classroom, month=month, confirmed_by=actor, confirmed_at=timezone.now()
+        )
+        confirmed._history_user = actor
+        confirmed.save()
+    return confirmed
+
+
+PERIOD_TERM = {"HK1": "HK1", "HK2": "HK2", "year": "HK2"}  # the year's conduct is closed with term II
+
+
+def save_conduct(
+    actor, classroom: Classroom, period: str, entries: dict[str, tuple[str, str]]
+) -> dict[str, str]:
+    """Conduct of a term (or the year) per enrolment uuid: (level, comment). Returns refused cells.
+
+    TT22 Điều 8 khoản 2 derives the year's result from the two terms: it is not typed. TT58 Điều 4 leaves
+    the year's hạnh kiểm to the GVCN's judgement ("chủ yếu căn cứ vào học kỳ II")."""
+    authz.check(actor, Action.MANAGE_CLASSROOM, classroom)
+    if period not in PERIOD_TERM:
+        raise HomeroomError(_("Unknown period."))
+    rules = registry.get(classroom.regulation)
+    if period == "year" and rules.year_conduct_is_derived:
+        raise HomeroomError(_("Under this regulation the year's conduct follows from the two terms."))
+    _locks(classroom, {PERIOD_TERM[period]})
+    enrolments = {
+        str(e.uuid): e for e in Enrolment.objects.filter(classroom=classroom).select_related("student")
+    }
+    refused: dict[str, str] = {}
+    with transaction.atomic():
+        Classroom.objects.select_for_update().only("pk").get(pk=classroom.pk)
+        existing = {
+            c.enrolment_id: c
+            for c in ConductResult.objects.filter(enrolment__classroom=classroom, period=period)
+        }
+        for enrolment_uuid, (level, comment) in entries.items():
+            enrolment = enrolments.get(enrolment_uuid)
+            level, comment = (level or "").strip(), " ".join((comment or "").split())
+            if enrolment is None:
+                refused[enrolment_uuid] = _("This student is not in the class.")
+                continue
+            if level and level not in rules.conduct_levels:
+                refused[enrolment_uuid] = _("Choose one of: %(levels)s.") % {
+                    "levels": ", ".join(rules.conduct_levels)
+                }
+                continue
+            if len(comment) > MAX_COMMENT:
+                refused[enrolment_uuid] = _("A comment has at most %(n)d characters.") % {"n": MAX_COMMENT}
+                continue
+            if comment and not level:
+                refused[enrolment_uuid] = _("Choose the level before the comment.")
+                continue
+            current = existing.get(enrolment.pk)
+            if current is None and not level:
+                continue
+            if current is not None and (current.level, current.comment) == (level, comment):
+                continue
+            if not level:
+                current._history_user = actor
+                current.delete()
+                continue
+            result = current or ConductResult(enrolment=enrolment, period=period)
+            result.level, result.comment = level, comment
+            result._history_user = actor
+            result.save()
+    return refused

@@ -1,0 +1,150 @@
+"""The homeroom teacher's screens: a month of attendance, conduct of a term or the year."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts import authz
+from accounts.authz import Action
+from gradebook.models import Classroom, ConductResult
+from gradebook.selectors.homeroom import attendance_sheet, conduct_sheet
+from gradebook.services import homeroom as service
+
+PERIODS = dict(ConductResult.Period.choices)
+
+
+def _classroom(request, classroom_uuid) -> Classroom:
+    classroom = get_object_or_404(
+        Classroom.objects.select_related("school_year__school", "homeroom_teacher"), uuid=classroom_uuid
+    )
+    authz.check(request.user, Action.VIEW_CLASSROOM, classroom)
+    return classroom
+
+
+def _month(text: str) -> date:
+    try:
+        year, month = (int(p) for p in text.split("-"))
+        return date(year, month, 1)
+    except ValueError:
+        raise Http404 from None
+
+
+def _shift(month: date, by: int) -> date:
+    index = month.year * 12 + month.month - 1 + by
+    return date(index // 12, index % 12 + 1, 1)
+
+
+@login_required
+def attendance(request, classroom_uuid, month=None):
+    classroom = _classroom(request, classroom_uuid)
+    if month is None:
+        return redirect("attendance", classroom.uuid, timezone.localdate().strftime("%Y-%m"))
+    first = _month(month)
+    editable = authz.can(request.user, Action.MANAGE_CLASSROOM, classroom)
+    typed, refused, error = {}, {}, ""
+    if request.method == "POST":
+        authz.check(request.user, Action.MANAGE_CLASSROOM, classroom)
+        try:
+            if request.POST.get("action") == "confirm":
+                service.confirm_attendance_month(request.user, classroom, first)
+                messages.success(request, _("The month's attendance is confirmed."))
+                return redirect("attendance", classroom.uuid, month)
+            for key, value in request.POST.items():
+                if key.startswith("a:"):
+                    _prefix, enrolment, day = key.split(":", 2)
+                    if day.isdigit():
+                        typed[(enrolment, int(day))] = value
+            report = service.save_attendance(request.user, classroom, first, typed)
+        except service.HomeroomError as exc:
+            error = str(exc)
+        else:
+            refused = report.refused
+            if not refused:
+                messages.success(
+                    request,
+                    _("Saved: %(saved)d absences recorded, %(removed)d removed.")
+                    % {"saved": report.saved, "removed": report.removed},
+                )
+                return redirect("attendance", classroom.uuid, month)
+            error = _("The other cells are saved; the marked cells were refused.")
+    sheet = attendance_sheet(classroom, first)
+    for row in sheet["rows"]:
+        row.inputs = [
+            {
+                "day": d,
+                "value": typed.get((str(row.enrolment.uuid), d.day.day), f"{code} {reason}".strip())
+                if typed
+                else f"{code} {reason}".strip(),
+                "code": code,
+                "reason": reason,
+                "error": refused.get(f"{row.enrolment.uuid}:{d.day.day}", ""),
+            }
+            for d, code, reason in row.cells
+        ]
+    return render(
+        request,
+        "gradebook/attendance.html",
+        {
+            "classroom": classroom,
+            "editable": editable,
+            "error": error,
+            "previous": _shift(first, -1).strftime("%Y-%m"),
+            "next": _shift(first, 1).strftime("%Y-%m"),
+            **sheet,
+        },
+        status=400 if error else 200,
+    )
+
+
+@login_required
+def conduct(request, classroom_uuid, period):
+    classroom = _classroom(request, classroom_uuid)
+    if period not in PERIODS or period == ConductResult.Period.SUMMER:
+        raise Http404
+    editable = authz.can(request.user, Action.MANAGE_CLASSROOM, classroom)
+    sheet = conduct_sheet(classroom, period)
+    if period == "year" and sheet["derived_year"]:
+        editable = False
+    refused, error, typed = {}, "", {}
+    if request.method == "POST":
+        authz.check(request.user, Action.MANAGE_CLASSROOM, classroom)
+        typed = {
+            row_uuid: (request.POST.get(f"level:{row_uuid}", ""), request.POST.get(f"comment:{row_uuid}", ""))
+            for row_uuid in {k.split(":", 1)[1] for k in request.POST if k.startswith(("level:", "comment:"))}
+        }
+        try:
+            refused = service.save_conduct(request.user, classroom, period, typed)
+        except service.HomeroomError as exc:
+            error = str(exc)
+        else:
+            if not refused:
+                messages.success(request, _("Conduct saved."))
+                return redirect("conduct", classroom.uuid, period)
+            error = _("The other students are saved; the marked rows were refused.")
+        sheet = conduct_sheet(classroom, period)
+    for row in sheet["rows"]:
+        key = str(row.enrolment.uuid)
+        if key in typed:
+            row.level, row.comment = typed[key]
+        row.error = refused.get(key, "")
+    return render(
+        request,
+        "gradebook/conduct.html",
+        {
+            "classroom": classroom,
+            "period": period,
+            "period_name": PERIODS[period],
+            "periods": [(p, PERIODS[p]) for p in ("HK1", "HK2", "year")],
+            "editable": editable,
+            "error": error,
+            **sheet,
+        },
+        status=400 if error else 200,
+    )

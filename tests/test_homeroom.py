@@ -1,0 +1,197 @@
+"""The homeroom teacher's attendance and conduct (issue 6, first part)."""
+
+from datetime import date, datetime, timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
+from django.utils import timezone
+
+from gradebook.models import Absence, AttendanceMonth, ConductResult, Enrolment, PeriodLock
+from gradebook.regulations import registry
+from gradebook.selectors.homeroom import attendance_sheet, conduct_sheet
+from gradebook.selectors.results import compute_results
+from gradebook.services import homeroom, locks
+from gradebook.services.homeroom import HomeroomError
+from tests.factories import make_student
+
+pytestmark = pytest.mark.django_db
+OCTOBER = date(2026, 10, 1)
+
+
+@pytest.fixture
+def after_october(monkeypatch):
+    """Today is 25/11/2026 in these tests (the demo's date): October is over, the 5th of November past."""
+    now = timezone.make_aware(datetime(2026, 11, 25, 9, 0))
+    monkeypatch.setattr(timezone, "now", lambda: now)
+    return now
+
+
+def mark(world, day, text, enrolment=None):
+    return {(str((enrolment or world.enrolment).uuid), day): text}
+
+
+def test_a_month_of_attendance_with_totals_per_month_term_and_year(world, after_october):
+    gvcn = world.literature_teacher
+    entries = {**mark(world, 2, "P ốm"), **mark(world, 3, "K"), **mark(world, 9, "p"), **mark(world, 10, "")}
+    report = homeroom.save_attendance(gvcn, world.classroom, OCTOBER, entries)
+    assert (report.saved, report.removed, report.refused) == (3, 0, {})
+    homeroom.save_attendance(gvcn, world.classroom, date(2026, 11, 1), mark(world, 4, "K"))
+    sheet = attendance_sheet(world.classroom, OCTOBER)
+    row = next(r for r in sheet["rows"] if r.enrolment == world.enrolment)
+    assert row.marks == {2: ("P", "ốm"), 3: ("K", ""), 9: ("P", "")}
+    assert (row.month.excused, row.month.unexcused) == (2, 1)
+    assert (row.term.total, row.year.total) == (4, 4)
+    # emptying a day removes its absence, with history
+    report = homeroom.save_attendance(gvcn, world.classroom, OCTOBER, mark(world, 3, ""))
+    assert report.removed == 1
+    absence_history = Absence.history.filter(date=date(2026, 10, 3)).order_by("history_id")
+    assert [h.history_type for h in absence_history] == ["+", "-"]
+    assert absence_history.last().history_user == gvcn
+    row = next(
+        r for r in attendance_sheet(world.classroom, OCTOBER)["rows"] if r.enrolment == world.enrolment
+    )
+    assert row.year.total == 3
+
+
+def test_a_bad_cell_is_refused_alone_and_the_future_cannot_be_marked(world, after_october):
+    entries = {**mark(world, 2, "X"), **mark(world, 5, "K")}
+    report = homeroom.save_attendance(world.literature_teacher, world.classroom, OCTOBER, entries)
+    assert report.saved == 1 and "P" in report.refused[f"{world.enrolment.uuid}:2"]
+    report = homeroom.save_attendance(
+        world.literature_teacher, world.classroom, date(2026, 11, 1), mark(world, 30, "K")
+    )
+    assert "trước" in report.refused[f"{world.enrolment.uuid}:30"]
+    assert Absence.objects.count() == 1
+
+
+def test_absences_reach_the_promotion_through_the_engine(world, after_october):
+    """TT22 Điều 12 khoản 1 điểm c: more than 45 sessions missed in the year → not promoted."""
+    school_days = [
+        date(2026, 9, 7) + timedelta(days=i)
+        for i in range(80)
+        if (date(2026, 9, 7) + timedelta(days=i)).weekday() < 6
+    ]
+    Absence.objects.bulk_create(
+        Absence(enrolment=world.enrolment, date=d, excused=True) for d in school_days[:46]
+    )
+    student = compute_results(world.year, [world.classroom])[world.enrolment.pk]
+    assert student.absent_sessions == 46
+    rules = registry.get(world.classroom.regulation)
+    assert rules.promotion("Tốt", "Tốt", student.absent_sessions, 6).decision == "khong_len_lop"
+    assert rules.promotion("Tốt", "Tốt", student.absent_sessions - 1, 6).decision == "len_lop"
+
+
+def test_the_month_is_confirmed_and_flagged_late_after_the_due_day(world, after_october):
+    sheet = attendance_sheet(world.classroom, OCTOBER)
+    assert sheet["due"] == date(2026, 11, 5) and sheet["late"] and sheet["may_confirm"]
+    confirmed = homeroom.confirm_attendance_month(world.literature_teacher, world.classroom, OCTOBER)
+    assert AttendanceMonth.objects.get() == confirmed
+    assert attendance_sheet(world.classroom, OCTOBER)["late"]  # confirmed on 25/11: after the 5th
+    with pytest.raises(HomeroomError):
+        homeroom.confirm_attendance_month(world.literature_teacher, world.classroom, OCTOBER)
+    with pytest.raises(HomeroomError, match="ngày cuối"):
+        homeroom.confirm_attendance_month(world.literature_teacher, world.classroom, date(2026, 11, 1))
+    world.school.attendance_due_day = 28
+    world.school.save()
+    world.classroom.refresh_from_db()
+    assert not attendance_sheet(world.classroom, date(2026, 10, 1))["late"]
+
+
+def test_only_the_classs_homeroom_teacher_writes(world, after_october):
+    for user in (world.math_teacher, world.head, world.principal, world.clerk):
+        with pytest.raises(PermissionDenied):
+            homeroom.save_attendance(user, world.classroom, OCTOBER, mark(world, 2, "K"))
+        with pytest.raises(PermissionDenied):
+            homeroom.save_conduct(user, world.classroom, "HK1", {str(world.enrolment.uuid): ("Tốt", "")})
+    with pytest.raises(PermissionDenied):
+        homeroom.save_attendance(world.literature_teacher, world.other_classroom, OCTOBER, {})
+    assert not Absence.objects.exists() and not ConductResult.objects.exists()
+
+
+def test_locks_close_attendance_and_conduct(world, after_october):
+    month_lock = locks.decide_lock(
+        world.principal,
+        world.year,
+        term="month",
+        month_end=date(2026, 10, 31),
+        locked_at=timezone.now() - timedelta(hours=1),
+        decision_number="25/QĐ",
+        decision_date=date(2026, 10, 31),
+    )
+    locks.carry_out_lock(world.admin_board, month_lock)
+    report = homeroom.save_attendance(
+        world.literature_teacher, world.classroom, OCTOBER, {**mark(world, 30, "K")}
+    )
+    assert "31/10/2026" in report.refused[f"{world.enrolment.uuid}:30"]
+    assert (
+        homeroom.save_attendance(
+            world.literature_teacher, world.classroom, date(2026, 11, 1), mark(world, 3, "K")
+        ).saved
+        == 1
+    )
+    assert attendance_sheet(world.classroom, OCTOBER)["days"][0].locked
+    PeriodLock.objects.create(
+        school_year=world.year,
+        term="HK1",
+        locked_at=timezone.now() - timedelta(minutes=1),
+        carried_out_at=timezone.now(),
+        decision_number="2",
+    )
+    with pytest.raises(HomeroomError, match="khóa"):
+        homeroom.save_attendance(
+            world.literature_teacher, world.classroom, date(2026, 11, 1), mark(world, 4, "K")
+        )
+    with pytest.raises(HomeroomError, match="khóa"):
+        homeroom.save_conduct(
+            world.literature_teacher, world.classroom, "HK1", {str(world.enrolment.uuid): ("Tốt", "")}
+        )
+    homeroom.save_conduct(
+        world.literature_teacher, world.classroom, "HK2", {str(world.enrolment.uuid): ("Tốt", "")}
+    )
+
+
+def test_conduct_levels_of_the_regulation_and_the_derived_year(world, after_october):
+    gvcn, key = world.literature_teacher, str(world.enrolment.uuid)
+    refused = homeroom.save_conduct(gvcn, world.classroom, "HK1", {key: ("Trung bình", "")})
+    assert "Tốt, Khá, Đạt, Chưa đạt" in refused[key]  # TT22 levels
+    assert homeroom.save_conduct(gvcn, world.classroom, "HK1", {key: ("Tốt", "Chăm ngoan")}) == {}
+    assert homeroom.save_conduct(gvcn, world.classroom, "HK2", {key: ("Khá", "")}) == {}
+    with pytest.raises(HomeroomError, match="hai học kì"):
+        homeroom.save_conduct(gvcn, world.classroom, "year", {key: ("Tốt", "")})
+    row = conduct_sheet(world.classroom, "year")["rows"][0]
+    assert (row.hk1, row.hk2, row.derived) == ("Tốt", "Khá", "Khá")  # TT22 Điều 8 khoản 2 table
+    assert ConductResult.objects.get(period="HK1").history.first().history_user == gvcn
+    assert homeroom.save_conduct(gvcn, world.classroom, "HK1", {key: ("", "")}) == {}
+    assert not ConductResult.objects.filter(period="HK1").exists()
+
+
+def test_the_attendance_page_keeps_refused_cells_and_saves_the_others(world, login, after_october):
+    other = make_student(world.school, "Phạm Văn Cường", born=date(2015, 6, 1))
+    second = Enrolment.objects.create(
+        student=other, classroom=world.classroom, start_date=world.year.start_date
+    )
+    client = login(world.literature_teacher)
+    url = reverse("attendance", args=[world.classroom.uuid, "2026-10"])
+    page = client.get(url).content.decode()
+    assert f'name="a:{world.enrolment.uuid}:2"' in page
+    response = client.post(url, {f"a:{world.enrolment.uuid}:2": "Q", f"a:{second.uuid}:6": "P họp gia đình"})
+    page = response.content.decode()
+    assert response.status_code == 400 and 'value="Q"' in page and "Gõ P" in page
+    assert Absence.objects.get().reason == "họp gia đình"
+    assert login(world.math_teacher).post(url, {f"a:{world.enrolment.uuid}:3": "K"}).status_code == 403
+    assert login(world.math_teacher).get(url).status_code == 200  # a teacher of the class reads it
+    response = login(world.literature_teacher).post(url, {"action": "confirm"})
+    assert response.status_code == 302 and AttendanceMonth.objects.filter(classroom=world.classroom).exists()
+
+
+def test_the_conduct_page(world, login, after_october):
+    client = login(world.literature_teacher)
+    url = reverse("conduct", args=[world.classroom.uuid, "HK1"])
+    key = str(world.enrolment.uuid)
+    response = client.post(url, {f"level:{key}": "", f"comment:{key}": "Lễ phép"})
+    assert response.status_code == 400 and "Lễ phép" in response.content.decode()
+    assert client.post(url, {f"level:{key}": "Tốt", f"comment:{key}": "Lễ phép"}).status_code == 302
+    assert ConductResult.objects.get().comment == "Lễ phép"
+    year = client.get(reverse("conduct", args=[world.classroom.uuid, "year"])).content.decode()
+    assert 'name="level:' not in year  # TT22: derived, not typed
