@@ -38,6 +38,7 @@ class Action(StrEnum):
     VIEW_CORRECTION = "view_correction"  # one request and its evidence
     VIEW_ALL_CORRECTIONS = "view_all_corrections"  # every request of the school, the correction log
     VIEW_AUDIT = "view_audit"  # the audit trail of the school
+    DECIDE_RESULTS = "decide_results"  # approve or return a class's term or year results
 
 
 _BOARD = set(SCHOOL_BOARD_ROLES)
@@ -115,7 +116,7 @@ def can(user, action: Action | str, obj: Any) -> bool:
         return Role.ADMIN_BOARD in roles
     if action == Action.VIEW_LOCKS:
         return staff
-    if action in (Action.DECIDE_LOCK, Action.DECIDE_CORRECTION):
+    if action in (Action.DECIDE_LOCK, Action.DECIDE_CORRECTION, Action.DECIDE_RESULTS):
         return Role.PRINCIPAL in roles
     if action in (Action.CARRY_OUT_LOCK, Action.APPLY_CORRECTION):
         return Role.ADMIN_BOARD in roles

@@ -35,6 +35,9 @@ class AuditEvent(models.Model):
         CORRECTION_APPLIED = "correction_applied", _("Correction applied")
         EVIDENCE_VIEWED = "evidence_viewed", _("Evidence viewed")
         PDF = "pdf", _("PDF generated")
+        RESULTS_SUBMITTED = "results_submitted", _("Results submitted")
+        RESULTS_APPROVED = "results_approved", _("Results approved")
+        RESULTS_RETURNED = "results_returned", _("Results returned")
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     # No cascading update or delete may touch an audit row: plain references, names kept in the row.

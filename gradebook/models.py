@@ -517,6 +517,58 @@ class AttendanceMonth(models.Model):
         return f"{self.classroom} {self.month:%m/%Y}"
 
 
+class ResultsApproval(models.Model):
+    """Term or year results of a class: submitted by the homeroom teacher once complete, approved (then
+    frozen) or returned with a reason by the principal (seeds 000, 002 III.1a, 003 Đ3)."""
+
+    class Period(models.TextChoices):
+        HK1 = "HK1", _("Term I")
+        HK2 = "HK2", _("Term II")
+        YEAR = "year", _("Whole year")
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted, awaiting the principal")
+        APPROVED = "approved", _("Approved")
+        RETURNED = "returned", _("Returned to the homeroom teacher")
+
+    classroom = models.ForeignKey(Classroom, on_delete=models.CASCADE, related_name="results_approvals")
+    period = models.CharField(_("period"), max_length=4, choices=Period.choices)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    submitted_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    submitted_at = models.DateTimeField(_("submitted at"))
+    submit_note = models.CharField(_("note"), max_length=500, blank=True)
+    decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.CharField(_("principal's note"), max_length=500, blank=True)
+    # the rows as approved (student → subjects, levels), so a later difference can be shown
+    snapshot = models.JSONField(default=dict, blank=True)
+    history = HistoricalRecords(bases=[HistoricalIP])
+
+    class Meta:
+        verbose_name = _("results approval")
+        constraints = [models.UniqueConstraint(fields=["classroom", "period"], name="uniq_results_approval")]
+
+    def __str__(self):
+        return f"{self.classroom} {self.period}: {self.status}"
+
+
+class ResultsReview(models.Model):
+    """The homeroom teacher's last check of the class results: each student's row signature then, so
+    the page can flag a student whose results changed since (seed 001 Đ5.2)."""
+
+    classroom = models.ForeignKey(Classroom, on_delete=models.CASCADE, related_name="results_reviews")
+    period = models.CharField(max_length=4, choices=ResultsApproval.Period.choices)
+    reviewed_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    reviewed_at = models.DateTimeField()
+    signatures = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["classroom", "period"], name="uniq_results_review")]
+
+    def __str__(self):
+        return f"{self.classroom} {self.period}"
+
+
 class PrincipalDecision(models.Model):
     """A decision of the principal (its number and date) that the admin board carries out."""
 

@@ -11,6 +11,11 @@ urlpatterns = [
         "classes/<uuid:classroom_uuid>/attendance/<str:month>/", views_homeroom.attendance, name="attendance"
     ),
     path("classes/<uuid:classroom_uuid>/conduct/<str:period>/", views_homeroom.conduct, name="conduct"),
+    path(
+        "classes/<uuid:classroom_uuid>/results/<str:period>/",
+        views_homeroom.class_results_page,
+        name="class_results",
+    ),
     path("students/", views.student_list, name="student_list"),
     path("students/<uuid:student_uuid>/", views.student_detail, name="student_detail"),
 ]

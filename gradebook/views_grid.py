@@ -72,11 +72,8 @@ def _editable(user, assignment, term) -> tuple[bool, str, date | None]:
     if not authz.can(user, Action.ENTER_SCORES, assignment):
         return False, "", None
     state = lock_state(assignment.classroom, term)
-    if state.lock is not None:
-        message = _("The book of %(term)s is locked; a change now needs a correction request.") % {
-            "term": state.lock.get_term_display()
-        }
-        return False, message, None
+    if state.closed:
+        return False, state.message(), None
     return True, "", state.month_until
 
 

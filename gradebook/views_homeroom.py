@@ -13,9 +13,11 @@ from django.utils.translation import gettext as _
 
 from accounts import authz
 from accounts.authz import Action
-from gradebook.models import Classroom, ConductResult
+from gradebook.models import Classroom, ConductResult, ResultsApproval
+from gradebook.selectors.class_results import class_results
 from gradebook.selectors.homeroom import attendance_sheet, conduct_sheet
 from gradebook.services import homeroom as service
+from gradebook.services import results as results_service
 
 PERIODS = dict(ConductResult.Period.choices)
 
@@ -145,6 +147,65 @@ def conduct(request, classroom_uuid, period):
             "editable": editable,
             "error": error,
             **sheet,
+        },
+        status=400 if error else 200,
+    )
+
+
+RESULT_PERIODS = dict(ResultsApproval.Period.choices)
+
+
+@login_required
+def class_results_page(request, classroom_uuid, period):
+    classroom = _classroom(request, classroom_uuid)
+    if period not in RESULT_PERIODS:
+        raise Http404
+    error, missing = "", []
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "review":
+                results_service.review_results(request.user, classroom, period)
+                messages.success(request, _("Marked as reviewed: later changes will be flagged."))
+            elif action == "submit":
+                results_service.submit_results(
+                    request.user, classroom, period, note=request.POST.get("note", ""), request=request
+                )
+                messages.success(request, _("The results are submitted to the principal."))
+            elif action in ("approve", "return"):
+                results_service.decide_results(
+                    request.user,
+                    classroom,
+                    period,
+                    approve=action == "approve",
+                    note=request.POST.get("note", ""),
+                    request=request,
+                )
+                messages.success(request, _("The decision is recorded."))
+            else:
+                raise Http404
+        except results_service.ResultsError as exc:
+            error, missing = str(exc), exc.missing
+        else:
+            return redirect("class_results", classroom.uuid, period)
+    data = class_results(classroom, period)
+    approval = data["approval"]
+    submitted = approval is not None and approval.status == ResultsApproval.Status.SUBMITTED
+    open_for_submit = approval is None or approval.status == ResultsApproval.Status.RETURNED
+    return render(
+        request,
+        "gradebook/class_results.html",
+        {
+            "classroom": classroom,
+            "period": period,
+            "period_name": RESULT_PERIODS[period],
+            "periods": list(RESULT_PERIODS.items()),
+            "may_manage": authz.can(request.user, Action.MANAGE_CLASSROOM, classroom) and open_for_submit,
+            "may_decide": submitted and authz.can(request.user, Action.DECIDE_RESULTS, classroom),
+            "error": error,
+            "missing": missing,
+            "note": request.POST.get("note", ""),
+            **data,
         },
         status=400 if error else 200,
     )

@@ -62,7 +62,7 @@ def attendance_sheet(classroom: Classroom, month: date) -> dict:
     for d in month_days(month):
         code = term_of(classroom, d, terms)
         state = states.get(code)
-        locked = bool(state and (state.lock or (state.month_until and d <= state.month_until)))
+        locked = bool(state and (state.closed or (state.month_until and d <= state.month_until)))
         days.append(Day(d, WEEKDAYS[d.weekday()], d.weekday() == 6, d > today, locked, code is None))
     month_term = term_of(classroom, month_days(month)[-1], terms) or term_of(classroom, month, terms)
     term = next((t for t in terms if t.code == month_term), None)

@@ -150,7 +150,7 @@ def locked_columns(assignment: TeachingAssignment, term: str) -> set[str]:
     """The columns of this class-subject and term that the locks in force close now."""
     state = lock_state(assignment.classroom, term)
     keys = [c.key for c in columns_for(assignment, term)]
-    if state.lock is not None:
+    if state.closed:
         return set(keys)
     if state.month_until is None:
         return set()

@@ -19,7 +19,7 @@ from accounts import authz
 from accounts.authz import Action
 from audit.models import AuditEvent
 from audit.services import record
-from gradebook.models import LockReopening, PeriodLock, SchoolYear
+from gradebook.models import LockReopening, PeriodLock, ResultsApproval, SchoolYear
 
 
 class PeriodLocked(Exception):
@@ -46,21 +46,55 @@ def _in_force(classroom, *, at: datetime):
 
 @dataclass(frozen=True)
 class LockState:
-    """What is closed for one class and term now: the term (or year) lock in force, and the last day
+    """What is closed for one class and term now: the term (or year) lock in force, the principal's
+    approval of the term's (or year's) results, which freezes them like a lock, and the last day
     covered by the month locks in force (assessments held on or before it are closed)."""
 
     lock: PeriodLock | None
     month_until: date | None
+    approved: ResultsApproval | None = None
+
+    @property
+    def closed(self) -> bool:
+        return self.lock is not None or self.approved is not None
+
+    def message(self) -> str:
+        """Why the whole term is closed ('' when it is not)."""
+        if self.lock is not None:
+            return _(
+                "The book of %(term)s is locked since %(date)s; a change now needs a correction request."
+            ) % {
+                "term": self.lock.get_term_display(),
+                "date": timezone.localtime(self.lock.locked_at).strftime("%d/%m/%Y"),
+            }
+        if self.approved is not None:
+            return _(
+                "The results of %(period)s were approved by the principal on %(date)s; a change now needs "
+                "a correction request."
+            ) % {
+                "period": self.approved.get_period_display(),
+                "date": timezone.localtime(self.approved.decided_at).strftime("%d/%m/%Y"),
+            }
+        return ""
 
 
 def lock_state(classroom, term: str, *, at=None) -> LockState:
-    """The locks in force for `term` of this class, in one query (a year lock closes both terms)."""
+    """The locks in force for `term` of this class, in one query (a year lock closes both terms), and
+    the approval that froze the term's or the year's results."""
     locks = list(_in_force(classroom, at=at or timezone.now()).filter(term__in=[term, "year", "month"]))
+    approved = (
+        ResultsApproval.objects.filter(
+            classroom=classroom, status=ResultsApproval.Status.APPROVED, period__in=[term, "year"]
+        )
+        .order_by("period")
+        .first()
+    )
     return LockState(
         lock=next((lock for lock in locks if lock.term != PeriodLock.Scope.MONTH), None),
         month_until=max(
             (lock.month_end for lock in locks if lock.term == PeriodLock.Scope.MONTH), default=None
         ),
+        approved=approved,
     )
 
 
@@ -73,14 +107,8 @@ def ensure_open(classroom, term: str, *, at=None) -> LockState:
     """Raise PeriodLocked when the class's book is locked for `term`; otherwise return the lock state,
     whose month locks the caller applies cell by cell."""
     state = lock_state(classroom, term, at=at)
-    if state.lock is not None:
-        raise PeriodLocked(
-            _("The book of %(term)s is locked since %(date)s; a change now needs a correction request.")
-            % {
-                "term": state.lock.get_term_display(),
-                "date": timezone.localtime(state.lock.locked_at).strftime("%d/%m/%Y"),
-            }
-        )
+    if state.closed:
+        raise PeriodLocked(state.message())
     return state
 
 

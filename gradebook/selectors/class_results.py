@@ -1,0 +1,119 @@
+"""The class results page: every student × every subject of a term or the year, the academic and
+conduct results, absences, the promotion and honour of the year, and what the homeroom teacher must
+chase (seed 001 Đ5.2): missing scores, unfinished subjects, results changed since the last review."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from gradebook.models import Classroom, Enrolment, ResultsApproval, ResultsReview, Subject
+from gradebook.regulations.base import fmt
+from gradebook.selectors.results import compute_results
+from gradebook.selectors.structure import classroom_assignments
+
+# the engine's decisions (assessment-rules.md §8) as the lists name them
+DECISIONS = {
+    "len_lop": gettext_lazy("Promoted"),
+    "hoan_thanh_chuong_trinh": gettext_lazy("Completed the programme"),
+    "khong_len_lop": gettext_lazy("Retained"),
+    "ren_luyen_he": gettext_lazy("Summer conduct training"),
+    "kiem_tra_lai": gettext_lazy("To retest"),
+    "ren_luyen_he_va_kiem_tra_lai": gettext_lazy("Summer training and retest"),
+}
+
+
+@dataclass
+class ResultRow:
+    enrolment: Enrolment
+    number: int
+    values: list[str] = field(default_factory=list)  # per subject column: "7,8" / "Đ" / "" (missing)
+    academic: str = ""
+    conduct: str = ""
+    absences: int = 0
+    decision: str = ""
+    honour: str = ""
+    missing: list[str] = field(default_factory=list)
+    changed: bool = False
+    signature: str = ""
+
+
+def _show(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return fmt(value, 1)
+
+
+def class_results(classroom: Classroom, period: str) -> dict:
+    results = compute_results(classroom.school_year, [classroom])
+    assignments = list(classroom_assignments(classroom).select_related("subject", "teacher"))
+    columns = [(a.subject_id, a.subject.short_name or a.subject.name, a) for a in assignments]
+    review = ResultsReview.objects.filter(classroom=classroom, period=period).first()
+    approval = (
+        ResultsApproval.objects.filter(classroom=classroom, period=period)
+        .select_related("submitted_by", "decided_by")
+        .first()
+    )
+    rows: list[ResultRow] = []
+    unfinished = Counter()
+    number = 0
+    for enrolment in (
+        Enrolment.objects.filter(classroom=classroom, status=Enrolment.Status.STUDYING)
+        .select_related("student")
+        .order_by("student__sort_key")
+    ):
+        number += 1
+        student = results.get(enrolment.pk)
+        row = ResultRow(enrolment, number)
+        if student is not None:
+            for subject_id, name, _assignment in columns:
+                subject = student.subjects.get(subject_id)
+                value = subject.value(period) if subject else None
+                row.values.append(_show(value))
+                if value is None:
+                    row.missing.append(name)
+                    unfinished[subject_id] += 1
+            level = student.academic.get(period)
+            row.academic = (level.level or "") if level else ""
+            row.conduct = student.conduct.get(period, "")
+            row.absences = student.absent_sessions
+            if period == "year":
+                row.decision = str(DECISIONS.get(student.decision or "", student.decision or ""))
+                row.honour = student.honour or ""
+        if not row.conduct:
+            row.missing.append(_("conduct"))
+        row.signature = hashlib.sha256(
+            "|".join([*row.values, row.academic, row.conduct, str(row.absences)]).encode()
+        ).hexdigest()[:16]
+        if review is not None:
+            row.changed = review.signatures.get(str(enrolment.pk)) != row.signature
+        rows.append(row)
+    subjects = [
+        {
+            "name": name,
+            "kind": a.subject.kind,
+            "teacher": a.teacher.full_name if a.teacher else "",
+            "unfinished": unfinished[subject_id],
+            "assignment": a,
+        }
+        for subject_id, name, a in columns
+    ]
+    lists = Counter(r.decision for r in rows if r.decision)
+    return {
+        "rows": rows,
+        "subjects": subjects,
+        "complete": all(not r.missing for r in rows),
+        "missing_count": sum(len(r.missing) for r in rows),
+        "review": review,
+        "approval": approval,
+        "changed_count": sum(r.changed for r in rows),
+        "lists": sorted(lists.items()),
+        "honours": Counter(r.honour for r in rows if r.honour and r.honour != "Không"),
+        "comment_kind": Subject.Kind.COMMENT,
+    }
