@@ -48,7 +48,7 @@ def fill(world, enrolment, math="8", literature="8", pe="D", others="8", terms=(
                 else:
                     score.value = Decimal(value)
                 score.save()
-    for term in terms:
+    for term in terms if conduct else ():
         ConductResult.objects.update_or_create(enrolment=enrolment, period=term, defaults={"level": conduct})
 
 
