@@ -11,6 +11,7 @@ urlpatterns = [
         "classes/<uuid:classroom_uuid>/attendance/<str:month>/", views_homeroom.attendance, name="attendance"
     ),
     path("classes/<uuid:classroom_uuid>/conduct/<str:period>/", views_homeroom.conduct, name="conduct"),
+    path("classes/<uuid:classroom_uuid>/summer/", views_homeroom.summer, name="summer"),
     path(
         "classes/<uuid:classroom_uuid>/results/<str:period>/",
         views_homeroom.class_results_page,

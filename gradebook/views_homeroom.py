@@ -16,8 +16,10 @@ from accounts.authz import Action
 from gradebook.models import Classroom, ConductResult, ResultsApproval
 from gradebook.selectors.class_results import class_results
 from gradebook.selectors.homeroom import attendance_sheet, conduct_sheet
+from gradebook.selectors.summer import summer_sheet
 from gradebook.services import homeroom as service
 from gradebook.services import results as results_service
+from gradebook.services import summer as summer_service
 
 PERIODS = dict(ConductResult.Period.choices)
 
@@ -207,5 +209,48 @@ def class_results_page(request, classroom_uuid, period):
             "note": request.POST.get("note", ""),
             **data,
         },
+        status=400 if error else 200,
+    )
+
+
+@login_required
+def summer(request, classroom_uuid):
+    """Retests and summer training of the class, and the final promotion after the summer."""
+    classroom = _classroom(request, classroom_uuid)
+    editable = authz.can(request.user, Action.MANAGE_CLASSROOM, classroom)
+    refused, error, typed = {}, "", {}
+    if request.method == "POST":
+        authz.check(request.user, Action.MANAGE_CLASSROOM, classroom)
+        for key, value in request.POST.items():
+            if key.startswith(("retest:", "conduct:")):
+                kind, enrolment, *rest = key.split(":")
+                entry = typed.setdefault(enrolment, {"retest": {}})
+                if kind == "retest" and rest:
+                    entry["retest"][rest[0]] = value
+                elif kind == "conduct":
+                    entry["conduct"] = value
+        try:
+            refused = summer_service.save_summer(request.user, classroom, typed)
+        except service.HomeroomError as exc:
+            error = str(exc)
+        else:
+            if not refused:
+                messages.success(request, _("Saved; the final decisions are recomputed."))
+                return redirect("summer", classroom.uuid)
+            error = _("The other cells are saved; the marked cells were refused.")
+    sheet = summer_sheet(classroom)
+    for row in sheet["rows"]:
+        key = str(row.enrolment.uuid)
+        for subject in row.subjects:
+            if key in typed:
+                subject["retest"] = typed[key]["retest"].get(str(subject["id"]), subject["retest"])
+            subject["error"] = refused.get(f"{key}:{subject['id']}", "")
+        if key in typed and "conduct" in typed[key]:
+            row.conduct_after = typed[key]["conduct"]
+        row.conduct_error = refused.get(f"{key}:conduct", "")
+    return render(
+        request,
+        "gradebook/summer.html",
+        {"classroom": classroom, "editable": editable, "error": error, **sheet},
         status=400 if error else 200,
     )

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Role
 from gradebook.models import (
@@ -19,8 +20,10 @@ from gradebook.models import (
     TeachingAssignment,
 )
 from gradebook.selectors.class_results import class_results
-from gradebook.services import corrections, homeroom
+from gradebook.selectors.summer import summer_sheet
+from gradebook.services import corrections, homeroom, locks
 from gradebook.services import results as service
+from gradebook.services import summer as summer_service
 from gradebook.services.results import ResultsError
 from gradebook.services.scores import CellChange, GridError, columns_for, save_grid
 from tests.factories import make_student, make_user
@@ -226,3 +229,79 @@ def test_the_results_page_walks_review_submit_and_approve(klass, login):
     assert principal.post(url, {"action": "approve"}).status_code == 302
     assert ResultsApproval.objects.get().status == "approved"
     assert login(world.math_teacher).post(url, {"action": "submit"}).status_code == 403
+
+
+def test_a_retest_lifts_a_student_to_promoted_and_summer_training_is_reassessed(klass):
+    world = klass
+    sheet = {r.enrolment: r for r in summer_sheet(world.classroom)["rows"]}
+    assert set(sheet) == {world.an, world.cuc}  # Bình promoted, Dũng retained: no summer
+    assert sorted(sheet[world.an].eligible) == ["Ngữ văn", "Toán"]
+    assert sheet[world.cuc].needs_training and sheet[world.cuc].eligible == []
+    refused = summer_service.save_summer(
+        world.literature_teacher,
+        world.classroom,
+        {
+            str(world.an.uuid): {
+                "retest": {str(world.math.subject_id): "6", str(world.literature.subject_id): "5,5"}
+            },
+            str(world.cuc.uuid): {"conduct": "Đạt"},
+        },
+    )
+    assert refused == {}
+    sheet = {r.enrolment: r for r in summer_sheet(world.classroom)["rows"]}
+    # TT22 Điều 14: the retest results replace the year averages → Đạt → Điều 12: promoted
+    assert sheet[world.an].final == "Được lên lớp"
+    # Điều 13: conduct re-assessed Đạt after the summer training → promoted
+    assert sheet[world.cuc].final == "Được lên lớp"
+    retest = Score.objects.get(enrolment=world.an, assignment=world.math, kind="retest")
+    assert retest.value == Decimal("6") and retest.history.first().history_user == world.literature_teacher
+    # a subject that is not to be retested is refused; retests still too low in two subjects (no
+    # adjustment under Điều 9 khoản 3: two causes) keep the student back
+    pe = world.classroom.assignments.get(subject__code="gdtc").subject_id
+    refused = summer_service.save_summer(
+        world.literature_teacher,
+        world.classroom,
+        {
+            str(world.an.uuid): {
+                "retest": {
+                    str(world.math.subject_id): "2",
+                    str(world.literature.subject_id): "2",
+                    str(pe): "Đ",
+                }
+            }
+        },
+    )
+    assert list(refused) == [f"{world.an.uuid}:{pe}"] and "Điều 14" in refused[f"{world.an.uuid}:{pe}"]
+    sheet = {r.enrolment: r for r in summer_sheet(world.classroom)["rows"]}
+    assert sheet[world.an].final == "Không được lên lớp"  # Điều 12 khoản 3: no further chance
+
+
+def test_summer_entries_wait_for_the_reopening_of_a_locked_year(klass):
+    world = klass
+    lock = locks.carry_out_lock(
+        world.admin_board,
+        locks.decide_lock(
+            world.principal,
+            world.year,
+            term="year",
+            locked_at=timezone.now() - timedelta(hours=1),
+            decision_number="40/QĐ",
+            decision_date=date(2027, 5, 31),
+        ),
+    )
+    entry = {str(world.cuc.uuid): {"conduct": "Đạt"}}
+    with pytest.raises(homeroom.HomeroomError, match="khóa"):
+        summer_service.save_summer(world.literature_teacher, world.classroom, entry)
+    reopening = locks.decide_reopening(
+        world.principal,
+        lock,
+        purpose="Nhập kết quả kiểm tra lại và rèn luyện hè",
+        starts_at=timezone.now() - timedelta(minutes=1),
+        ends_at=timezone.now() + timedelta(days=15),
+        decision_number="41/QĐ",
+        decision_date=date(2027, 7, 30),
+    )
+    locks.carry_out_reopening(world.admin_board, reopening)
+    assert summer_service.save_summer(world.literature_teacher, world.classroom, entry) == {}
+    with pytest.raises(PermissionDenied):
+        summer_service.save_summer(world.math_teacher, world.classroom, entry)

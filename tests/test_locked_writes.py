@@ -15,7 +15,7 @@ from gradebook.models import Absence, ConductResult, PeriodLock, Score, SubjectC
 pytestmark = pytest.mark.django_db
 
 # Endpoints that write scores, comments, conduct, attendance or profiles of a period.
-PERIOD_WRITES = {"grid_save", "grid_import", "attendance", "conduct"}
+PERIOD_WRITES = {"grid_save", "grid_import", "attendance", "conduct", "summer"}
 
 # Everything else, with why it needs no lock check.
 NOT_PERIOD_DATA = {
@@ -135,6 +135,23 @@ def write_conduct(client, world):
     client.force_login(world.literature_teacher)
     response = client.post(
         reverse("conduct", args=[world.classroom.uuid, "HK1"]), {f"level:{world.enrolment.uuid}": "Tốt"}
+    )
+    assert response.status_code == 400 and not ConductResult.objects.exists()
+    return response.context["error"]
+
+
+def write_summer(client, world):
+    # retests and summer training belong to the year: a year lock closes them
+    PeriodLock.objects.create(
+        school_year=world.year,
+        term="year",
+        locked_at=timezone.now() - timedelta(hours=1),
+        carried_out_at=timezone.now(),
+        decision_number="2/QĐ",
+    )
+    client.force_login(world.literature_teacher)
+    response = client.post(
+        reverse("summer", args=[world.classroom.uuid]), {f"conduct:{world.enrolment.uuid}": "Đạt"}
     )
     assert response.status_code == 400 and not ConductResult.objects.exists()
     return response.context["error"]

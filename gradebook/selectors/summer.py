@@ -1,0 +1,107 @@
+"""The summer sheet: students to retest or to train in the summer, what they may retest, what was
+entered, and the final decision the engine gives after the summer (TT22 Điều 12–14; TT58 Điều 16–17)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from gradebook.models import AssessmentKind, Classroom, ConductResult, Enrolment, Score, Subject
+from gradebook.regulations import registry
+from gradebook.regulations.base import RuleError
+from gradebook.selectors.class_results import DECISIONS
+from gradebook.selectors.results import compute_results
+from gradebook.services.scores import display_value
+
+SUMMER_DECISIONS = {"kiem_tra_lai", "ren_luyen_he", "ren_luyen_he_va_kiem_tra_lai"}
+
+
+@dataclass
+class SummerRow:
+    enrolment: Enrolment
+    decision: str  # before the summer
+    eligible: list[str] = field(default_factory=list)  # subject names to retest
+    subjects: list[dict] = field(default_factory=list)  # {id, name, year, retest}
+    needs_training: bool = False
+    conduct_after: str = ""
+    final: str = ""  # after the summer ("" while incomplete)
+    explanation: str = ""
+
+
+def summer_sheet(classroom: Classroom) -> dict:
+    rules = registry.get(classroom.regulation)
+    results = compute_results(classroom.school_year, [classroom])
+    retests = {
+        (enrolment_id, subject_id): display_value(value, level)
+        for enrolment_id, subject_id, value, level in Score.objects.filter(
+            assignment__classroom=classroom, kind=AssessmentKind.RETEST
+        ).values_list("enrolment_id", "assignment__subject_id", "value", "level")
+    }
+    raw_retests = {
+        (enrolment_id, subject_id): (value if value is not None else level)
+        for enrolment_id, subject_id, value, level in Score.objects.filter(
+            assignment__classroom=classroom, kind=AssessmentKind.RETEST
+        ).values_list("enrolment_id", "assignment__subject_id", "value", "level")
+    }
+    summer_conduct = dict(
+        ConductResult.objects.filter(
+            enrolment__classroom=classroom, period=ConductResult.Period.SUMMER
+        ).values_list("enrolment_id", "level")
+    )
+    rows = []
+    for enrolment in (
+        Enrolment.objects.filter(classroom=classroom, status=Enrolment.Status.STUDYING)
+        .select_related("student")
+        .order_by("student__sort_key")
+    ):
+        student = results.get(enrolment.pk)
+        if student is None or student.decision not in SUMMER_DECISIONS:
+            continue
+        scored = {
+            s.subject_name: s.value("year") for s in student.subjects.values() if s.kind == Subject.Kind.SCORE
+        }
+        commented = {
+            s.subject_name: s.value("year")
+            for s in student.subjects.values()
+            if s.kind == Subject.Kind.COMMENT
+        }
+        row = SummerRow(enrolment, str(DECISIONS.get(student.decision, student.decision)))
+        row.eligible = rules.retest_eligible(scored, commented)
+        row.needs_training = student.conduct.get("year") == rules.conduct_levels[-1]
+        row.conduct_after = summer_conduct.get(enrolment.pk, "")
+        retest_values = {}
+        for subject in student.subjects.values():
+            if subject.subject_name in row.eligible:
+                typed = retests.get((enrolment.pk, subject.subject_id), "")
+                row.subjects.append(
+                    {
+                        "id": subject.subject_id,
+                        "name": subject.subject_name,
+                        "year": display_value(subject.value("year"), "")
+                        if subject.kind == Subject.Kind.SCORE
+                        else subject.value("year"),
+                        "retest": typed,
+                    }
+                )
+                raw = raw_retests.get((enrolment.pk, subject.subject_id))
+                if raw is not None:
+                    retest_values[subject.subject_name] = {"D": "Đ", "CD": "CĐ"}.get(raw, raw)
+        complete = len(retest_values) == len(row.eligible) and (not row.needs_training or row.conduct_after)
+        if complete:
+            try:
+                after = rules.after_summer(
+                    grade=classroom.grade,
+                    conduct_year=student.conduct["year"],
+                    absent_sessions=student.absent_sessions,
+                    scored=scored,
+                    commented=commented,
+                    retest=retest_values or None,
+                    summer_training_completed=True if row.needs_training else None,
+                    conduct_reassessed=row.conduct_after or None,
+                )
+            except RuleError as exc:
+                row.explanation = str(exc)
+            else:
+                row.final = str(DECISIONS.get(after["decision"], after["decision"]))
+                row.explanation = after["explanation"].text
+        rows.append(row)
+    return {"rows": rows, "levels": rules.conduct_levels}
