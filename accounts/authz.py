@@ -39,6 +39,7 @@ class Action(StrEnum):
     VIEW_ALL_CORRECTIONS = "view_all_corrections"  # every request of the school, the correction log
     VIEW_AUDIT = "view_audit"  # the audit trail of the school
     DECIDE_RESULTS = "decide_results"  # approve or return a class's term or year results
+    DELEGATE = "delegate"  # the principal delegates approvals to a vice principal
 
 
 _BOARD = set(SCHOOL_BOARD_ROLES)
@@ -50,7 +51,7 @@ def _cache(user) -> dict:
     if cache is None:
         cache = {}
         for ra in RoleAssignment.objects.filter(user=user).only(
-            "role", "school_id", "department_id", "may_extract_data"
+            "role", "school_id", "department_id", "may_extract_data", "may_approve_results"
         ):
             cache.setdefault(ra.school_id, []).append(ra)
         user._sodiem_roles = cache
@@ -116,7 +117,13 @@ def can(user, action: Action | str, obj: Any) -> bool:
         return Role.ADMIN_BOARD in roles
     if action == Action.VIEW_LOCKS:
         return staff
-    if action in (Action.DECIDE_LOCK, Action.DECIDE_CORRECTION, Action.DECIDE_RESULTS):
+    if action == Action.DECIDE_RESULTS:
+        # the principal, or a vice principal the principal delegated
+        return Role.PRINCIPAL in roles or any(
+            ra.role == Role.VICE_PRINCIPAL and ra.may_approve_results
+            for ra in _cache(user).get(school_id, [])
+        )
+    if action in (Action.DECIDE_LOCK, Action.DECIDE_CORRECTION, Action.DELEGATE):
         return Role.PRINCIPAL in roles
     if action in (Action.CARRY_OUT_LOCK, Action.APPLY_CORRECTION):
         return Role.ADMIN_BOARD in roles

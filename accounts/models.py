@@ -195,6 +195,8 @@ class RoleAssignment(models.Model):
     department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.CASCADE)
     # For a vice principal: the principal delegated the right to extract data for reports (seed 000 Đ5).
     may_extract_data = models.BooleanField(_("may extract data for reports"), default=False)
+    # For a vice principal: the principal delegated the approval of class results (issue 6).
+    may_approve_results = models.BooleanField(_("may approve class results"), default=False)
     granted_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     granted_at = models.DateTimeField(default=timezone.now)
     history = HistoricalRecords(bases=[HistoricalIP])

@@ -358,3 +358,31 @@ def import_accounts(actor: User, school: School, rows: list[dict], request=None)
         count=len(created),
     )
     return created
+
+
+@transaction.atomic
+def delegate_results_approval(
+    actor: User, school: School, vice_principal: User, allowed: bool, request=None
+) -> None:
+    """The principal lets a vice principal approve or return class results (or takes it back)."""
+    authz.check(actor, Action.DELEGATE, school)
+    assignment = RoleAssignment.objects.filter(
+        school=school, user=vice_principal, role=Role.VICE_PRINCIPAL
+    ).first()
+    if assignment is None:
+        raise AccountError(_("Only a vice principal of the school can be delegated."))
+    if assignment.may_approve_results == allowed:
+        return
+    assignment.may_approve_results = allowed
+    assignment._history_user = actor
+    assignment.save(update_fields=["may_approve_results"])
+    record(
+        AuditEvent.Action.ROLE_GRANTED if allowed else AuditEvent.Action.ROLE_REMOVED,
+        actor=actor,
+        request=request,
+        school=school,
+        obj=vice_principal,
+        role="vice_principal",
+        delegation="approve_results",
+    )
+    authz.forget(vice_principal)

@@ -12,7 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import authz
+from accounts import services as account_services
 from accounts.authz import Action
+from accounts.models import Role, RoleAssignment
+from accounts.tenancy import current_school
 from gradebook.models import Classroom, ConductResult, ResultsApproval
 from gradebook.selectors.class_results import class_results
 from gradebook.selectors.homeroom import attendance_sheet, conduct_sheet
@@ -204,6 +207,7 @@ def class_results_page(request, classroom_uuid, period):
             "periods": list(RESULT_PERIODS.items()),
             "may_manage": authz.can(request.user, Action.MANAGE_CLASSROOM, classroom) and open_for_submit,
             "may_decide": submitted and authz.can(request.user, Action.DECIDE_RESULTS, classroom),
+            "may_delegate": authz.can(request.user, Action.DELEGATE, classroom),
             "error": error,
             "missing": missing,
             "note": request.POST.get("note", ""),
@@ -254,3 +258,22 @@ def summer(request, classroom_uuid):
         {"classroom": classroom, "editable": editable, "error": error, **sheet},
         status=400 if error else 200,
     )
+
+
+@login_required
+def results_delegation(request):
+    """The principal chooses which vice principals may approve class results."""
+    school = current_school(request)
+    if school is None:
+        raise Http404
+    authz.check(request.user, Action.DELEGATE, school)
+    vices = RoleAssignment.objects.filter(school=school, role=Role.VICE_PRINCIPAL).select_related("user")
+    if request.method == "POST":
+        chosen = set(request.POST.getlist("vice"))
+        for assignment in vices:
+            account_services.delegate_results_approval(
+                request.user, school, assignment.user, str(assignment.user.uuid) in chosen, request=request
+            )
+        messages.success(request, _("The delegation is saved."))
+        return redirect("results_delegation")
+    return render(request, "gradebook/results_delegation.html", {"vices": vices})

@@ -305,3 +305,22 @@ def test_summer_entries_wait_for_the_reopening_of_a_locked_year(klass):
     assert summer_service.save_summer(world.literature_teacher, world.classroom, entry) == {}
     with pytest.raises(PermissionDenied):
         summer_service.save_summer(world.math_teacher, world.classroom, entry)
+
+
+def test_a_vice_principal_approves_once_the_principal_delegates(klass, login):
+    world = klass
+    vice = make_user("pht_d", "Phan Văn Phó", school=world.school, roles=[Role.VICE_PRINCIPAL])
+    service.submit_results(world.literature_teacher, world.classroom, "HK1")
+    with pytest.raises(PermissionDenied):
+        service.decide_results(vice, world.classroom, "HK1", approve=True)
+    assert login(vice).post(reverse("results_delegation"), {"vice": [str(vice.uuid)]}).status_code == 403
+    principal = login(world.principal)
+    assert principal.post(reverse("results_delegation"), {"vice": [str(vice.uuid)]}).status_code == 302
+    vice = type(vice).objects.get(pk=vice.pk)  # a new request: roles read afresh
+    service.decide_results(vice, world.classroom, "HK1", approve=True)
+    assert ResultsApproval.objects.get().decided_by == vice
+    principal.post(reverse("results_delegation"), {})  # taken back
+    vice = type(vice).objects.get(pk=vice.pk)
+    service.submit_results(world.literature_teacher, world.classroom, "HK2")
+    with pytest.raises(PermissionDenied):
+        service.decide_results(vice, world.classroom, "HK2", approve=True)
