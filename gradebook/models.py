@@ -496,6 +496,61 @@ class Absence(models.Model):
         return f"{self.date:%d/%m/%Y}"
 
 
+class DisciplineNote(models.Model):
+    """Nề nếp, kỷ luật: the homeroom teacher's note on a student for a week or a month."""
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="discipline_notes")
+    date = models.DateField(_("date"))
+    text = models.CharField(_("note"), max_length=500)
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    history = HistoricalRecords(bases=[HistoricalIP])
+
+    class Meta:
+        ordering = ["-date", "-pk"]
+        verbose_name = _("discipline note")
+
+    def __str__(self):
+        return self.text[:40]
+
+
+class Award(models.Model):
+    """Khen thưởng, kỷ luật: an award, certificate or sanction proposed by the homeroom teacher and
+    decided by the principal (seed 003 Đ3)."""
+
+    class Kind(models.TextChoices):
+        AWARD = "award", _("Award")
+        SANCTION = "sanction", _("Sanction")
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("Proposed")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Not approved")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="awards")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.AWARD)
+    title = models.CharField(_("title"), max_length=200)  # e.g. "Giấy khen học sinh có thành tích đột xuất"
+    reason = models.CharField(_("reason"), max_length=500)
+    date = models.DateField(_("date"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PROPOSED)
+    proposed_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_number = models.CharField(_("decision number"), max_length=40, blank=True)
+    history = HistoricalRecords(bases=[HistoricalIP])
+
+    class Meta:
+        ordering = ["-date", "-pk"]
+        verbose_name = _("award or sanction")
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def school_id_for_tenancy(self):
+        return self.enrolment.classroom.school_year.school_id
+
+
 class AttendanceMonth(models.Model):
     """The homeroom teacher's statement that a month's attendance of the class is complete; due before
     the school's day of the next month, late otherwise."""

@@ -12,6 +12,7 @@ urlpatterns = [
     ),
     path("classes/<uuid:classroom_uuid>/conduct/<str:period>/", views_homeroom.conduct, name="conduct"),
     path("classes/<uuid:classroom_uuid>/summer/", views_homeroom.summer, name="summer"),
+    path("classes/<uuid:classroom_uuid>/discipline/", views_homeroom.discipline, name="discipline"),
     path("results/delegation/", views_homeroom.results_delegation, name="results_delegation"),
     path(
         "classes/<uuid:classroom_uuid>/results/<str:period>/",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,7 +16,7 @@ from accounts import services as account_services
 from accounts.authz import Action
 from accounts.models import Role, RoleAssignment
 from accounts.tenancy import current_school
-from gradebook.models import Classroom, ConductResult, ResultsApproval
+from gradebook.models import Award, Classroom, ConductResult, DisciplineNote, Enrolment, ResultsApproval
 from gradebook.selectors.class_results import class_results
 from gradebook.selectors.homeroom import attendance_sheet, conduct_sheet
 from gradebook.selectors.summer import summer_sheet
@@ -277,3 +277,87 @@ def results_delegation(request):
         messages.success(request, _("The delegation is saved."))
         return redirect("results_delegation")
     return render(request, "gradebook/results_delegation.html", {"vices": vices})
+
+
+@login_required
+def discipline(request, classroom_uuid):
+    """Discipline notes, awards and sanctions of the class: the GVCN writes and proposes, the principal
+    decides the proposals."""
+    classroom = _classroom(request, classroom_uuid)
+    editable = authz.can(request.user, Action.MANAGE_CLASSROOM, classroom)
+    may_decide = authz.can(request.user, Action.DECIDE_RESULTS, classroom)
+    error = ""
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "note":
+                authz.check(request.user, Action.MANAGE_CLASSROOM, classroom)
+                service.add_discipline_note(
+                    request.user,
+                    classroom,
+                    request.POST.get("enrolment", ""),
+                    _date(request.POST.get("date", "")),
+                    request.POST.get("text", ""),
+                )
+            elif action == "propose":
+                authz.check(request.user, Action.MANAGE_CLASSROOM, classroom)
+                service.propose_award(
+                    request.user,
+                    classroom,
+                    request.POST.get("enrolment", ""),
+                    kind=request.POST.get("kind", ""),
+                    title=request.POST.get("title", ""),
+                    reason=request.POST.get("reason", ""),
+                    day=_date(request.POST.get("date", "")),
+                )
+            elif action in ("approve", "reject"):
+                award = get_object_or_404(
+                    Award, uuid=request.POST.get("award"), enrolment__classroom=classroom
+                )
+                service.decide_award(
+                    request.user,
+                    award,
+                    approve=action == "approve",
+                    decision_number=request.POST.get("decision_number", ""),
+                    request=request,
+                )
+            else:
+                raise Http404
+        except service.HomeroomError as exc:
+            error = str(exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("discipline", classroom.uuid)
+    roster = (
+        Enrolment.objects.filter(classroom=classroom, status=Enrolment.Status.STUDYING)
+        .select_related("student")
+        .order_by("student__sort_key")
+    )
+    return render(
+        request,
+        "gradebook/discipline.html",
+        {
+            "classroom": classroom,
+            "editable": editable,
+            "may_decide": may_decide,
+            "error": error,
+            "posted": request.POST,
+            "roster": roster,
+            "notes": DisciplineNote.objects.filter(enrolment__classroom=classroom).select_related(
+                "enrolment__student", "recorded_by"
+            ),
+            "awards": Award.objects.filter(enrolment__classroom=classroom).select_related(
+                "enrolment__student", "proposed_by", "decided_by"
+            ),
+            "kinds": Award.Kind.choices,
+            "today": timezone.localdate(),
+        },
+        status=400 if error else 200,
+    )
+
+
+def _date(text: str) -> date:
+    try:
+        return datetime.strptime(text.strip(), "%d/%m/%Y").date()
+    except ValueError:
+        raise service.HomeroomError(_("Type the date as dd/mm/yyyy.")) from None

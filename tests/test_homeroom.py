@@ -7,7 +7,15 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 
-from gradebook.models import Absence, AttendanceMonth, ConductResult, Enrolment, PeriodLock
+from gradebook.models import (
+    Absence,
+    AttendanceMonth,
+    Award,
+    ConductResult,
+    DisciplineNote,
+    Enrolment,
+    PeriodLock,
+)
 from gradebook.regulations import registry
 from gradebook.selectors.homeroom import attendance_sheet, conduct_sheet
 from gradebook.selectors.results import compute_results
@@ -195,3 +203,65 @@ def test_the_conduct_page(world, login, after_october):
     assert ConductResult.objects.get().comment == "Lễ phép"
     year = client.get(reverse("conduct", args=[world.classroom.uuid, "year"])).content.decode()
     assert 'name="level:' not in year  # TT22: derived, not typed
+
+
+def test_discipline_notes_and_award_proposals_decided_by_the_principal(world, login, after_october):
+    url = reverse("discipline", args=[world.classroom.uuid])
+    gvcn = login(world.literature_teacher)
+    response = gvcn.post(
+        url,
+        {"action": "note", "enrolment": str(world.enrolment.uuid), "date": "31/02/2026", "text": "Đi muộn"},
+    )
+    assert response.status_code == 400 and "dd/mm/yyyy" in response.content.decode()
+    assert 'value="Đi muộn"' in response.content.decode()  # what was typed stays
+    gvcn.post(
+        url,
+        {
+            "action": "note",
+            "enrolment": str(world.enrolment.uuid),
+            "date": "20/11/2026",
+            "text": "Đi muộn 3 buổi",
+        },
+    )
+    note = DisciplineNote.objects.get()
+    assert note.recorded_by == world.literature_teacher and note.history.count() == 1
+    gvcn.post(
+        url,
+        {
+            "action": "propose",
+            "enrolment": str(world.enrolment.uuid),
+            "kind": "award",
+            "title": "Giấy khen",
+            "reason": "Đạt giải Nhì học sinh giỏi cấp huyện",
+            "date": "20/11/2026",
+        },
+    )
+    award = Award.objects.get()
+    assert award.status == "proposed"
+    assert (
+        login(world.math_teacher)
+        .post(
+            url, {"action": "note", "enrolment": str(world.enrolment.uuid), "date": "20/11/2026", "text": "x"}
+        )
+        .status_code
+        == 403
+    )
+    with pytest.raises(PermissionDenied):
+        homeroom.decide_award(world.literature_teacher, award, approve=True, decision_number="1")
+    principal = login(world.principal)
+    assert (
+        principal.post(url, {"action": "approve", "award": str(award.uuid)}).status_code == 400
+    )  # no number
+    assert (
+        principal.post(
+            url, {"action": "approve", "award": str(award.uuid), "decision_number": "12/QĐ-KT"}
+        ).status_code
+        == 302
+    )
+    award.refresh_from_db()
+    assert (award.status, award.decision_number, award.decided_by) == (
+        "approved",
+        "12/QĐ-KT",
+        world.principal,
+    )
+    assert "Giấy khen" in principal.get(url).content.decode()

@@ -16,7 +16,16 @@ from django.utils.translation import gettext as _
 
 from accounts import authz
 from accounts.authz import Action
-from gradebook.models import Absence, AttendanceMonth, Classroom, ConductResult, Enrolment, Term
+from gradebook.models import (
+    Absence,
+    AttendanceMonth,
+    Award,
+    Classroom,
+    ConductResult,
+    DisciplineNote,
+    Enrolment,
+    Term,
+)
 from gradebook.regulations import registry
 from gradebook.services.locks import LockState, PeriodLocked, ensure_open, month_lock_message
 
@@ -235,3 +244,74 @@ def save_conduct(
             result._history_user = actor
             result.save()
     return refused
+
+
+# -- discipline notes, awards and sanctions ---------------------------------------------------------
+
+
+def _enrolment_of(classroom: Classroom, enrolment_uuid: str) -> Enrolment:
+    enrolment = (
+        Enrolment.objects.filter(classroom=classroom, uuid=enrolment_uuid).select_related("student").first()
+    )
+    if enrolment is None:
+        raise HomeroomError(_("This student is not in the class."))
+    return enrolment
+
+
+def add_discipline_note(
+    actor, classroom: Classroom, enrolment_uuid: str, day: date, text: str
+) -> DisciplineNote:
+    authz.check(actor, Action.MANAGE_CLASSROOM, classroom)
+    text = " ".join((text or "").split())
+    if not text:
+        raise HomeroomError(_("Write the note."))
+    if len(text) > 500:
+        raise HomeroomError(_("A note has at most %(n)d characters.") % {"n": 500})
+    if day > timezone.localdate():
+        raise HomeroomError(_("A note cannot be dated ahead."))
+    note = DisciplineNote(
+        enrolment=_enrolment_of(classroom, enrolment_uuid), date=day, text=text, recorded_by=actor
+    )
+    note._history_user = actor
+    note.save()
+    return note
+
+
+def propose_award(
+    actor, classroom: Classroom, enrolment_uuid: str, *, kind: str, title: str, reason: str, day: date
+) -> Award:
+    """The homeroom teacher proposes an award (or a sanction); the principal decides."""
+    authz.check(actor, Action.MANAGE_CLASSROOM, classroom)
+    title, reason = " ".join((title or "").split()), " ".join((reason or "").split())
+    if kind not in Award.Kind.values:
+        raise HomeroomError(_("Choose award or sanction."))
+    if not title or not reason:
+        raise HomeroomError(_("Give the title and the reason."))
+    award = Award(
+        enrolment=_enrolment_of(classroom, enrolment_uuid),
+        kind=kind,
+        title=title[:200],
+        reason=reason[:500],
+        date=day,
+        proposed_by=actor,
+    )
+    award._history_user = actor
+    award.save()
+    return award
+
+
+def decide_award(actor, award: Award, *, approve: bool, decision_number: str = "", request=None) -> Award:
+    """The principal approves (with the decision's number) or declines a proposal (seed 003 Đ3)."""
+    authz.check(actor, Action.DECIDE_RESULTS, award)
+    with transaction.atomic():
+        award = Award.objects.select_for_update().get(pk=award.pk)
+        if award.status != Award.Status.PROPOSED:
+            raise HomeroomError(_("This proposal was already decided."))
+        decision_number = " ".join((decision_number or "").split())[:40]
+        if approve and not decision_number:
+            raise HomeroomError(_("The decision number is required."))
+        award.status = Award.Status.APPROVED if approve else Award.Status.REJECTED
+        award.decided_by, award.decided_at, award.decision_number = actor, timezone.now(), decision_number
+        award._history_user = actor
+        award.save()
+    return award
