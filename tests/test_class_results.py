@@ -208,11 +208,12 @@ def test_the_years_lists_come_from_the_engine(klass):
     # conduct Chưa đạt → Điều 13 summer training
     assert rows[world.cuc].decision == "Rèn luyện trong hè"
     assert dict(data["lists"]) == {
-        "Được lên lớp": 1,
-        "Không được lên lớp": 1,
-        "Kiểm tra, đánh giá lại": 1,
-        "Rèn luyện trong hè": 1,
+        "Được lên lớp": ["Trần Thị Bình"],
+        "Không được lên lớp": ["Lê Văn Dũng"],
+        "Kiểm tra, đánh giá lại": ["Nguyễn Văn An"],
+        "Rèn luyện trong hè": ["Phạm Thị Cúc"],
     }
+    assert dict(data["honours"]) == {"Học sinh Xuất sắc": ["Trần Thị Bình"], "Học sinh Giỏi": ["Lê Văn Dũng"]}
 
 
 def test_the_results_page_walks_review_submit_and_approve(klass, login):

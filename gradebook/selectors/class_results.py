@@ -104,7 +104,14 @@ def class_results(classroom: Classroom, period: str) -> dict:
         }
         for subject_id, name, a in columns
     ]
-    lists = Counter(r.decision for r in rows if r.decision)
+    lists: dict[str, list[str]] = {}
+    for r in rows:
+        if r.decision:
+            lists.setdefault(r.decision, []).append(r.enrolment.student.full_name)
+    honours: dict[str, list[str]] = {}
+    for r in rows:
+        if r.honour and r.honour != "Không":
+            honours.setdefault(r.honour, []).append(r.enrolment.student.full_name)
     return {
         "rows": rows,
         "subjects": subjects,
@@ -113,7 +120,7 @@ def class_results(classroom: Classroom, period: str) -> dict:
         "review": review,
         "approval": approval,
         "changed_count": sum(r.changed for r in rows),
-        "lists": sorted(lists.items()),
-        "honours": Counter(r.honour for r in rows if r.honour and r.honour != "Không"),
+        "lists": sorted(lists.items()),  # (decision, [names in roster order])
+        "honours": sorted(honours.items()),
         "comment_kind": Subject.Kind.COMMENT,
     }
