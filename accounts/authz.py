@@ -40,6 +40,7 @@ class Action(StrEnum):
     VIEW_AUDIT = "view_audit"  # the audit trail of the school
     DECIDE_RESULTS = "decide_results"  # approve or return a class's term or year results
     DELEGATE = "delegate"  # the principal delegates approvals to a vice principal
+    VIEW_PROGRESS = "view_progress"  # the entry progress board (department heads: their department)
 
 
 _BOARD = set(SCHOOL_BOARD_ROLES)
@@ -129,6 +130,8 @@ def can(user, action: Action | str, obj: Any) -> bool:
         return Role.ADMIN_BOARD in roles
     if action == Action.REQUEST_CORRECTION:
         return user.has_perm("gradebook.enter_scores", obj)
+    if action == Action.VIEW_PROGRESS:
+        return bool(roles & (_BOARD | {Role.ADMIN_BOARD, Role.DEPARTMENT_HEAD}))
     if action in (Action.VIEW_ALL_CORRECTIONS, Action.VIEW_AUDIT):
         return bool(roles & (_BOARD | {Role.ADMIN_BOARD}))
     if action == Action.VIEW_CORRECTION:

@@ -14,6 +14,7 @@ urlpatterns = [
     path("classes/<uuid:classroom_uuid>/summer/", views_homeroom.summer, name="summer"),
     path("classes/<uuid:classroom_uuid>/discipline/", views_homeroom.discipline, name="discipline"),
     path("results/delegation/", views_homeroom.results_delegation, name="results_delegation"),
+    path("progress/", views_homeroom.progress, name="progress"),
     path(
         "classes/<uuid:classroom_uuid>/results/<str:period>/",
         views_homeroom.class_results_page,

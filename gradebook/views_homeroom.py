@@ -19,6 +19,8 @@ from accounts.tenancy import current_school
 from gradebook.models import Award, Classroom, ConductResult, DisciplineNote, Enrolment, ResultsApproval
 from gradebook.selectors.class_results import class_results
 from gradebook.selectors.homeroom import attendance_sheet, conduct_sheet
+from gradebook.selectors.progress import entry_progress
+from gradebook.selectors.structure import current_year
 from gradebook.selectors.summer import summer_sheet
 from gradebook.services import homeroom as service
 from gradebook.services import results as results_service
@@ -361,3 +363,24 @@ def _date(text: str) -> date:
         return datetime.strptime(text.strip(), "%d/%m/%Y").date()
     except ValueError:
         raise service.HomeroomError(_("Type the date as dd/mm/yyyy.")) from None
+
+
+@login_required
+def progress(request):
+    """The entry progress board: the board sees the school, a department head their department."""
+    school = current_school(request)
+    year = current_year(school) if school else None
+    if year is None:
+        raise Http404
+    authz.check(request.user, Action.VIEW_PROGRESS, school)
+    roles = authz.roles_in(request.user, school)
+    whole_school = bool(roles & ({Role.PRINCIPAL, Role.VICE_PRINCIPAL, Role.ADMIN_BOARD}))
+    departments = None if whole_school else authz.department_ids(request.user, school)
+    day = timezone.localdate()
+    if request.GET.get("date"):
+        try:
+            day = datetime.strptime(request.GET["date"], "%d/%m/%Y").date()
+        except ValueError:
+            messages.error(request, _("Type the date as dd/mm/yyyy."))
+    data = entry_progress(year, day, department_ids=departments)
+    return render(request, "gradebook/progress.html", {"year": year, "whole_school": whole_school, **data})

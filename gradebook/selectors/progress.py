@@ -1,0 +1,177 @@
+"""Entry progress (seeds 000 Đ4, 003 Đ7.3, 002 III.1c): for each class-subject, teacher and department,
+the share of the assessments due by a date that are entered, and the late entries; for each homeroom
+teacher, the months of attendance not confirmed after their due day and the conduct missing for terms
+that have ended.
+
+Due = every assessment column held on or before the date (the teacher sets the day each assessment was
+held) × every student studying in the class. A handful of aggregate queries for the whole school."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Count, Q
+from django.utils.translation import gettext as _
+
+from gradebook.models import (
+    AssessmentColumn,
+    AttendanceMonth,
+    Classroom,
+    ConductResult,
+    Enrolment,
+    SchoolYear,
+    Score,
+    TeachingAssignment,
+    Term,
+)
+from gradebook.services.homeroom import attendance_due
+
+
+@dataclass
+class Progress:
+    due: int = 0
+    entered: int = 0
+    late: int = 0
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.due else round(100 * min(self.entered, self.due) / self.due)
+
+    @property
+    def behind(self) -> int:
+        return max(self.due - self.entered, 0)
+
+    def add(self, other: Progress) -> None:
+        self.due += other.due
+        self.entered += other.entered
+        self.late += other.late
+
+
+@dataclass
+class AssignmentProgress:
+    assignment: TeachingAssignment
+    terms: dict[str, Progress] = field(default_factory=dict)
+    total: Progress = field(default_factory=Progress)
+
+
+@dataclass
+class TeacherProgress:
+    teacher: object
+    assignments: list[AssignmentProgress] = field(default_factory=list)
+    total: Progress = field(default_factory=Progress)
+    homeroom: list[str] = field(default_factory=list)  # what the homeroom teacher owes
+
+
+def _months(start: date, until: date) -> list[date]:
+    months, month = [], start.replace(day=1)
+    while month <= until:
+        months.append(month)
+        month = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+    return months
+
+
+def entry_progress(school_year: SchoolYear, today: date, *, department_ids: set[int] | None = None) -> dict:
+    assignments = TeachingAssignment.objects.filter(classroom__school_year=school_year).select_related(
+        "classroom", "subject__department", "teacher"
+    )
+    if department_ids is not None:
+        assignments = assignments.filter(subject__department_id__in=department_ids)
+    assignments = list(assignments.order_by("classroom__grade", "classroom__name", "subject__order"))
+    ids = [a.pk for a in assignments]
+    studying = dict(
+        Enrolment.objects.filter(classroom__school_year=school_year, status=Enrolment.Status.STUDYING)
+        .values("classroom_id")
+        .annotate(n=Count("pk"))
+        .values_list("classroom_id", "n")
+    )
+    held = defaultdict(set)  # (assignment, term) → {(kind, index)} held by today
+    for assignment_id, term, kind, index in AssessmentColumn.objects.filter(
+        assignment_id__in=ids, held_on__lte=today
+    ).values_list("assignment_id", "term", "kind", "index"):
+        held[(assignment_id, term)].add((kind, index))
+    counts = {}
+    for assignment_id, term, kind, index, entered, late in (
+        Score.objects.filter(assignment_id__in=ids, enrolment__status=Enrolment.Status.STUDYING)
+        .filter(Q(value__isnull=False) | ~Q(level=""))
+        .values("assignment_id", "term", "kind", "index")
+        .annotate(entered=Count("pk"), late=Count("pk", filter=Q(late=True)))
+        .values_list("assignment_id", "term", "kind", "index", "entered", "late")
+    ):
+        counts[(assignment_id, term, kind, index)] = (entered, late)
+
+    teachers: dict[int | None, TeacherProgress] = {}
+    departments: dict[str, Progress] = defaultdict(Progress)
+    school = Progress()
+    for assignment in assignments:
+        row = AssignmentProgress(assignment)
+        students = studying.get(assignment.classroom_id, 0)
+        for term in ("HK1", "HK2"):
+            progress = Progress()
+            for kind, index in held.get((assignment.pk, term), ()):
+                entered, late = counts.get((assignment.pk, term, kind, index), (0, 0))
+                progress.due += students
+                progress.entered += min(entered, students)
+                progress.late += late
+            row.terms[term] = progress
+            row.total.add(progress)
+        key = assignment.teacher_id
+        teacher = teachers.setdefault(key, TeacherProgress(assignment.teacher))
+        teacher.assignments.append(row)
+        teacher.total.add(row.total)
+        department = assignment.subject.department.name if assignment.subject.department else "—"
+        departments[department].add(row.total)
+        school.add(row.total)
+
+    if department_ids is None:
+        _homeroom_duties(school_year, today, teachers)
+    ordered = sorted(
+        teachers.values(), key=lambda t: (-t.total.behind, t.teacher.full_name if t.teacher else "")
+    )
+    return {"teachers": ordered, "departments": sorted(departments.items()), "school": school, "today": today}
+
+
+def _homeroom_duties(school_year: SchoolYear, today: date, teachers: dict) -> None:
+    classrooms = list(Classroom.objects.filter(school_year=school_year).select_related("homeroom_teacher"))
+    confirmed = set(
+        AttendanceMonth.objects.filter(classroom__school_year=school_year).values_list(
+            "classroom_id", "month"
+        )
+    )
+    ended_terms = [t.code for t in Term.objects.filter(school_year=school_year, end_date__lt=today)]
+    per_class_period = defaultdict(int)
+    for classroom_id, period in ConductResult.objects.filter(
+        enrolment__classroom__school_year=school_year,
+        enrolment__status=Enrolment.Status.STUDYING,
+        period__in=ended_terms,
+    ).values_list("enrolment__classroom_id", "period"):
+        per_class_period[(classroom_id, period)] += 1
+    studying = dict(
+        Enrolment.objects.filter(classroom__school_year=school_year, status=Enrolment.Status.STUDYING)
+        .values("classroom_id")
+        .annotate(n=Count("pk"))
+        .values_list("classroom_id", "n")
+    )
+    for classroom in classrooms:
+        if classroom.homeroom_teacher is None:
+            continue
+        duties = []
+        for month in _months(school_year.start_date, today):
+            if (classroom.pk, month) not in confirmed and attendance_due(classroom, month) <= today:
+                duties.append(
+                    _("%(class)s: attendance of %(month)s not confirmed")
+                    % {"class": classroom.name, "month": month.strftime("%m/%Y")}
+                )
+        for term in ended_terms:
+            missing = studying.get(classroom.pk, 0) - per_class_period[(classroom.pk, term)]
+            if missing > 0:
+                duties.append(
+                    _("%(class)s: conduct of %(term)s missing for %(n)d students")
+                    % {"class": classroom.name, "term": Term.Code(term).label, "n": missing}
+                )
+        if duties:
+            teacher = teachers.setdefault(
+                classroom.homeroom_teacher_id, TeacherProgress(classroom.homeroom_teacher)
+            )
+            teacher.homeroom.extend(duties)
