@@ -92,6 +92,13 @@ class School(models.Model):
         default=5,
         validators=[MinValueValidator(1), MaxValueValidator(28)],
     )
+    # Seeds 000 Đ4, 003 Đ7.3: the school checks entry progress every month (25th–30th); a snapshot of
+    # the progress board is kept on this day.
+    progress_check_day = models.PositiveSmallIntegerField(
+        _("day of the month the entry progress is checked"),
+        default=25,
+        validators=[MinValueValidator(1), MaxValueValidator(28)],
+    )
     # Seeds 002, 003: the last day for corrections is one week before the end-of-term test.
     correction_days_before_final = models.PositiveSmallIntegerField(
         _("corrections close this many days before the end-of-term test"), default=7
@@ -230,3 +237,22 @@ class RoleAssignment(models.Model):
     def __str__(self):
         scope = self.school or self.district or self.province
         return f"{self.get_role_display()} — {scope}"
+
+
+class Notification(models.Model):
+    """An in-app message for one user (a reminder from the board…), shown on the home page."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    school = models.ForeignKey(School, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    text = models.CharField(_("message"), max_length=500)
+    link = models.CharField(max_length=300, blank=True)
+    sent_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self):
+        return self.text[:40]

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -307,3 +308,11 @@ def staff_import_template(request):
     )
     response["Content-Disposition"] = 'attachment; filename="mau-danh-sach-can-bo.xlsx"'
     return response
+
+
+@login_required
+@require_POST
+def notifications_read(request):
+    """Mark the user's own notifications as read."""
+    request.user.notifications.filter(read_at__isnull=True).update(read_at=timezone.now())
+    return redirect("home")

@@ -38,6 +38,7 @@ class AuditEvent(models.Model):
         RESULTS_SUBMITTED = "results_submitted", _("Results submitted")
         RESULTS_APPROVED = "results_approved", _("Results approved")
         RESULTS_RETURNED = "results_returned", _("Results returned")
+        REMINDER_SENT = "reminder_sent", _("Reminder sent")
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     # No cascading update or delete may touch an audit row: plain references, names kept in the row.

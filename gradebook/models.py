@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.core.files.storage import storages
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -549,6 +550,24 @@ class Award(models.Model):
     @property
     def school_id_for_tenancy(self):
         return self.enrolment.classroom.school_year.school_id
+
+
+class ProgressSnapshot(models.Model):
+    """The entry progress board as it stood on the school's monthly check day, kept for comparison."""
+
+    school_year = models.ForeignKey(SchoolYear, on_delete=models.CASCADE, related_name="progress_snapshots")
+    taken_on = models.DateField(_("date"))
+    taken_at = models.DateTimeField(default=timezone.now)
+    data = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["taken_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["school_year", "taken_on"], name="uniq_progress_snapshot")
+        ]
+
+    def __str__(self):
+        return f"{self.school_year} {self.taken_on:%d/%m/%Y}"
 
 
 class AttendanceMonth(models.Model):

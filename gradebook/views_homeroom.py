@@ -16,13 +16,22 @@ from accounts import services as account_services
 from accounts.authz import Action
 from accounts.models import Role, RoleAssignment
 from accounts.tenancy import current_school
-from gradebook.models import Award, Classroom, ConductResult, DisciplineNote, Enrolment, ResultsApproval
+from gradebook.models import (
+    Award,
+    Classroom,
+    ConductResult,
+    DisciplineNote,
+    Enrolment,
+    ProgressSnapshot,
+    ResultsApproval,
+)
 from gradebook.selectors.class_results import class_results
 from gradebook.selectors.homeroom import attendance_sheet, conduct_sheet
 from gradebook.selectors.progress import entry_progress
 from gradebook.selectors.structure import current_year
 from gradebook.selectors.summer import summer_sheet
 from gradebook.services import homeroom as service
+from gradebook.services import progress as progress_service
 from gradebook.services import results as results_service
 from gradebook.services import summer as summer_service
 
@@ -367,7 +376,8 @@ def _date(text: str) -> date:
 
 @login_required
 def progress(request):
-    """The entry progress board: the board sees the school, a department head their department."""
+    """The entry progress board: the board sees the school, a department head their department; the
+    monthly snapshots side by side; reminders to the teachers behind."""
     school = current_school(request)
     year = current_year(school) if school else None
     if year is None:
@@ -382,5 +392,21 @@ def progress(request):
             day = datetime.strptime(request.GET["date"], "%d/%m/%Y").date()
         except ValueError:
             messages.error(request, _("Type the date as dd/mm/yyyy."))
+    if request.method == "POST":
+        if request.POST.get("action") == "remind":
+            count = progress_service.remind_teachers_behind(request.user, year, day, request=request)
+            messages.success(request, _("%(n)d teachers reminded.") % {"n": count})
+        elif request.POST.get("action") == "snapshot" and whole_school:
+            progress_service.take_progress_snapshot(year, day)
+            messages.success(request, _("The snapshot is kept."))
+        return redirect(f"{request.path}?date={day:%d/%m/%Y}")
     data = entry_progress(year, day, department_ids=departments)
-    return render(request, "gradebook/progress.html", {"year": year, "whole_school": whole_school, **data})
+    snapshots = list(ProgressSnapshot.objects.filter(school_year=year))
+    for teacher in data["teachers"]:
+        key = str(teacher.teacher.uuid) if teacher.teacher else ""
+        teacher.history = [s.data.get("teachers", {}).get(key, {}).get("percent", "") for s in snapshots]
+    return render(
+        request,
+        "gradebook/progress.html",
+        {"year": year, "whole_school": whole_school, "snapshots": snapshots, **data},
+    )

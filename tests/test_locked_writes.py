@@ -58,6 +58,7 @@ NOT_PERIOD_DATA = {
     "accounts:otp_setup": "authentication",
     "accounts:otp_verify": "authentication",
     "accounts:switch_school": "a session setting",
+    "accounts:notifications_read": "the user's own messages",
     "accounts:staff_list": "accounts",
     "accounts:staff_create": "accounts",
     "accounts:staff_import": "accounts",

@@ -1,12 +1,16 @@
 """The entry progress board (issue 9, first part): counts compared with ones made here by hand."""
 
+import io
 from datetime import date
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from gradebook.models import AssessmentColumn, AttendanceMonth, Enrolment
+from accounts.models import Notification
+from audit.models import AuditEvent
+from gradebook.models import AssessmentColumn, AttendanceMonth, Enrolment, ProgressSnapshot
 from gradebook.selectors.progress import entry_progress
 from gradebook.services.scores import CellChange, save_grid
 from tests.factories import make_student
@@ -97,3 +101,40 @@ def test_the_board_sees_the_school_a_department_head_the_department(progress_wor
     assert "Vũ Văn Toán" in page and "Đỗ Thị Văn" not in page
     assert login(world.math_teacher).get(url).status_code == 403
     assert login(world.parent).get(url).status_code == 403
+
+
+def test_reminders_reach_the_teachers_behind_by_notification_and_mail(progress_world, login, mailoutbox):
+    world = progress_world
+    world.math_teacher.email = "toan@example.edu.vn"
+    world.math_teacher.save()
+    principal = login(world.principal)
+    response = principal.post(reverse("progress") + "?date=25/11/2026", {"action": "remind"})
+    assert response.status_code == 302
+    notes = {n.user: n.text for n in Notification.objects.all()}
+    assert set(notes) == {world.math_teacher, world.literature_teacher}
+    assert "6A1 — Toán: 2" in notes[world.math_teacher]
+    assert "chuyên cần tháng 10/2026" in notes[world.literature_teacher]
+    assert [m.to for m in mailoutbox] == [["toan@example.edu.vn"]]
+    assert AuditEvent.objects.filter(action="reminder_sent", details__teachers=2).exists()
+    # the teacher sees the message and the to-do list on the home page, and can dismiss the message
+    teacher = login(world.math_teacher)
+    page = teacher.get(reverse("home")).content.decode()
+    assert 'id="notifications"' in page and 'id="todo"' in page
+    assert reverse("grid", args=[world.math.uuid, "HK1"]) in page
+    teacher.post(reverse("accounts:notifications_read"))
+    assert 'id="notifications"' not in teacher.get(reverse("home")).content.decode()
+    assert login(world.math_teacher).post(reverse("progress"), {"action": "remind"}).status_code == 403
+
+
+def test_the_monthly_snapshot_is_kept_and_shown_beside_the_board(progress_world, login):
+    world = progress_world
+    call_command("snapshot_progress", date="24/10/2026", stdout=io.StringIO())  # not the check day
+    assert not ProgressSnapshot.objects.exists()
+    call_command("snapshot_progress", date="25/10/2026", stdout=io.StringIO())
+    call_command("snapshot_progress", date="25/11/2026", stdout=io.StringIO())
+    october, november = ProgressSnapshot.objects.order_by("taken_on")
+    key = str(world.math_teacher.uuid)
+    assert (october.data["teachers"][key]["due"], october.data["teachers"][key]["entered"]) == (3, 3)
+    assert november.data["teachers"][key]["percent"] == 67
+    page = login(world.principal).get(reverse("progress") + "?date=25/11/2026").content.decode()
+    assert "25/10" in page and "100%" in page and "67%" in page

@@ -55,6 +55,11 @@ class AssignmentProgress:
     terms: dict[str, Progress] = field(default_factory=dict)
     total: Progress = field(default_factory=Progress)
 
+    @property
+    def behind_term(self) -> str:
+        """The first term with scores still to enter (where the grid link should open)."""
+        return next((term for term, p in self.terms.items() if p.behind), "HK1")
+
 
 @dataclass
 class TeacherProgress:
@@ -72,12 +77,17 @@ def _months(start: date, until: date) -> list[date]:
     return months
 
 
-def entry_progress(school_year: SchoolYear, today: date, *, department_ids: set[int] | None = None) -> dict:
+def entry_progress(
+    school_year: SchoolYear, today: date, *, department_ids: set[int] | None = None, teacher=None
+) -> dict:
+    """The board for the school, a set of departments, or one teacher (their to-do list)."""
     assignments = TeachingAssignment.objects.filter(classroom__school_year=school_year).select_related(
         "classroom", "subject__department", "teacher"
     )
     if department_ids is not None:
         assignments = assignments.filter(subject__department_id__in=department_ids)
+    if teacher is not None:
+        assignments = assignments.filter(teacher=teacher)
     assignments = list(assignments.order_by("classroom__grade", "classroom__name", "subject__order"))
     ids = [a.pk for a in assignments]
     studying = dict(
@@ -116,24 +126,26 @@ def entry_progress(school_year: SchoolYear, today: date, *, department_ids: set[
                 progress.late += late
             row.terms[term] = progress
             row.total.add(progress)
-        key = assignment.teacher_id
-        teacher = teachers.setdefault(key, TeacherProgress(assignment.teacher))
-        teacher.assignments.append(row)
-        teacher.total.add(row.total)
+        entry = teachers.setdefault(assignment.teacher_id, TeacherProgress(assignment.teacher))
+        entry.assignments.append(row)
+        entry.total.add(row.total)
         department = assignment.subject.department.name if assignment.subject.department else "—"
         departments[department].add(row.total)
         school.add(row.total)
 
     if department_ids is None:
-        _homeroom_duties(school_year, today, teachers)
+        _homeroom_duties(school_year, today, teachers, teacher)
     ordered = sorted(
         teachers.values(), key=lambda t: (-t.total.behind, t.teacher.full_name if t.teacher else "")
     )
     return {"teachers": ordered, "departments": sorted(departments.items()), "school": school, "today": today}
 
 
-def _homeroom_duties(school_year: SchoolYear, today: date, teachers: dict) -> None:
-    classrooms = list(Classroom.objects.filter(school_year=school_year).select_related("homeroom_teacher"))
+def _homeroom_duties(school_year: SchoolYear, today: date, teachers: dict, teacher=None) -> None:
+    classrooms = Classroom.objects.filter(school_year=school_year).select_related("homeroom_teacher")
+    if teacher is not None:
+        classrooms = classrooms.filter(homeroom_teacher=teacher)
+    classrooms = list(classrooms)
     confirmed = set(
         AttendanceMonth.objects.filter(classroom__school_year=school_year).values_list(
             "classroom_id", "month"
@@ -171,7 +183,24 @@ def _homeroom_duties(school_year: SchoolYear, today: date, teachers: dict) -> No
                     % {"class": classroom.name, "term": Term.Code(term).label, "n": missing}
                 )
         if duties:
-            teacher = teachers.setdefault(
+            entry = teachers.setdefault(
                 classroom.homeroom_teacher_id, TeacherProgress(classroom.homeroom_teacher)
             )
-            teacher.homeroom.extend(duties)
+            entry.homeroom.extend(duties)
+
+
+def snapshot_data(data: dict) -> dict:
+    """What a monthly snapshot keeps of the board: per teacher and department, due / entered / late."""
+
+    def numbers(p: Progress) -> dict:
+        return {"due": p.due, "entered": p.entered, "late": p.late, "percent": p.percent}
+
+    return {
+        "school": numbers(data["school"]),
+        "teachers": {
+            str(t.teacher.uuid): {"name": t.teacher.full_name, **numbers(t.total)}
+            for t in data["teachers"]
+            if t.teacher is not None
+        },
+        "departments": {name: numbers(p) for name, p in data["departments"]},
+    }

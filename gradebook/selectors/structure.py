@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from django.db.models import Count, Prefetch, Q
+from django.utils import timezone
 
 from accounts import authz
 from accounts.models import Role, RoleAssignment, School
 from gradebook.models import Classroom, Enrolment, SchoolYear, Student, TeachingAssignment
+from gradebook.selectors.progress import entry_progress
 
 
 def current_year(school: School) -> SchoolYear | None:
@@ -104,6 +106,12 @@ def home_context(user, school: School | None) -> dict:
         if year is not None:
             context["homeroom_classes"] = classrooms_of_year(year).filter(homeroom_teacher=user)
             context["teaching"] = teaching_of(user, year)
+            if context["teaching"] or context["homeroom_classes"]:
+                mine = entry_progress(year, timezone.localdate(), teacher=user)["teachers"]
+                context["todo"] = [
+                    a for t in mine if t.teacher == user for a in t.assignments if a.total.behind
+                ]
+                context["homeroom_todo"] = [d for t in mine if t.teacher == user for d in t.homeroom]
             if roles & {Role.PRINCIPAL, Role.VICE_PRINCIPAL, Role.ADMIN_BOARD, Role.CLERK}:
                 context["class_count"] = year.classrooms.count()
                 context["student_count"] = Enrolment.objects.filter(
@@ -114,6 +122,7 @@ def home_context(user, school: School | None) -> dict:
         context["is_clerk"] = Role.CLERK in roles
         context["is_staff_member"] = authz.can(user, authz.Action.VIEW_SCHOOL, school)
         context["can_view_accounts"] = authz.can(user, authz.Action.VIEW_ACCOUNTS, school)
+    context["notifications"] = list(user.notifications.filter(read_at__isnull=True)[:20])
     context["children"] = children_of(user)
     context["own_student"] = Student.objects.filter(user=user).first()
     context["office_schools"] = office_schools(user)
