@@ -41,6 +41,8 @@ class Action(StrEnum):
     DECIDE_RESULTS = "decide_results"  # approve or return a class's term or year results
     DELEGATE = "delegate"  # the principal delegates approvals to a vice principal
     VIEW_PROGRESS = "view_progress"  # the entry progress board (department heads: their department)
+    VIEW_STATISTICS = "view_statistics"  # the school's statistics pages
+    EXTRACT_DATA = "extract_data"  # exporting data for reports (seeds 000 Đ5, 003 Đ8)
 
 
 _BOARD = set(SCHOOL_BOARD_ROLES)
@@ -130,6 +132,13 @@ def can(user, action: Action | str, obj: Any) -> bool:
         return Role.ADMIN_BOARD in roles
     if action == Action.REQUEST_CORRECTION:
         return user.has_perm("gradebook.enter_scores", obj)
+    if action == Action.VIEW_STATISTICS:
+        return bool(roles & (_BOARD | {Role.ADMIN_BOARD}))
+    if action == Action.EXTRACT_DATA:
+        # the principal and the admin board; a vice principal only when the principal delegated it
+        return bool(roles & {Role.PRINCIPAL, Role.ADMIN_BOARD}) or any(
+            ra.role == Role.VICE_PRINCIPAL and ra.may_extract_data for ra in _cache(user).get(school_id, [])
+        )
     if action == Action.VIEW_PROGRESS:
         return bool(roles & (_BOARD | {Role.ADMIN_BOARD, Role.DEPARTMENT_HEAD}))
     if action in (Action.VIEW_ALL_CORRECTIONS, Action.VIEW_AUDIT):

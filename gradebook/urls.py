@@ -15,6 +15,8 @@ urlpatterns = [
     path("classes/<uuid:classroom_uuid>/discipline/", views_homeroom.discipline, name="discipline"),
     path("results/delegation/", views_homeroom.results_delegation, name="results_delegation"),
     path("progress/", views_homeroom.progress, name="progress"),
+    path("statistics/", views_homeroom.statistics, name="statistics"),
+    path("statistics/export.xlsx", views_homeroom.statistics_export, name="statistics_export"),
     path(
         "classes/<uuid:classroom_uuid>/results/<str:period>/",
         views_homeroom.class_results_page,

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,6 +16,9 @@ from accounts import services as account_services
 from accounts.authz import Action
 from accounts.models import Role, RoleAssignment
 from accounts.tenancy import current_school
+from audit.models import AuditEvent
+from audit.services import record
+from gradebook.excel_statistics import statistics_workbook
 from gradebook.models import (
     Award,
     Classroom,
@@ -25,9 +28,11 @@ from gradebook.models import (
     ProgressSnapshot,
     ResultsApproval,
 )
+from gradebook.selectors import statistics as stats
 from gradebook.selectors.class_results import class_results
 from gradebook.selectors.homeroom import attendance_sheet, conduct_sheet
 from gradebook.selectors.progress import entry_progress
+from gradebook.selectors.statistics import school_statistics
 from gradebook.selectors.structure import current_year
 from gradebook.selectors.summer import summer_sheet
 from gradebook.services import homeroom as service
@@ -410,3 +415,63 @@ def progress(request):
         "gradebook/progress.html",
         {"year": year, "whole_school": whole_school, "snapshots": snapshots, **data},
     )
+
+
+STAT_PERIODS = dict(ResultsApproval.Period.choices)
+
+
+def _statistics(request):
+    school = current_school(request)
+    year = current_year(school) if school else None
+    if year is None:
+        raise Http404
+    authz.check(request.user, Action.VIEW_STATISTICS, school)
+    period = request.GET.get("period", "HK1")
+    if period not in STAT_PERIODS:
+        period = "HK1"
+    return school, year, period, school_statistics(year, period)
+
+
+@login_required
+def statistics(request):
+    school, year, period, data = _statistics(request)
+    classes = [group for _grade, group in data["classes"]]
+    everything = [*classes, *data["grades"], data["school"]]
+    totals = [*data["grades"], data["school"]]
+    return render(
+        request,
+        "gradebook/statistics.html",
+        {
+            "academic_rows": stats.table(
+                everything, "academic", data["academic_levels"], total_from=len(classes)
+            ),
+            "conduct_rows": stats.table(
+                everything, "conduct", data["conduct_levels"], total_from=len(classes)
+            ),
+            "decision_rows": stats.table(totals, "decisions", data["decisions"], total_from=0),
+            "honour_rows": stats.table(totals, "honours", data["honours"], total_from=0),
+            "subject_rows": stats.subject_table(
+                data["school"], data["subjects"], data["bands"], data["comment_bands"]
+            ),
+            "year": year,
+            "period": period,
+            "period_name": STAT_PERIODS[period],
+            "periods": list(STAT_PERIODS.items()),
+            "may_export": authz.can(request.user, Action.EXTRACT_DATA, school),
+            **data,
+        },
+    )
+
+
+@login_required
+def statistics_export(request):
+    """The statistics as .xlsx (levels, subject bands, decisions); needs the right to extract data."""
+    school, year, period, data = _statistics(request)
+    authz.check(request.user, Action.EXTRACT_DATA, school)
+    content = statistics_workbook(data, f"{year.name} — {STAT_PERIODS[period]}")
+    record(AuditEvent.Action.EXPORT, request=request, school=school, what="statistics", period=period)
+    response = HttpResponse(
+        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="thong-ke-{year.name}-{period}.xlsx"'
+    return response

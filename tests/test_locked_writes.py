@@ -27,6 +27,8 @@ NOT_PERIOD_DATA = {
     "attendance_now": "a redirect to this month's attendance",
     "discipline": "discipline notes and award proposals: not assessment data of a period",
     "progress": "read",
+    "statistics": "read",
+    "statistics_export": "read (download, audited)",
     "results_delegation": "the principal's delegation of approvals",
     "class_results": "the review, submission and approval of results (no score, conduct or attendance)",
     "student_list": "read",

@@ -1,0 +1,181 @@
+"""Statistics of a school year (issue 9): per class, grade and school, for a term or the year, the
+distribution of academic and conduct results, per subject the distribution of averages in bands (or
+Đ/CĐ), and for the year the promotion decisions and honours.
+
+The results of a whole school take a second or more to compute (the engine on every student); they are
+computed once per state of the data and kept in the cache: the key carries the latest history row of
+every table the results depend on, so any write makes a new key (nothing is ever served stale)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.cache import cache
+from django.db.models import Max
+
+from gradebook.models import (
+    Absence,
+    Classroom,
+    ConductResult,
+    Enrolment,
+    Exemption,
+    SchoolYear,
+    Score,
+    Subject,
+    TeachingAssignment,
+)
+from gradebook.regulations import registry
+from gradebook.selectors.class_results import DECISIONS
+from gradebook.selectors.results import compute_results
+
+# assessment-rules / issue 9: the bands of subject averages
+BANDS = (
+    ("0–3,4", Decimal("0"), Decimal("3.4")),
+    ("3,5–4,9", Decimal("3.5"), Decimal("4.9")),
+    ("5,0–6,4", Decimal("5.0"), Decimal("6.4")),
+    ("6,5–7,9", Decimal("6.5"), Decimal("7.9")),
+    ("8,0–10", Decimal("8.0"), Decimal("10")),
+)
+
+
+@dataclass
+class Group:
+    """One row of a statistics table: a class, a grade or the school."""
+
+    label: str
+    students: int = 0
+    academic: Counter = field(default_factory=Counter)
+    conduct: Counter = field(default_factory=Counter)
+    decisions: Counter = field(default_factory=Counter)
+    honours: Counter = field(default_factory=Counter)
+    bands: dict[str, Counter] = field(default_factory=dict)  # subject → band → n (picklable: cached)
+
+    def add(self, other: Group) -> None:
+        self.students += other.students
+        self.academic.update(other.academic)
+        self.conduct.update(other.conduct)
+        self.decisions.update(other.decisions)
+        self.honours.update(other.honours)
+        for subject, counts in other.bands.items():
+            self.bands.setdefault(subject, Counter()).update(counts)
+
+    def percent(self, n: int) -> Decimal:
+        return (Decimal(100 * n) / self.students).quantize(Decimal("0.1")) if self.students else Decimal(0)
+
+
+def data_stamp() -> str:
+    """The latest history row of every table the results read: any write changes it."""
+    parts = [
+        model.history.model.objects.aggregate(m=Max("history_id"))["m"] or 0
+        for model in (Score, ConductResult, Absence, Exemption, Enrolment, TeachingAssignment, Classroom)
+    ]
+    return "-".join(str(p) for p in parts)
+
+
+def _band(value: Decimal) -> str:
+    for label, low, high in BANDS:
+        if low <= value <= high:
+            return label
+    return BANDS[-1][0]
+
+
+def school_statistics(school_year: SchoolYear, period: str) -> dict:
+    key = f"sodiem:stats:{school_year.pk}:{period}:{data_stamp()}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    results = compute_results(school_year)
+    classrooms = list(Classroom.objects.filter(school_year=school_year).order_by("grade", "name"))
+    by_class: dict[int, Group] = {c.pk: Group(c.name) for c in classrooms}
+    subjects: dict[str, str] = {}  # name → kind, in curriculum order
+    for name, kind in (
+        TeachingAssignment.objects.filter(classroom__school_year=school_year)
+        .order_by("subject__order")
+        .values_list("subject__name", "subject__kind")
+        .distinct()
+    ):
+        subjects.setdefault(name, kind)
+    for student in results.values():
+        group = by_class[student.classroom_id]
+        group.students += 1
+        level = student.academic.get(period)
+        group.academic[(level.level if level else None) or "—"] += 1
+        group.conduct[student.conduct.get(period) or "—"] += 1
+        if period == "year":
+            group.decisions[str(DECISIONS.get(student.decision or "", "—"))] += 1
+            if student.honour and student.honour != "Không":
+                group.honours[student.honour] += 1
+        for subject in student.subjects.values():
+            value = subject.value(period)
+            if value is None:
+                band = "—"
+            elif subject.kind == Subject.Kind.COMMENT:
+                band = value
+            else:
+                band = _band(value)
+            group.bands.setdefault(subject.subject_name, Counter())[band] += 1
+    grades: dict[int, Group] = {}
+    school = Group("Toàn trường")
+    for classroom in classrooms:
+        grade = grades.setdefault(classroom.grade, Group(f"Khối {classroom.grade}"))
+        grade.add(by_class[classroom.pk])
+        school.add(by_class[classroom.pk])
+    regulations = {c.regulation for c in classrooms}
+    rules = registry.get(sorted(regulations)[0]) if regulations else None
+    data = {
+        "classes": [(c.grade, by_class[c.pk]) for c in classrooms],
+        "grades": [grades[g] for g in sorted(grades)],
+        "school": school,
+        "academic_levels": list(rules.academic_levels) + ["—"] if rules else ["—"],
+        "conduct_levels": list(rules.conduct_levels) + ["—"] if rules else ["—"],
+        "subjects": list(subjects.items()),
+        "bands": [b[0] for b in BANDS] + ["—"],
+        "comment_bands": ["Đ", "CĐ", "—"],
+        "decisions": sorted({d for g in grades.values() for d in g.decisions}),
+        "honours": sorted({h for g in grades.values() for h in g.honours}),
+        "mixed_regulations": len(regulations) > 1,
+    }
+    cache.set(key, data, 60 * 60 * 24)
+    return data
+
+
+def table(
+    groups: list[Group], counter: str, levels: list[str], *, total_from: int | None = None
+) -> list[dict]:
+    """Rows ready for the page: counts per level, percentages and the segments of a 160-px bar chart."""
+    rows = []
+    for index, group in enumerate(groups):
+        counts = [getattr(group, counter).get(level, 0) for level in levels]
+        parts, x = [], 0.0
+        for i, (level, n) in enumerate(zip(levels, counts, strict=True)):
+            width = 160 * n / group.students if group.students else 0
+            if width:
+                parts.append({"x": round(x, 1), "w": round(width, 1), "i": i, "label": level, "n": n})
+            x += width
+        rows.append(
+            {
+                "label": group.label,
+                "students": group.students,
+                "cells": [(n, group.percent(n)) for n in counts],
+                "bar": parts,
+                "total": total_from is not None and index >= total_from,
+            }
+        )
+    return rows
+
+
+def subject_table(group: Group, subjects, bands, comment_bands) -> list[dict]:
+    return [
+        {
+            "name": name,
+            "cells": [group.bands.get(name, {}).get(b, 0) if kind != "comment" else None for b in bands]
+            if kind != "comment"
+            else [],
+            "comment": [group.bands.get(name, {}).get(b, 0) for b in comment_bands]
+            if kind == "comment"
+            else [],
+        }
+        for name, kind in subjects
+    ]

@@ -1,0 +1,79 @@
+"""Statistics of a school year compared with counts made here, their Excel export and who may see them."""
+
+import io
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from accounts.models import Role, RoleAssignment
+from audit.models import AuditEvent
+from gradebook.selectors.statistics import school_statistics
+from gradebook.services.scores import CellChange, save_grid
+from tests.factories import make_user
+from tests.test_class_results import klass  # noqa: F401 — the fixture
+
+pytestmark = pytest.mark.django_db
+
+
+def test_year_statistics_match_the_students_results(klass):  # noqa: F811
+    world = klass
+    data = school_statistics(world.year, "year")
+    school = data["school"]
+    # 6A1: Bình all 9, Dũng and Cúc all 8: Tốt; An (Toán, Ngữ văn 3,0): Chưa đạt (TT22 Điều 9);
+    # 6A2's one student has no result yet ("—")
+    assert school.students == 5
+    assert dict(school.academic) == {"Tốt": 3, "Chưa đạt": 1, "—": 1}
+    assert dict(school.conduct) == {"Tốt": 3, "Chưa đạt": 1, "—": 1}
+    assert dict(school.decisions) == {
+        "Được lên lớp": 1,
+        "Không được lên lớp": 1,
+        "Kiểm tra, đánh giá lại": 1,
+        "Rèn luyện trong hè": 1,
+        "—": 1,
+    }
+    assert dict(school.honours) == {"Học sinh Xuất sắc": 1, "Học sinh Giỏi": 1}
+    assert dict(school.bands["Toán"]) == {"8,0–10": 3, "0–3,4": 1, "—": 1}
+    assert dict(school.bands["Giáo dục thể chất"]) == {"Đ": 4, "—": 1}
+    assert school.percent(3) == 60
+    (grade,) = data["grades"]
+    assert grade.label == "Khối 6" and grade.students == 5
+    assert [(g.label, g.students) for _grade, g in data["classes"]] == [("6A1", 4), ("6A2", 1)]
+
+
+def test_statistics_follow_a_change_at_once(klass):  # noqa: F811
+    world = klass
+    before = school_statistics(world.year, "HK1")["school"].bands["Toán"]
+    assert before["0–3,4"] == 1
+    changes = [
+        CellChange(str(world.an.uuid), key, "6", 1) for key in ("tx1", "tx2", "tx3", "tx4", "gk", "ck")
+    ]
+    save_grid(world.math_teacher, world.math, "HK1", changes, reason="chấm lại")
+    after = school_statistics(world.year, "HK1")["school"].bands["Toán"]
+    assert after["0–3,4"] == 0 and after["5,0–6,4"] == 1
+
+
+def test_the_page_the_export_and_who_may_see_them(klass, login):  # noqa: F811
+    world = klass
+    url = reverse("statistics") + "?period=year"
+    page = login(world.principal).get(url).content.decode()
+    assert 'id="academic"' in page and "Khối 6" in page and "Học sinh Xuất sắc" in page
+    export = login(world.principal).get(reverse("statistics_export") + "?period=year")
+    workbook = load_workbook(io.BytesIO(export.content))
+    assert workbook.sheetnames == [
+        "Kết quả học tập",
+        "Rèn luyện",
+        "Điểm trung bình môn",
+        "Lên lớp, danh hiệu",
+    ]
+    academic = list(workbook["Kết quả học tập"].iter_rows(values_only=True))
+    school_row = academic[-1]
+    assert school_row[:4] == ("Toàn trường", 5, 3, 60.0)
+    assert AuditEvent.objects.filter(action="export", details__what="statistics").count() == 1
+    vice = make_user("pht_s", "Phan Văn Phó", school=world.school, roles=[Role.VICE_PRINCIPAL])
+    assert login(vice).get(url).status_code == 200
+    assert login(vice).get(reverse("statistics_export")).status_code == 403  # not delegated
+    RoleAssignment.objects.filter(user=vice).update(may_extract_data=True)
+    assert login(type(vice).objects.get(pk=vice.pk)).get(reverse("statistics_export")).status_code == 200
+    for user in (world.math_teacher, world.literature_teacher, world.parent, world.clerk):
+        assert login(user).get(url).status_code == 403
