@@ -1,6 +1,7 @@
 """Statistics of a school year compared with counts made here, their Excel export and who may see them."""
 
 import io
+import re
 
 import pytest
 from django.urls import reverse
@@ -58,6 +59,8 @@ def test_the_page_the_export_and_who_may_see_them(klass, login):  # noqa: F811
     url = reverse("statistics") + "?period=year"
     page = login(world.principal).get(url).content.decode()
     assert 'id="academic"' in page and "Khối 6" in page and "Học sinh Xuất sắc" in page
+    # the bars' numbers are SVG numbers, never written with the Vietnamese decimal comma
+    assert re.search(r'<rect x="[0-9.]+" width="[0-9.]+"', page) and not re.search(r'width="[0-9]+,[0-9]', page)
     export = login(world.principal).get(reverse("statistics_export") + "?period=year")
     workbook = load_workbook(io.BytesIO(export.content))
     assert workbook.sheetnames == [
