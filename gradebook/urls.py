@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gradebook import views, views_corrections, views_grid, views_homeroom, views_locks
+from gradebook import views, views_corrections, views_grid, views_homeroom, views_locks, views_office
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -16,6 +16,8 @@ urlpatterns = [
     path("results/delegation/", views_homeroom.results_delegation, name="results_delegation"),
     path("progress/", views_homeroom.progress, name="progress"),
     path("statistics/", views_homeroom.statistics, name="statistics"),
+    path("office/", views_office.office_overview, name="office_overview"),
+    path("office/schools/<uuid:school_uuid>/", views_office.office_school, name="office_school"),
     path("statistics/export.xlsx", views_homeroom.statistics_export, name="statistics_export"),
     path(
         "classes/<uuid:classroom_uuid>/results/<str:period>/",

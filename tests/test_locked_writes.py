@@ -28,6 +28,8 @@ NOT_PERIOD_DATA = {
     "discipline": "discipline notes and award proposals: not assessment data of a period",
     "progress": "read",
     "statistics": "read",
+    "office_overview": "read",
+    "office_school": "read",
     "statistics_export": "read (download, audited)",
     "results_delegation": "the principal's delegation of approvals",
     "class_results": "the review, submission and approval of results (no score, conduct or attendance)",

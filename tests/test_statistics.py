@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from accounts.models import Role, RoleAssignment
+from accounts.models import District, Role, RoleAssignment
 from audit.models import AuditEvent
 from gradebook.selectors.statistics import school_statistics
 from gradebook.services.scores import CellChange, save_grid
@@ -60,7 +60,9 @@ def test_the_page_the_export_and_who_may_see_them(klass, login):  # noqa: F811
     page = login(world.principal).get(url).content.decode()
     assert 'id="academic"' in page and "Khối 6" in page and "Học sinh Xuất sắc" in page
     # the bars' numbers are SVG numbers, never written with the Vietnamese decimal comma
-    assert re.search(r'<rect x="[0-9.]+" width="[0-9.]+"', page) and not re.search(r'width="[0-9]+,[0-9]', page)
+    assert re.search(r'<rect x="[0-9.]+" width="[0-9.]+"', page) and not re.search(
+        r'width="[0-9]+,[0-9]', page
+    )
     export = login(world.principal).get(reverse("statistics_export") + "?period=year")
     workbook = load_workbook(io.BytesIO(export.content))
     assert workbook.sheetnames == [
@@ -80,3 +82,25 @@ def test_the_page_the_export_and_who_may_see_them(klass, login):  # noqa: F811
     assert login(type(vice).objects.get(pk=vice.pk)).get(reverse("statistics_export")).status_code == 200
     for user in (world.math_teacher, world.literature_teacher, world.parent, world.clerk):
         assert login(user).get(url).status_code == 403
+
+
+def test_offices_see_their_schools_aggregated_and_nothing_else(klass, other_world, login):  # noqa: F811
+    world = klass
+    province = world.school.district.province
+    own = make_user("phonggd_a", "Đỗ Văn Hải")
+    RoleAssignment.objects.create(user=own, role=Role.DISTRICT_OFFICE, district=world.school.district)
+    other_district = District.objects.create(province=province, code="999", name="Huyện Khác")
+    stranger = make_user("phonggd_b", "Lê Thị Khác")
+    RoleAssignment.objects.create(user=stranger, role=Role.DISTRICT_OFFICE, district=other_district)
+    page = login(own).get(reverse("office_overview") + "?period=year").content.decode()
+    assert world.school.name in page and "Tất cả trường" in page
+    detail = login(own).get(reverse("office_school", args=[world.school.uuid]) + "?period=year")
+    assert detail.status_code == 200 and "Khối 6" in detail.content.decode()
+    assert "Trần Thị Bình" not in detail.content.decode()  # no student is named
+    assert login(stranger).get(reverse("office_school", args=[world.school.uuid])).status_code == 404
+    assert world.school.name not in login(stranger).get(reverse("office_overview")).content.decode()
+    for user in (world.principal, world.math_teacher):
+        assert login(user).get(reverse("office_overview")).status_code == 403
+        assert login(user).get(reverse("office_school", args=[world.school.uuid])).status_code == 404
+    # an office is no member of the school: its staff pages stay closed
+    assert login(own).get(reverse("statistics")).status_code in (403, 404)
