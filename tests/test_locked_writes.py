@@ -54,6 +54,7 @@ NOT_PERIOD_DATA = {
     "correction_request_pdf": "read (PDF, audited)",
     "correction_record_pdf": "read (PDF, audited)",
     "correction_log_pdf": "read (PDF, audited)",
+    "quality_report_pdf": "read (PDF, audited)",
     "audit_trail": "read",
     "audit_export": "read (download, audited)",
     "accounts:login": "authentication",

@@ -9,10 +9,13 @@ from openpyxl import load_workbook
 
 from accounts.models import District, Role, RoleAssignment
 from audit.models import AuditEvent
+from gradebook.selectors.quality_report import quality_report
 from gradebook.selectors.statistics import school_statistics
+from gradebook.services import summer as summer_service
 from gradebook.services.scores import CellChange, save_grid
 from tests.factories import make_user
 from tests.test_class_results import klass  # noqa: F401 — the fixture
+from tests.test_correction_pages import pdf_text
 
 pytestmark = pytest.mark.django_db
 
@@ -104,3 +107,36 @@ def test_offices_see_their_schools_aggregated_and_nothing_else(klass, other_worl
         assert login(user).get(reverse("office_school", args=[world.school.uuid])).status_code == 404
     # an office is no member of the school: its staff pages stay closed
     assert login(own).get(reverse("statistics")).status_code in (403, 404)
+
+
+def test_the_public_quality_report(klass, login):  # noqa: F811
+    world = klass
+    report = quality_report(world.year)
+    lines = {line["label"]: line for _n, _t, section in report["sections"] for line in section}
+    assert report["grades"] == [6] and report["total_students"] == 5
+    assert (lines["Tốt"]["total"]["n"], str(lines["Tốt"]["total"]["pct"])) == (3, "60.0")  # conduct first
+    assert lines["Được lên lớp (hoàn thành chương trình)"]["total"]["n"] == 1
+    assert lines["Không được lên lớp"]["total"]["n"] == 1
+    assert lines["Chưa xong kiểm tra lại, rèn luyện hè"]["total"]["n"] == 2
+    assert lines["Học sinh Xuất sắc"]["total"]["n"] == 1 and lines["Học sinh Giỏi"]["total"]["n"] == 1
+    # after the summer: An's retests and Cúc's re-assessed conduct lift both to promoted
+    summer_service.save_summer(
+        world.literature_teacher,
+        world.classroom,
+        {
+            str(world.an.uuid): {
+                "retest": {str(world.math.subject_id): "6", str(world.literature.subject_id): "6"}
+            },
+            str(world.cuc.uuid): {"conduct": "Đạt"},
+        },
+    )
+    lines = {
+        line["label"]: line for _n, _t, section in quality_report(world.year)["sections"] for line in section
+    }
+    assert lines["Được lên lớp (hoàn thành chương trình)"]["total"]["n"] == 3
+    assert lines["trong đó: sau kiểm tra, đánh giá lại, rèn luyện hè"]["total"]["n"] == 2
+    response = login(world.principal).get(reverse("quality_report_pdf"))
+    text = pdf_text(response)
+    assert "THÔNG BÁO" in text and "Công khai thông tin chất lượng giáo dục thực tế" in text
+    assert "Được lên lớp" in text and "THỦ TRƯỞNG ĐƠN VỊ" in text and "Nguyễn Thị Hiệu" in text
+    assert login(world.math_teacher).get(reverse("quality_report_pdf")).status_code == 403

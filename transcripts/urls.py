@@ -14,4 +14,5 @@ urlpatterns = [
         name="correction_record_pdf",
     ),
     path("corrections/log.pdf", views.correction_log_pdf, name="correction_log_pdf"),
+    path("quality-report.pdf", views.quality_report_pdf, name="quality_report_pdf"),
 ]

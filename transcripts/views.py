@@ -17,6 +17,8 @@ from accounts.tenancy import current_school
 from audit.selectors import ScoreChangeFilter, score_changes
 from gradebook.models import CorrectionRequest, Term
 from gradebook.selectors.corrections import request_rows
+from gradebook.selectors.quality_report import quality_report
+from gradebook.selectors.structure import current_year
 from gradebook.services.corrections import locked_columns
 from transcripts.pdf import SIGN, SIGN_AND_SEAL, date_line, long_date, pdf_response, signer
 
@@ -194,4 +196,37 @@ def correction_log_pdf(request):
         school=school,
         form="correction_log",
         obj=teacher,
+    )
+
+
+@login_required
+def quality_report_pdf(request):
+    """Công khai chất lượng giáo dục of the current school year (forms.md §8.3)."""
+    school = current_school(request)
+    year = current_year(school) if school else None
+    if year is None:
+        raise Http404
+    authz.check(request.user, Action.VIEW_STATISTICS, school)
+    principal = (
+        RoleAssignment.objects.filter(school=school, role=Role.PRINCIPAL).select_related("user").first()
+    )
+    return pdf_response(
+        request,
+        "transcripts/quality_report.html",
+        {
+            "school": school,
+            "year": year,
+            "report": quality_report(year),
+            "date_line": date_line(school.printed_place, timezone.localdate()),
+            "signers": [
+                signer(
+                    "Thủ trưởng đơn vị",
+                    ("italic", "(Ký tên và đóng dấu)"),
+                    name=principal.user.full_name if principal else "",
+                )
+            ],
+        },
+        filename=f"cong-khai-chat-luong-{year.name}",
+        school=school,
+        form="quality_report",
     )

@@ -23,7 +23,8 @@ class SummerRow:
     subjects: list[dict] = field(default_factory=list)  # {id, name, year, retest}
     needs_training: bool = False
     conduct_after: str = ""
-    final: str = ""  # after the summer ("" while incomplete)
+    final: str = ""  # after the summer, as the lists name it ("" while incomplete)
+    final_code: str = ""  # the engine's decision after the summer
     explanation: str = ""
 
 
@@ -101,6 +102,7 @@ def summer_sheet(classroom: Classroom) -> dict:
             except RuleError as exc:
                 row.explanation = str(exc)
             else:
+                row.final_code = after["decision"]
                 row.final = str(DECISIONS.get(after["decision"], after["decision"]))
                 row.explanation = after["explanation"].text
         rows.append(row)
