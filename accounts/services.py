@@ -360,22 +360,34 @@ def import_accounts(actor: User, school: School, rows: list[dict], request=None)
     return created
 
 
+DELEGATIONS = ("may_approve_results", "may_extract_data")
+
+
 @transaction.atomic
 def delegate_results_approval(
-    actor: User, school: School, vice_principal: User, allowed: bool, request=None
+    actor: User,
+    school: School,
+    vice_principal: User,
+    allowed: bool,
+    request=None,
+    *,
+    right: str = "may_approve_results",
 ) -> None:
-    """The principal lets a vice principal approve or return class results (or takes it back)."""
+    """The principal lets a vice principal approve class results, or extract data for reports (seeds 000
+    Đ5, 003 Đ8), or takes it back."""
     authz.check(actor, Action.DELEGATE, school)
+    if right not in DELEGATIONS:
+        raise AccountError(_("Unknown delegation."))
     assignment = RoleAssignment.objects.filter(
         school=school, user=vice_principal, role=Role.VICE_PRINCIPAL
     ).first()
     if assignment is None:
         raise AccountError(_("Only a vice principal of the school can be delegated."))
-    if assignment.may_approve_results == allowed:
+    if getattr(assignment, right) == allowed:
         return
-    assignment.may_approve_results = allowed
+    setattr(assignment, right, allowed)
     assignment._history_user = actor
-    assignment.save(update_fields=["may_approve_results"])
+    assignment.save(update_fields=[right])
     record(
         AuditEvent.Action.ROLE_GRANTED if allowed else AuditEvent.Action.ROLE_REMOVED,
         actor=actor,
@@ -383,6 +395,6 @@ def delegate_results_approval(
         school=school,
         obj=vice_principal,
         role="vice_principal",
-        delegation="approve_results",
+        delegation=right,
     )
     authz.forget(vice_principal)

@@ -285,11 +285,17 @@ def results_delegation(request):
     authz.check(request.user, Action.DELEGATE, school)
     vices = RoleAssignment.objects.filter(school=school, role=Role.VICE_PRINCIPAL).select_related("user")
     if request.method == "POST":
-        chosen = set(request.POST.getlist("vice"))
-        for assignment in vices:
-            account_services.delegate_results_approval(
-                request.user, school, assignment.user, str(assignment.user.uuid) in chosen, request=request
-            )
+        for right, field in (("may_approve_results", "vice"), ("may_extract_data", "extract")):
+            chosen = set(request.POST.getlist(field))
+            for assignment in vices:
+                account_services.delegate_results_approval(
+                    request.user,
+                    school,
+                    assignment.user,
+                    str(assignment.user.uuid) in chosen,
+                    request,
+                    right=right,
+                )
         messages.success(request, _("The delegation is saved."))
         return redirect("results_delegation")
     return render(request, "gradebook/results_delegation.html", {"vices": vices})
@@ -458,6 +464,7 @@ def statistics(request):
             "period_name": STAT_PERIODS[period],
             "periods": list(STAT_PERIODS.items()),
             "may_export": authz.can(request.user, Action.EXTRACT_DATA, school),
+            "may_delegate": authz.can(request.user, Action.DELEGATE, school),
             **data,
         },
     )

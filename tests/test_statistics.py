@@ -81,7 +81,8 @@ def test_the_page_the_export_and_who_may_see_them(klass, login):  # noqa: F811
     vice = make_user("pht_s", "Phan Văn Phó", school=world.school, roles=[Role.VICE_PRINCIPAL])
     assert login(vice).get(url).status_code == 200
     assert login(vice).get(reverse("statistics_export")).status_code == 403  # not delegated
-    RoleAssignment.objects.filter(user=vice).update(may_extract_data=True)
+    login(world.principal).post(reverse("results_delegation"), {"extract": [str(vice.uuid)]})
+    assert RoleAssignment.objects.get(user=vice).may_extract_data
     assert login(type(vice).objects.get(pk=vice.pk)).get(reverse("statistics_export")).status_code == 200
     for user in (world.math_teacher, world.literature_teacher, world.parent, world.clerk):
         assert login(user).get(url).status_code == 403
