@@ -150,19 +150,18 @@ class SaveReport:
         }
 
 
-def _load(assignment: TeachingAssignment, term: str, enrolment_ids):
-    scores = {
-        (s.enrolment_id, key_of(s.kind, s.index)): s
-        # the author's name is needed only for a conflict, rare: loaded then (see _who)
-        for s in Score.objects.filter(assignment=assignment, term=term, enrolment_id__in=enrolment_ids)
+def _load(assignment: TeachingAssignment, term: str, enrolment_ids: set[int], whole_class: bool):
+    """The saved cells of the students concerned (the whole class without an IN list: a save of the
+    whole grid would otherwise send 45 ids and make the planner work for nothing)."""
+    scores = Score.objects.filter(assignment=assignment, term=term)
+    comments = SubjectComment.objects.filter(assignment=assignment, term=term).select_related("updated_by")
+    if not whole_class:
+        scores = scores.filter(enrolment_id__in=enrolment_ids)
+        comments = comments.filter(enrolment_id__in=enrolment_ids)
+    # the author's name is needed only for a conflict, rare: loaded then (see _who)
+    return {(s.enrolment_id, key_of(s.kind, s.index)): s for s in scores}, {
+        c.enrolment_id: c for c in comments
     }
-    comments = {
-        c.enrolment_id: c
-        for c in SubjectComment.objects.filter(
-            assignment=assignment, term=term, enrolment_id__in=enrolment_ids
-        ).select_related("updated_by")
-    }
-    return scores, comments
 
 
 def _exempt_ids(assignment: TeachingAssignment, term: str, enrolment_ids) -> set[int]:
@@ -218,12 +217,15 @@ def save_grid(
         # One writer at a time per class-subject: the row lock serialises saves, so version checks and
         # inserts of new cells cannot race (two tabs, two people, a retry).
         TeachingAssignment.objects.select_for_update().only("pk").get(pk=assignment.pk)
+        # the student's name only appears in a refusal (rare): loaded then
         enrolments = {
             str(e.uuid): e
-            for e in Enrolment.objects.filter(classroom_id=assignment.classroom_id).select_related("student")
+            for e in Enrolment.objects.filter(classroom_id=assignment.classroom_id).only(
+                "pk", "uuid", "status"
+            )
         }
-        wanted = [enrolments[c.enrolment].pk for c in changes if c.enrolment in enrolments]
-        scores, comments = _load(assignment, term, wanted)
+        wanted = {enrolments[c.enrolment].pk for c in changes if c.enrolment in enrolments}
+        scores, comments = _load(assignment, term, wanted, whole_class=len(wanted) == len(enrolments))
         exempt = (
             _exempt_ids(assignment, term, wanted)
             if registry.get(assignment.classroom.regulation).exemption_removes_subject
