@@ -141,3 +141,16 @@ def test_the_public_quality_report(klass, login):  # noqa: F811
     assert "THÔNG BÁO" in text and "Công khai thông tin chất lượng giáo dục thực tế" in text
     assert "Được lên lớp" in text and "THỦ TRƯỞNG ĐƠN VỊ" in text and "Nguyễn Thị Hiệu" in text
     assert login(world.math_teacher).get(reverse("quality_report_pdf")).status_code == 403
+
+
+def test_another_schools_principal_sees_only_their_own_school(klass, other_world, login):  # noqa: F811
+    world = klass
+    other = login(other_world.principal)
+    page = other.get(reverse("statistics") + "?period=year").content.decode()
+    assert "Học sinh Xuất sắc" not in page  # klass's honours are not theirs
+    text = pdf_text(other.get(reverse("quality_report_pdf")))
+    assert other_world.school.name.upper() in text and world.school.name.upper() not in text
+    export = other.get(reverse("statistics_export") + "?period=year")
+    rows = list(load_workbook(io.BytesIO(export.content))["Kết quả học tập"].iter_rows(values_only=True))
+    assert rows[-1][:2] == ("Toàn trường", 2)  # their two students, none of ours
+    assert other.get(reverse("office_school", args=[world.school.uuid])).status_code == 404
