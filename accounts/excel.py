@@ -70,3 +70,14 @@ def write_template(headers: list[str], example: list[str] | None = None) -> byte
     buffer = BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def neutralise_formulas(workbook) -> None:
+    """No cell of an export is a formula: openpyxl turns any text starting with "=" into one, and a
+    name, comment or reason typed as "=HYPERLINK(…)" would run in the reader's spreadsheet (formula
+    injection). Such cells are stored as the text they are."""
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    cell.data_type = "s"

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts import authz
 from accounts.authz import Action
+from accounts.excel import neutralise_formulas
 from accounts.tenancy import current_school
 from audit.forms import TrailFilterForm
 from audit.models import AuditEvent
@@ -129,6 +130,7 @@ def audit_export(request):
         for row in ws.iter_rows(min_row=2, max_col=1):
             row[0].number_format = "dd/mm/yyyy hh:mm:ss"
         ws.freeze_panes = "A2"
+    neutralise_formulas(workbook)
     buffer = BytesIO()
     workbook.save(buffer)
     record(

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 
-from accounts.excel import ExcelError, read_sheet
+from accounts.excel import ExcelError, neutralise_formulas, read_sheet
 from gradebook.services.scores import COMMENT_COLUMN, CellChange, CellError, parse_cell
 
 KEY_ROW = 5
@@ -66,6 +66,7 @@ def export_grid(assignment, term: str, data: dict) -> bytes:
     ws.protection.sheet = True
     ws.protection.formatCells = False
     ws.protection.formatColumns = False
+    neutralise_formulas(wb)
     buffer = BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

@@ -6,6 +6,8 @@ from io import BytesIO
 
 from django.utils.translation import gettext as _
 
+from accounts.excel import neutralise_formulas
+
 
 def statistics_workbook(data: dict, title: str) -> bytes:
     from openpyxl import Workbook
@@ -57,6 +59,7 @@ def statistics_workbook(data: dict, title: str) -> bytes:
         ]
         sheet(_("Promotion and honours"), header, values)
     del workbook[workbook.sheetnames[0]]
+    neutralise_formulas(workbook)
     buffer = BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -318,3 +318,22 @@ def test_refused_access_and_exports_are_audit_events(world, login):
     assert math.get(reverse("grid_excel", args=[world.math.uuid, "HK1"])).status_code == 200
     export = AuditEvent.objects.get(action="export")
     assert export.details == {"what": "grid", "term": "HK1"} and export.object_id == str(world.math.uuid)
+
+
+def test_exports_hold_no_formula_typed_by_a_user(world, login):
+    """Formula injection: a comment or a reason starting with "=" is exported as text."""
+    payload = '=HYPERLINK("http://evil.example","Bấm")'
+    save_grid(
+        world.math_teacher,
+        world.math,
+        "HK1",
+        [CellChange(str(world.enrolment.uuid), "tx1", "7"), CellChange(str(world.enrolment.uuid), "comment", payload)],
+    )
+    save_grid(world.math_teacher, world.math, "HK1", [CellChange(str(world.enrolment.uuid), "tx1", "8", 1)], reason=payload)
+    grid = login(world.math_teacher).get(reverse("grid_excel", args=[world.math.uuid, "HK1"]))
+    audit = login(world.admin_board).get(reverse("audit_export"))
+    for response in (grid, audit):
+        workbook = load_workbook(io.BytesIO(response.content))
+        cells = [c for ws in workbook.worksheets for row in ws.iter_rows() for c in row if c.value]
+        assert any(c.value == payload for c in cells)  # the text is there, as text
+        assert not any(c.data_type == "f" for c in cells)
