@@ -5,8 +5,9 @@ from django.shortcuts import get_object_or_404, render
 from accounts import authz
 from accounts.authz import Action
 from accounts.tenancy import current_school
-from gradebook.models import Classroom, Student
+from gradebook.models import Classroom, Enrolment, Student
 from gradebook.selectors import structure as selectors
+from gradebook.selectors.student_record import student_record
 
 
 @login_required
@@ -71,8 +72,21 @@ def student_detail(request, student_uuid):
     enrolments = student.enrolments.select_related("classroom__school_year").order_by(
         "-classroom__school_year__start_year"
     )
+    current = next(
+        (
+            e
+            for e in enrolments
+            if e.classroom.school_year.is_current and e.status == Enrolment.Status.STUDYING
+        ),
+        None,
+    )
     return render(
         request,
         "gradebook/student_detail.html",
-        {"student": student, "guardians": student.guardians.all(), "enrolments": enrolments},
+        {
+            "student": student,
+            "guardians": student.guardians.all(),
+            "enrolments": enrolments,
+            "record": student_record(current) if current else None,
+        },
     )

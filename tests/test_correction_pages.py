@@ -327,9 +327,18 @@ def test_exports_hold_no_formula_typed_by_a_user(world, login):
         world.math_teacher,
         world.math,
         "HK1",
-        [CellChange(str(world.enrolment.uuid), "tx1", "7"), CellChange(str(world.enrolment.uuid), "comment", payload)],
+        [
+            CellChange(str(world.enrolment.uuid), "tx1", "7"),
+            CellChange(str(world.enrolment.uuid), "comment", payload),
+        ],
     )
-    save_grid(world.math_teacher, world.math, "HK1", [CellChange(str(world.enrolment.uuid), "tx1", "8", 1)], reason=payload)
+    save_grid(
+        world.math_teacher,
+        world.math,
+        "HK1",
+        [CellChange(str(world.enrolment.uuid), "tx1", "8", 1)],
+        reason=payload,
+    )
     grid = login(world.math_teacher).get(reverse("grid_excel", args=[world.math.uuid, "HK1"]))
     audit = login(world.admin_board).get(reverse("audit_export"))
     for response in (grid, audit):
