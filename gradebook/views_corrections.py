@@ -19,7 +19,7 @@ from audit.models import AuditEvent
 from audit.services import record
 from gradebook.forms import CorrectionApplyForm, CorrectionDecisionForm
 from gradebook.models import CorrectionEvidence, CorrectionRequest, TeachingAssignment, Term
-from gradebook.selectors.corrections import correction_requests, request_rows
+from gradebook.selectors.corrections import correction_requests, request_rows, visible_correction
 from gradebook.selectors.grid import grid as grid_data
 from gradebook.services import corrections as service
 from gradebook.services.corrections import CorrectionError, RequestedCell
@@ -28,22 +28,7 @@ TERMS = dict(Term.Code.choices)
 
 
 def _correction(request, correction_uuid) -> CorrectionRequest:
-    correction = get_object_or_404(
-        CorrectionRequest.objects.select_related(
-            "assignment__classroom__school_year__school",
-            "assignment__subject",
-            "requested_by",
-            "decided_by",
-            "applied_by",
-            "witness_board",
-            "witness_homeroom",
-        ),
-        uuid=correction_uuid,
-    )
-    if correction.school_id_for_tenancy != getattr(current_school(request), "pk", None):
-        raise Http404
-    authz.check(request.user, Action.VIEW_CORRECTION, correction)
-    return correction
+    return visible_correction(request.user, current_school(request), correction_uuid)
 
 
 @login_required

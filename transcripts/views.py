@@ -16,7 +16,7 @@ from accounts.models import Role, RoleAssignment, User
 from accounts.tenancy import current_school
 from audit.selectors import ScoreChangeFilter, score_changes
 from gradebook.models import CorrectionRequest, Term
-from gradebook.selectors.corrections import request_rows
+from gradebook.selectors.corrections import request_rows, visible_correction
 from gradebook.selectors.quality_report import quality_report
 from gradebook.selectors.structure import current_year
 from gradebook.services.corrections import locked_columns
@@ -26,23 +26,7 @@ TERMS = {"HK1": "I", "HK2": "II"}
 
 
 def _correction(request, correction_uuid) -> CorrectionRequest:
-    correction = get_object_or_404(
-        CorrectionRequest.objects.select_related(
-            "assignment__classroom__school_year__school__district__province",
-            "assignment__classroom__homeroom_teacher",
-            "assignment__subject",
-            "requested_by",
-            "decided_by",
-            "applied_by",
-            "witness_board",
-            "witness_homeroom",
-        ),
-        uuid=correction_uuid,
-    )
-    if correction.school_id_for_tenancy != getattr(current_school(request), "pk", None):
-        raise Http404
-    authz.check(request.user, Action.VIEW_CORRECTION, correction)
-    return correction
+    return visible_correction(request.user, current_school(request), correction_uuid)
 
 
 def _correction_context(correction) -> dict:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from accounts import authz
@@ -66,3 +68,25 @@ def request_rows(correction: CorrectionRequest) -> list[ItemRow]:
         )
         for number, item in enumerate(items, start=1)
     ]
+
+
+def visible_correction(user, school, correction_uuid) -> CorrectionRequest:
+    """One request of the school the user works in, if the user may see it (404 for another school's,
+    403 for a lesser role), with what its pages and printed forms show."""
+    correction = get_object_or_404(
+        CorrectionRequest.objects.select_related(
+            "assignment__classroom__school_year__school__district__province",
+            "assignment__classroom__homeroom_teacher",
+            "assignment__subject",
+            "requested_by",
+            "decided_by",
+            "applied_by",
+            "witness_board",
+            "witness_homeroom",
+        ),
+        uuid=correction_uuid,
+    )
+    if correction.school_id_for_tenancy != getattr(school, "pk", None):
+        raise Http404
+    authz.check(user, Action.VIEW_CORRECTION, correction)
+    return correction
