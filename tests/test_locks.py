@@ -10,7 +10,7 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from gradebook.models import AssessmentColumn, PeriodLock, Score
 from gradebook.services import locks
-from gradebook.services.scores import CellChange, GridError, save_grid
+from gradebook.services.scores import CellChange, GridError, check_grid, save_grid
 
 pytestmark = pytest.mark.django_db
 NOW = timezone.now
@@ -105,6 +105,11 @@ def test_a_month_lock_closes_only_the_assessments_held_in_it(world):
         2026, 9, 20
     )
     assert Score.objects.get(assignment=world.math, kind="regular", index=1).value == 7
+    # the check before saving says so already, and asks no reason for a cell that will not be saved
+    report = check_grid(world.math_teacher, world.math, "HK1", [change(world, "tx1", "9", 1)])
+    (line,) = report.diff
+    assert "30/09/2026" in line.conflict and "không được lưu" in line.conflict
+    assert not report.needs_reason
 
 
 def test_the_grid_shows_the_locked_month_read_only(client, world, login):

@@ -34,7 +34,7 @@ from gradebook.models import (
 from gradebook.regulations import registry
 from gradebook.regulations.base import RuleError, fmt
 from gradebook.services.bulk_history import REASON_MAX, upsert_with_history
-from gradebook.services.locks import PeriodLocked, ensure_open, month_lock_message
+from gradebook.services.locks import PeriodLocked, ensure_open, lock_state, month_lock_message
 
 COMMENT_COLUMN = "comment"
 MAX_COMMENT = 500
@@ -457,6 +457,18 @@ def check_grid(actor, assignment: TeachingAssignment, term: str, changes: list[C
         for s in Score.objects.filter(assignment=assignment, term=term).select_related("updated_by")
     }
     saved = {key: s.value if s.value is not None else s.level for key, s in rows.items()}
+    # columns of a locked month: the save will refuse them; say so now rather than after the save
+    month_until = lock_state(assignment.classroom, term).month_until
+    locked_keys = (
+        {
+            key_of(c.kind, c.index)
+            for c in AssessmentColumn.objects.filter(
+                assignment=assignment, term=term, held_on__lte=month_until
+            )
+        }
+        if month_until
+        else set()
+    )
     new_values: dict[tuple[int, str], Decimal | str | None] = {}
     for change in changes:
         enrolment = enrolments.get(change.enrolment)
@@ -472,6 +484,17 @@ def check_grid(actor, assignment: TeachingAssignment, term: str, changes: list[C
         if new == old:
             continue
         current = rows.get((enrolment.pk, change.column))
+        if change.column in locked_keys:
+            report.diff.append(
+                DiffLine(
+                    enrolment.student.full_name,
+                    change.column.upper(),
+                    _show(old),
+                    _show(new),
+                    month_lock_message(month_until) + " " + _("It will not be saved."),
+                )
+            )
+            continue
         if change.version != (current.version if current else 0):
             # Saved by someone else since this grid was loaded: the save will refuse this cell and
             # show both values; no reason is asked for a change that will not be made.
