@@ -1,3 +1,4 @@
+import uuid
 from base64 import b32encode
 from io import BytesIO
 
@@ -41,7 +42,11 @@ def _school_or_404(request) -> School:
 @login_required
 @require_POST
 def switch_school(request):
-    school = get_object_or_404(School, uuid=request.POST.get("school"))
+    try:
+        wanted = uuid.UUID(str(request.POST.get("school")))
+    except ValueError:
+        raise Http404 from None
+    school = get_object_or_404(School, uuid=wanted)
     if not authz.is_member(request.user, school):
         raise Http404
     set_current_school(request, school)

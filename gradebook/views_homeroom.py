@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime
 
 from django.contrib import messages
@@ -334,7 +335,7 @@ def discipline(request, classroom_uuid):
                 )
             elif action in ("approve", "reject"):
                 award = get_object_or_404(
-                    Award, uuid=request.POST.get("award"), enrolment__classroom=classroom
+                    Award, uuid=_uuid_or_404(request.POST.get("award")), enrolment__classroom=classroom
                 )
                 service.decide_award(
                     request.user,
@@ -482,3 +483,10 @@ def statistics_export(request):
     )
     response["Content-Disposition"] = f'attachment; filename="thong-ke-{year.name}-{period}.xlsx"'
     return response
+
+
+def _uuid_or_404(text) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(text))
+    except ValueError:
+        raise Http404 from None

@@ -3,6 +3,7 @@ selectors and hand the rendering to `transcripts.pdf`."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, timedelta
 
 from django.contrib.auth.decorators import login_required
@@ -143,10 +144,12 @@ def correction_log_pdf(request):
     next_month = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
     teacher = None
     if request.GET.get("teacher"):
+        try:
+            wanted = uuid.UUID(request.GET["teacher"])
+        except ValueError:
+            raise Http404 from None
         teacher = get_object_or_404(
-            User,
-            pk__in=RoleAssignment.objects.filter(school=school).values("user_id"),
-            uuid=request.GET["teacher"],
+            User, pk__in=RoleAssignment.objects.filter(school=school).values("user_id"), uuid=wanted
         )
     rows = score_changes(
         school,

@@ -7,6 +7,7 @@ these are period data: a term lock refuses them, a month lock refuses the days i
 from __future__ import annotations
 
 import calendar
+import uuid
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -250,9 +251,11 @@ def save_conduct(
 
 
 def _enrolment_of(classroom: Classroom, enrolment_uuid: str) -> Enrolment:
-    enrolment = (
-        Enrolment.objects.filter(classroom=classroom, uuid=enrolment_uuid).select_related("student").first()
-    )
+    try:
+        key = uuid.UUID(str(enrolment_uuid))
+    except ValueError:
+        raise HomeroomError(_("This student is not in the class.")) from None
+    enrolment = Enrolment.objects.filter(classroom=classroom, uuid=key).select_related("student").first()
     if enrolment is None:
         raise HomeroomError(_("This student is not in the class."))
     return enrolment
