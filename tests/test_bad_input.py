@@ -94,3 +94,34 @@ def test_a_nul_character_is_refused_before_any_view(world, login):
     assert not DisciplineNote.objects.exists() and not SubjectComment.objects.exists()
     note["text"] = "đi muộn"
     assert login(world.literature_teacher).post(url, note).status_code == 302
+
+
+def test_stored_markup_is_shown_as_text_in_pages_and_pdfs(world, login):
+    from gradebook.services import corrections, locks
+    from gradebook.services.scores import CellChange, save_grid
+    from tests.test_correction_pages import pdf_text
+    from tests.test_corrections import file_request, lock_term
+
+    payload = "<script>alert(1)</script>"
+    world.student.given_name = "Bình" + payload
+    world.student.save()
+    save_grid(world.math_teacher, world.math, "HK1", [CellChange(str(world.enrolment.uuid), "tx1", "7")])
+    login(world.literature_teacher).post(
+        reverse("discipline", args=[world.classroom.uuid]),
+        {"action": "note", "enrolment": str(world.enrolment.uuid), "date": "01/10/2026", "text": payload},
+    )
+    pages = [
+        login(world.math_teacher).get(reverse("grid", args=[world.math.uuid, "HK1"])),
+        login(world.literature_teacher).get(reverse("discipline", args=[world.classroom.uuid])),
+        login(world.literature_teacher).get(reverse("class_results", args=[world.classroom.uuid, "HK1"])),
+        login(world.admin_board).get(reverse("audit_trail")),
+    ]
+    for page in pages:
+        html = page.content.decode()
+        assert payload not in html and "&lt;script&gt;" in html, page.request["PATH_INFO"]
+    lock_term(world)
+    correction = file_request(world, tx1="8")
+    corrections.decide_correction(world.principal, correction, approve=True)
+    text = pdf_text(login(world.principal).get(reverse("correction_request_pdf", args=[correction.uuid])))
+    assert "<script>" in text  # printed as the characters typed, not interpreted
+    assert locks.active_lock(world.classroom, "HK1") is not None
