@@ -100,6 +100,8 @@ def test_the_month_is_confirmed_and_flagged_late_after_the_due_day(world, after_
         homeroom.confirm_attendance_month(world.literature_teacher, world.classroom, OCTOBER)
     with pytest.raises(HomeroomError, match="ngày cuối"):
         homeroom.confirm_attendance_month(world.literature_teacher, world.classroom, date(2026, 11, 1))
+    with pytest.raises(HomeroomError, match="ngoài năm học"):
+        homeroom.confirm_attendance_month(world.literature_teacher, world.classroom, date(2026, 7, 1))
     world.school.attendance_due_day = 28
     world.school.save()
     world.classroom.refresh_from_db()

@@ -87,6 +87,11 @@ def test_homeroom_duties_list_unconfirmed_months(progress_world):
     data = entry_progress(world.year, date(2026, 11, 25))
     gvcn = next(t for t in data["teachers"] if t.teacher == world.literature_teacher)
     assert gvcn.homeroom == ["6A1: chưa xác nhận chuyên cần tháng 10/2026"]
+    # after the year: its months only (September–May), not the summer's
+    late = entry_progress(world.year, date(2027, 8, 20))
+    gvcn = next(t for t in late["teachers"] if t.teacher == world.literature_teacher)
+    months = [d for d in gvcn.homeroom if "chuyên cần" in d]
+    assert months[-1] == "6A1: chưa xác nhận chuyên cần tháng 05/2027" and len(months) == 8
 
 
 def test_the_board_sees_the_school_a_department_head_the_department(progress_world, login):

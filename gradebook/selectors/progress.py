@@ -169,7 +169,7 @@ def _homeroom_duties(school_year: SchoolYear, today: date, teachers: dict, teach
         if classroom.homeroom_teacher is None:
             continue
         duties = []
-        for month in _months(school_year.start_date, today):
+        for month in _months(school_year.start_date, min(today, school_year.end_date)):
             if (classroom.pk, month) not in confirmed and attendance_due(classroom, month) <= today:
                 duties.append(
                     _("%(class)s: attendance of %(month)s not confirmed")

@@ -174,6 +174,9 @@ def confirm_attendance_month(actor, classroom: Classroom, month: date) -> Attend
     """The GVCN states the month's attendance is complete (once the month's last day has come)."""
     authz.check(actor, Action.MANAGE_CLASSROOM, classroom)
     month = month.replace(day=1)
+    year = classroom.school_year
+    if month_days(month)[-1] < year.start_date or month > year.end_date:
+        raise HomeroomError(_("This month is outside the school year."))
     if timezone.localdate() < month_days(month)[-1]:
         raise HomeroomError(_("A month is confirmed from its last day on."))
     with transaction.atomic():
