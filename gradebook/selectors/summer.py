@@ -31,14 +31,9 @@ class SummerRow:
 def summer_sheet(classroom: Classroom) -> dict:
     rules = registry.get(classroom.regulation)
     results = compute_results(classroom.school_year, [classroom])
+    # (enrolment, subject) → (as shown, as the engine takes it)
     retests = {
-        (enrolment_id, subject_id): display_value(value, level)
-        for enrolment_id, subject_id, value, level in Score.objects.filter(
-            assignment__classroom=classroom, kind=AssessmentKind.RETEST
-        ).values_list("enrolment_id", "assignment__subject_id", "value", "level")
-    }
-    raw_retests = {
-        (enrolment_id, subject_id): (value if value is not None else level)
+        (enrolment_id, subject_id): (display_value(value, level), value if value is not None else level)
         for enrolment_id, subject_id, value, level in Score.objects.filter(
             assignment__classroom=classroom, kind=AssessmentKind.RETEST
         ).values_list("enrolment_id", "assignment__subject_id", "value", "level")
@@ -72,7 +67,7 @@ def summer_sheet(classroom: Classroom) -> dict:
         retest_values = {}
         for subject in student.subjects.values():
             if subject.subject_name in row.eligible:
-                typed = retests.get((enrolment.pk, subject.subject_id), "")
+                typed, raw = retests.get((enrolment.pk, subject.subject_id), ("", None))
                 row.subjects.append(
                     {
                         "id": subject.subject_id,
@@ -83,7 +78,6 @@ def summer_sheet(classroom: Classroom) -> dict:
                         "retest": typed,
                     }
                 )
-                raw = raw_retests.get((enrolment.pk, subject.subject_id))
                 if raw is not None:
                     retest_values[subject.subject_name] = {"D": "Đ", "CD": "CĐ"}.get(raw, raw)
         complete = len(retest_values) == len(row.eligible) and (not row.needs_training or row.conduct_after)
