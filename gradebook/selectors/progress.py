@@ -26,7 +26,7 @@ from gradebook.models import (
     TeachingAssignment,
     Term,
 )
-from gradebook.services.homeroom import attendance_due
+from gradebook.services.homeroom import add_months, attendance_due
 
 
 @dataclass
@@ -73,7 +73,7 @@ def _months(start: date, until: date) -> list[date]:
     months, month = [], start.replace(day=1)
     while month <= until:
         months.append(month)
-        month = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+        month = add_months(month, 1)
     return months
 
 
@@ -134,15 +134,20 @@ def entry_progress(
         school.add(row.total)
 
     if department_ids is None:
-        _homeroom_duties(school_year, today, teachers, teacher)
+        _homeroom_duties(school_year, today, teachers, studying, teacher)
     ordered = sorted(
         teachers.values(), key=lambda t: (-t.total.behind, t.teacher.full_name if t.teacher else "")
     )
     return {"teachers": ordered, "departments": sorted(departments.items()), "school": school, "today": today}
 
 
-def _homeroom_duties(school_year: SchoolYear, today: date, teachers: dict, teacher=None) -> None:
-    classrooms = Classroom.objects.filter(school_year=school_year).select_related("homeroom_teacher")
+def _homeroom_duties(
+    school_year: SchoolYear, today: date, teachers: dict, studying: dict[int, int], teacher=None
+) -> None:
+    """What each homeroom teacher owes; `studying` is the number of students per class."""
+    classrooms = Classroom.objects.filter(school_year=school_year).select_related(
+        "homeroom_teacher", "school_year__school"
+    )
     if teacher is not None:
         classrooms = classrooms.filter(homeroom_teacher=teacher)
     classrooms = list(classrooms)
@@ -159,12 +164,6 @@ def _homeroom_duties(school_year: SchoolYear, today: date, teachers: dict, teach
         period__in=ended_terms,
     ).values_list("enrolment__classroom_id", "period"):
         per_class_period[(classroom_id, period)] += 1
-    studying = dict(
-        Enrolment.objects.filter(classroom__school_year=school_year, status=Enrolment.Status.STUDYING)
-        .values("classroom_id")
-        .annotate(n=Count("pk"))
-        .values_list("classroom_id", "n")
-    )
     for classroom in classrooms:
         if classroom.homeroom_teacher is None:
             continue
