@@ -53,16 +53,10 @@ def _classroom(request, classroom_uuid) -> Classroom:
 
 
 def _month(text: str) -> date:
-    try:
-        year, month = (int(p) for p in text.split("-"))
-        return date(year, month, 1)
-    except ValueError:
-        raise Http404 from None
-
-
-def _shift(month: date, by: int) -> date:
-    index = month.year * 12 + month.month - 1 + by
-    return date(index // 12, index % 12 + 1, 1)
+    month = service.parse_month(text)
+    if month is None:
+        raise Http404
+    return month
 
 
 @login_required
@@ -119,8 +113,8 @@ def attendance(request, classroom_uuid, month=None):
             "classroom": classroom,
             "editable": editable,
             "error": error,
-            "previous": _shift(first, -1).strftime("%Y-%m"),
-            "next": _shift(first, 1).strftime("%Y-%m"),
+            "previous": service.add_months(first, -1).strftime("%Y-%m"),
+            "next": service.add_months(first, 1).strftime("%Y-%m"),
             **sheet,
         },
         status=400 if error else 200,

@@ -4,7 +4,7 @@ selectors and hand the rendering to `transcripts.pdf`."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -21,6 +21,7 @@ from gradebook.selectors.corrections import request_rows, visible_correction
 from gradebook.selectors.quality_report import quality_report
 from gradebook.selectors.structure import current_year
 from gradebook.services.corrections import locked_columns
+from gradebook.services.homeroom import add_months, parse_month
 from transcripts.pdf import SIGN, SIGN_AND_SEAL, date_line, long_date, pdf_response, signer
 
 TERMS = {"HK1": "I", "HK2": "II"}
@@ -123,15 +124,6 @@ def correction_record_pdf(request, correction_uuid):
     )
 
 
-def parse_month(text: str | None) -> date:
-    """'2026-11' → 1/11/2026; anything else → the current month."""
-    try:
-        year, month = (int(p) for p in (text or "").split("-"))
-        return date(year, month, 1)
-    except ValueError:
-        return timezone.localdate().replace(day=1)
-
-
 @login_required
 def correction_log_pdf(request):
     """Nhật ký sửa điểm of a month, for one teacher or all (forms.md §7.3; seed 002 I.6: BGH prints it
@@ -140,8 +132,7 @@ def correction_log_pdf(request):
     if school is None:
         raise Http404
     authz.check(request.user, Action.VIEW_ALL_CORRECTIONS, school)
-    month = parse_month(request.GET.get("month"))
-    next_month = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+    month = parse_month(request.GET.get("month")) or timezone.localdate().replace(day=1)
     teacher = None
     if request.GET.get("teacher"):
         try:
@@ -156,7 +147,7 @@ def correction_log_pdf(request):
         ScoreChangeFilter(
             teacher=teacher.pk if teacher else None,
             date_from=month,
-            date_to=next_month - timedelta(days=1),
+            date_to=add_months(month, 1) - timedelta(days=1),
             modifications_only=True,
         ),
     )

@@ -61,6 +61,21 @@ def parse_mark(raw: str) -> tuple[str, str]:
     return mark, reason
 
 
+def add_months(month: date, count: int) -> date:
+    """The first day of the month `count` months after (or before) `month`'s."""
+    index = month.year * 12 + month.month - 1 + count
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def parse_month(text: str | None) -> date | None:
+    """'2026-11' → 1/11/2026; None when it is not a month."""
+    try:
+        year, month = (int(part) for part in (text or "").split("-"))
+        return date(year, month, 1)
+    except ValueError:
+        return None
+
+
 def month_days(month: date) -> list[date]:
     return [
         date(month.year, month.month, d)
@@ -166,8 +181,7 @@ def save_attendance(
 
 def attendance_due(classroom: Classroom, month: date) -> date:
     """The day before which a month's attendance is due: the school's day of the next month."""
-    nxt = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
-    return nxt.replace(day=classroom.school_year.school.attendance_due_day)
+    return add_months(month, 1).replace(day=classroom.school_year.school.attendance_due_day)
 
 
 def confirm_attendance_month(actor, classroom: Classroom, month: date) -> AttendanceMonth:
