@@ -83,6 +83,14 @@ def department_ids(user, school: School | int) -> set[int]:
     }
 
 
+def progress_scope(user, school: School) -> set[int] | None:
+    """Whose entry progress the user follows: the whole school (None) for the board and the admin
+    board, else the departments the user heads."""
+    if roles_in(user, school) & (_BOARD | {Role.ADMIN_BOARD}):
+        return None
+    return department_ids(user, school)
+
+
 def schools_of(user) -> list[School]:
     """Schools where the user holds a role (offices hold none: they read reports only)."""
     if not getattr(user, "is_authenticated", False):

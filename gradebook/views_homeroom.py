@@ -168,7 +168,7 @@ def conduct(request, classroom_uuid, period):
     )
 
 
-RESULT_PERIODS = dict(ResultsApproval.Period.choices)
+RESULT_PERIODS = stats.PERIODS
 
 
 @login_required
@@ -389,9 +389,8 @@ def progress(request):
     if year is None:
         raise Http404
     authz.check(request.user, Action.VIEW_PROGRESS, school)
-    roles = authz.roles_in(request.user, school)
-    whole_school = bool(roles & ({Role.PRINCIPAL, Role.VICE_PRINCIPAL, Role.ADMIN_BOARD}))
-    departments = None if whole_school else authz.department_ids(request.user, school)
+    departments = authz.progress_scope(request.user, school)
+    whole_school = departments is None
     day = timezone.localdate()
     if request.GET.get("date"):
         try:
@@ -418,46 +417,28 @@ def progress(request):
     )
 
 
-STAT_PERIODS = dict(ResultsApproval.Period.choices)
-
-
 def _statistics(request):
     school = current_school(request)
     year = current_year(school) if school else None
     if year is None:
         raise Http404
     authz.check(request.user, Action.VIEW_STATISTICS, school)
-    period = request.GET.get("period", "HK1")
-    if period not in STAT_PERIODS:
-        period = "HK1"
+    period = stats.period_of(request.GET.get("period"))
     return school, year, period, school_statistics(year, period)
 
 
 @login_required
 def statistics(request):
     school, year, period, data = _statistics(request)
-    classes = [group for _grade, group in data["classes"]]
-    everything = [*classes, *data["grades"], data["school"]]
-    totals = [*data["grades"], data["school"]]
     return render(
         request,
         "gradebook/statistics.html",
         {
-            "academic_rows": stats.table(
-                everything, "academic", data["academic_levels"], total_from=len(classes)
-            ),
-            "conduct_rows": stats.table(
-                everything, "conduct", data["conduct_levels"], total_from=len(classes)
-            ),
-            "decision_rows": stats.table(totals, "decisions", data["decisions"], total_from=0),
-            "honour_rows": stats.table(totals, "honours", data["honours"], total_from=0),
-            "subject_rows": stats.subject_table(
-                data["school"], data["subjects"], data["bands"], data["comment_bands"]
-            ),
+            **stats.page_tables(data),
             "year": year,
             "period": period,
-            "period_name": STAT_PERIODS[period],
-            "periods": list(STAT_PERIODS.items()),
+            "period_name": RESULT_PERIODS[period],
+            "periods": list(RESULT_PERIODS.items()),
             "may_export": authz.can(request.user, Action.EXTRACT_DATA, school),
             "may_delegate": authz.can(request.user, Action.DELEGATE, school),
             **data,
@@ -470,7 +451,7 @@ def statistics_export(request):
     """The statistics as .xlsx (levels, subject bands, decisions); needs the right to extract data."""
     school, year, period, data = _statistics(request)
     authz.check(request.user, Action.EXTRACT_DATA, school)
-    content = statistics_workbook(data, f"{year.name} — {STAT_PERIODS[period]}")
+    content = statistics_workbook(data, f"{year.name} — {RESULT_PERIODS[period]}")
     record(AuditEvent.Action.EXPORT, request=request, school=school, what="statistics", period=period)
     response = HttpResponse(
         content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -10,18 +10,16 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gradebook.models import ResultsApproval
 from gradebook.selectors import statistics as stats
 from gradebook.selectors.progress import entry_progress
 from gradebook.selectors.statistics import school_statistics
 from gradebook.selectors.structure import current_year, office_schools
 
-PERIODS = dict(ResultsApproval.Period.choices)
+PERIODS = stats.PERIODS
 
 
 def _period(request) -> str:
-    period = request.GET.get("period", "HK1")
-    return period if period in PERIODS else "HK1"
+    return stats.period_of(request.GET.get("period"))
 
 
 @login_required
@@ -70,8 +68,6 @@ def office_school(request, school_uuid):
         raise Http404
     period = _period(request)
     data = school_statistics(year, period)
-    classes = [group for _grade, group in data["classes"]]
-    everything = [*classes, *data["grades"], data["school"]]
     progress = entry_progress(year, timezone.localdate())
     return render(
         request,
@@ -84,12 +80,7 @@ def office_school(request, school_uuid):
             "periods": list(PERIODS.items()),
             "academic_levels": data["academic_levels"],
             "conduct_levels": data["conduct_levels"],
-            "academic_rows": stats.table(
-                everything, "academic", data["academic_levels"], total_from=len(classes)
-            ),
-            "conduct_rows": stats.table(
-                everything, "conduct", data["conduct_levels"], total_from=len(classes)
-            ),
+            **stats.page_tables(data),
             "departments": progress["departments"],
             "school_progress": progress["school"],
         },

@@ -21,6 +21,7 @@ from gradebook.models import (
     ConductResult,
     Enrolment,
     Exemption,
+    ResultsApproval,
     SchoolYear,
     Score,
     Subject,
@@ -29,6 +30,14 @@ from gradebook.models import (
 from gradebook.regulations import registry
 from gradebook.selectors.class_results import DECISIONS
 from gradebook.selectors.results import compute_results
+
+PERIODS = dict(ResultsApproval.Period.choices)  # HK1, HK2, year
+
+
+def period_of(text: str | None) -> str:
+    """The period a request asks for; term I when it asks for none or nonsense."""
+    return text if text in PERIODS else "HK1"
+
 
 # assessment-rules / issue 9: the bands of subject averages
 BANDS = (
@@ -179,3 +188,17 @@ def subject_table(group: Group, subjects, bands, comment_bands) -> list[dict]:
         }
         for name, kind in subjects
     ]
+
+
+def page_tables(data: dict) -> dict:
+    """The tables of a statistics page: every class, then the grades and the school as totals."""
+    classes = [group for _grade, group in data["classes"]]
+    everything = [*classes, *data["grades"], data["school"]]
+    totals = [*data["grades"], data["school"]]
+    return {
+        "academic_rows": table(everything, "academic", data["academic_levels"], total_from=len(classes)),
+        "conduct_rows": table(everything, "conduct", data["conduct_levels"], total_from=len(classes)),
+        "decision_rows": table(totals, "decisions", data["decisions"], total_from=0),
+        "honour_rows": table(totals, "honours", data["honours"], total_from=0),
+        "subject_rows": subject_table(data["school"], data["subjects"], data["bands"], data["comment_bands"]),
+    }

@@ -36,13 +36,7 @@ def remind_teachers_behind(actor, school_year: SchoolYear, day: date, *, request
     `day`, saying what is missing. Returns how many teachers were reminded."""
     school = school_year.school
     authz.check(actor, Action.VIEW_PROGRESS, school)
-    roles = authz.roles_in(actor, school)
-    departments = (
-        None
-        if roles & {"principal", "vice_principal", "admin_board"}
-        else authz.department_ids(actor, school)
-    )
-    data = entry_progress(school_year, day, department_ids=departments)
+    data = entry_progress(school_year, day, department_ids=authz.progress_scope(actor, school))
     reminded = 0
     with transaction.atomic():
         for row in data["teachers"]:
