@@ -1,4 +1,3 @@
-import uuid
 from base64 import b32encode
 from io import BytesIO
 
@@ -22,6 +21,7 @@ from accounts.excel import write_template
 from accounts.forms import AccountForm, GrantRoleForm, ImportForm, LoginForm, PasswordChangeForm, TokenForm
 from accounts.models import RoleAssignment, School, User
 from accounts.tenancy import current_school, set_current_school
+from sodiem.http import uuid_or_404
 
 _IMPORT_SESSION = "sodiem_import_rows"
 
@@ -42,11 +42,7 @@ def _school_or_404(request) -> School:
 @login_required
 @require_POST
 def switch_school(request):
-    try:
-        wanted = uuid.UUID(str(request.POST.get("school")))
-    except ValueError:
-        raise Http404 from None
-    school = get_object_or_404(School, uuid=wanted)
+    school = get_object_or_404(School, uuid=uuid_or_404(request.POST.get("school")))
     if not authz.is_member(request.user, school):
         raise Http404
     set_current_school(request, school)

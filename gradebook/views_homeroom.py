@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import date, datetime
 
 from django.contrib import messages
@@ -40,6 +39,7 @@ from gradebook.services import homeroom as service
 from gradebook.services import progress as progress_service
 from gradebook.services import results as results_service
 from gradebook.services import summer as summer_service
+from sodiem.http import uuid_or_404
 
 PERIODS = dict(ConductResult.Period.choices)
 
@@ -329,7 +329,7 @@ def discipline(request, classroom_uuid):
                 )
             elif action in ("approve", "reject"):
                 award = get_object_or_404(
-                    Award, uuid=_uuid_or_404(request.POST.get("award")), enrolment__classroom=classroom
+                    Award, uuid=uuid_or_404(request.POST.get("award")), enrolment__classroom=classroom
                 )
                 service.decide_award(
                     request.user,
@@ -458,10 +458,3 @@ def statistics_export(request):
     )
     response["Content-Disposition"] = f'attachment; filename="thong-ke-{year.name}-{period}.xlsx"'
     return response
-
-
-def _uuid_or_404(text) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(text))
-    except ValueError:
-        raise Http404 from None

@@ -3,7 +3,6 @@ selectors and hand the rendering to `transcripts.pdf`."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 
 from django.contrib.auth.decorators import login_required
@@ -22,6 +21,7 @@ from gradebook.selectors.quality_report import quality_report
 from gradebook.selectors.structure import current_year
 from gradebook.services.corrections import locked_columns
 from gradebook.services.homeroom import add_months, parse_month
+from sodiem.http import uuid_or_404
 from transcripts.pdf import SIGN, SIGN_AND_SEAL, date_line, long_date, pdf_response, signer
 
 TERMS = {"HK1": "I", "HK2": "II"}
@@ -135,12 +135,10 @@ def correction_log_pdf(request):
     month = parse_month(request.GET.get("month")) or timezone.localdate().replace(day=1)
     teacher = None
     if request.GET.get("teacher"):
-        try:
-            wanted = uuid.UUID(request.GET["teacher"])
-        except ValueError:
-            raise Http404 from None
         teacher = get_object_or_404(
-            User, pk__in=RoleAssignment.objects.filter(school=school).values("user_id"), uuid=wanted
+            User,
+            pk__in=RoleAssignment.objects.filter(school=school).values("user_id"),
+            uuid=uuid_or_404(request.GET["teacher"]),
         )
     rows = score_changes(
         school,
