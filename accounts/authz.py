@@ -43,6 +43,10 @@ class Action(StrEnum):
     VIEW_PROGRESS = "view_progress"  # the entry progress board (department heads: their department)
     VIEW_STATISTICS = "view_statistics"  # the school's statistics pages
     EXTRACT_DATA = "extract_data"  # exporting data for reports (seeds 000 Đ5, 003 Đ8)
+    PRINT_BOOKS = "print_books"  # print any book of the school (clerk, board, admin board)
+    PRINT_CLASS_BOOKS = "print_class_books"  # one class's books and học bạ (also its homeroom teacher)
+    MANAGE_CERTIFICATE = "manage_certificate"  # the school's signing certificate
+    VIEW_DOCUMENT = "view_document"  # one printed document
 
 
 _BOARD = set(SCHOOL_BOARD_ROLES)
@@ -147,6 +151,19 @@ def can(user, action: Action | str, obj: Any) -> bool:
         return bool(roles & {Role.PRINCIPAL, Role.ADMIN_BOARD}) or any(
             ra.role == Role.VICE_PRINCIPAL and ra.may_extract_data for ra in _cache(user).get(school_id, [])
         )
+    if action == Action.PRINT_BOOKS:
+        return bool(roles & _SCHOOL_WIDE_READERS)
+    if action == Action.PRINT_CLASS_BOOKS:
+        return bool(roles & _SCHOOL_WIDE_READERS) or user.has_perm("gradebook.manage_classroom", obj)
+    if action == Action.MANAGE_CERTIFICATE:
+        return bool(roles & {Role.PRINCIPAL, Role.ADMIN_BOARD})
+    if action == Action.VIEW_DOCUMENT:
+        if roles & _SCHOOL_WIDE_READERS or obj.printed_by_id == user.pk or obj.teacher_id == user.pk:
+            return True
+        from transcripts.documents import homeroom_of
+
+        homeroom = homeroom_of(obj)
+        return homeroom is not None and homeroom.pk == user.pk
     if action == Action.VIEW_PROGRESS:
         return bool(roles & (_BOARD | {Role.ADMIN_BOARD, Role.DEPARTMENT_HEAD}))
     if action in (Action.VIEW_ALL_CORRECTIONS, Action.VIEW_AUDIT):

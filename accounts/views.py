@@ -1,5 +1,4 @@
 from base64 import b32encode
-from io import BytesIO
 
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
@@ -22,6 +21,7 @@ from accounts.forms import AccountForm, GrantRoleForm, ImportForm, LoginForm, Pa
 from accounts.models import RoleAssignment, School, User
 from accounts.tenancy import current_school, set_current_school
 from sodiem.http import uuid_or_404
+from sodiem.qr import qr_svg
 
 _IMPORT_SESSION = "sodiem_import_rows"
 
@@ -70,13 +70,7 @@ def password_change(request):
 
 
 def _otp_qr_svg(device: TOTPDevice) -> str:
-    import qrcode
-    import qrcode.image.svg
-
-    image = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
-    buffer = BytesIO()
-    image.save(buffer)
-    return buffer.getvalue().decode()
+    return qr_svg(device.config_url)
 
 
 @login_required

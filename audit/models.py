@@ -39,6 +39,9 @@ class AuditEvent(models.Model):
         RESULTS_APPROVED = "results_approved", _("Results approved")
         RESULTS_RETURNED = "results_returned", _("Results returned")
         REMINDER_SENT = "reminder_sent", _("Reminder sent")
+        CERTIFICATE_UPLOADED = "certificate_uploaded", _("Signing certificate uploaded")
+        DOCUMENT_SIGNED = "document_signed", _("Document signed")
+        PRINT_REQUESTED = "print_requested", _("Printing requested")
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     # No cascading update or delete may touch an audit row: plain references, names kept in the row.

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "gradebook",
     "transcripts",
     "audit",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -176,6 +177,17 @@ STORAGES["private"] = {
 }
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
 EVIDENCE_MAX_FILES = 10
+
+# The address printed in the QR code of every document (its public verification page).
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+# Key that encrypts the schools' signing certificates at rest; derived from SECRET_KEY when unset.
+# Changing it (or SECRET_KEY without it) makes the stored certificates unreadable: set it in production.
+CERTIFICATE_KEY = env_str("CERTIFICATE_KEY", "")
+VERIFY_MAX_BYTES = env_int("VERIFY_MAX_BYTES", 30 * 1024 * 1024)
+
+# Background work (printing batches): Django's tasks framework with a database-backed queue and
+# worker (`manage.py db_worker`); several workers render in parallel.
+TASKS = {"default": {"BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
 MEDIA_URL = "/media/"  # never served publicly: private files go through permission-checked views
 
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")

@@ -2,12 +2,15 @@ from django.contrib import admin
 from django.urls import include, path
 
 from sodiem import views
+from transcripts import views_books
 
 urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("", include("gradebook.urls")),
     path("", include("audit.urls")),
     path("documents/", include("transcripts.urls")),
+    path("verify/", views_books.verify_upload, name="verify_pdf"),
+    path("verify/<uuid:document_uuid>/", views_books.verify_document, name="verify_document"),
     path("health/", views.health, name="health"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("django-admin/", admin.site.urls),

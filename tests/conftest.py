@@ -22,3 +22,8 @@ def login(client):
         return client
 
     return _login
+
+
+# the class whose students hit every branch of the results (Xuất sắc, retest, summer training,
+# retained), shared by the results and the printed-books tests
+from tests.test_class_results import klass  # noqa: E402, F401

@@ -20,6 +20,17 @@ PERIOD_WRITES = {"grid_save", "grid_import", "attendance", "conduct", "summer"}
 # Everything else, with why it needs no lock check.
 NOT_PERIOD_DATA = {
     "home": "read",
+    "documents_home": "read",
+    "print_request": "prints what is recorded; writes no score",
+    "print_batch": "read",
+    "print_batch_status": "read",
+    "print_batch_download": "read",
+    "document_detail": "read",
+    "document_file": "read",
+    "document_sign": "signs a printed document; writes no score",
+    "certificate": "the school's signing certificate",
+    "verify_pdf": "public check of a PDF file; writes nothing",
+    "verify_document": "read",
     "health": "read",
     "set_language": "a cookie",
     "classroom_list": "read",

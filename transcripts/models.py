@@ -1,1 +1,166 @@
-"""Printed documents (class book, results summary, teacher's book, học bạ, register) — issue 8."""
+"""Printed documents (class book, results summary, teacher's book, học bạ, register) — issue 8.
+
+Every PDF the portal issues as a book is kept: its public id and the hash of what it prints go into the
+QR code on every page, its file (PDF/A) stays in private storage and grows one incremental revision per
+digital signature. The school's signing certificate is kept encrypted; batches of books are rendered by
+background workers.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from gradebook.models import private_storage
+
+
+def document_path(instance, filename: str) -> str:
+    return f"documents/{instance.school_id}/{instance.uuid}.pdf"
+
+
+def batch_path(instance, filename: str) -> str:
+    return f"batches/{instance.school_id}/{instance.uuid}.zip"
+
+
+class PrintedDocument(models.Model):
+    class Kind(models.TextChoices):
+        CLASS_BOOK = "class_book", _("Class book")
+        RESULTS_SUMMARY = "results_summary", _("Results summary")
+        TEACHER_BOOK = "teacher_book", _("Teacher's book")
+        TRANSCRIPT = "transcript", _("Transcript")
+        REGISTER = "register", _("Student register")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    school = models.ForeignKey("accounts.School", on_delete=models.PROTECT, related_name="documents")
+    school_year = models.ForeignKey(
+        "gradebook.SchoolYear", null=True, blank=True, on_delete=models.PROTECT, related_name="documents"
+    )
+    kind = models.CharField(_("document"), max_length=20, choices=Kind.choices)
+    classroom = models.ForeignKey(
+        "gradebook.Classroom", null=True, blank=True, on_delete=models.PROTECT, related_name="documents"
+    )
+    student = models.ForeignKey(
+        "gradebook.Student", null=True, blank=True, on_delete=models.PROTECT, related_name="documents"
+    )
+    teacher = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    period = models.CharField(_("period"), max_length=4, blank=True)  # HK1 / HK2 / year (summaries)
+    blank = models.BooleanField(_("blank form"), default=False)  # the teacher's book before the year
+    title = models.CharField(_("title"), max_length=300)
+    # sha256 of the document's content as printed (the body, without print time and QR code): the
+    # QR code carries it, so a paper copy can be checked against the portal
+    content_hash = models.CharField(max_length=64)
+    file = models.FileField(upload_to=document_path, storage=private_storage, max_length=200)
+    original_sha256 = models.CharField(max_length=64)  # the file as rendered
+    pdf_sha256 = models.CharField(max_length=64, db_index=True)  # the file as it stands (after signatures)
+    pages = models.PositiveIntegerField(default=0)
+    printed_at = models.DateTimeField(_("printed at"), default=timezone.now)
+    printed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    batch = models.ForeignKey(
+        "PrintBatch", null=True, blank=True, on_delete=models.SET_NULL, related_name="documents"
+    )
+
+    class Meta:
+        ordering = ["-printed_at"]
+        verbose_name = _("printed document")
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def school_id_for_tenancy(self) -> int:
+        return self.school_id
+
+
+class DocumentSignature(models.Model):
+    """One PAdES signature added to a document, in turn (homeroom or subject teacher, then principal)."""
+
+    document = models.ForeignKey(PrintedDocument, on_delete=models.CASCADE, related_name="signatures")
+    order = models.PositiveSmallIntegerField()
+    signer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    signer_name = models.CharField(max_length=150)
+    role_title = models.CharField(max_length=100)
+    field_name = models.CharField(max_length=40)
+    signed_at = models.DateTimeField(default=timezone.now)
+    certificate = models.ForeignKey("SigningCertificate", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["document", "order"]
+        constraints = [models.UniqueConstraint(fields=["document", "order"], name="one_signature_per_turn")]
+
+    def __str__(self) -> str:
+        return f"{self.signer_name} ({self.role_title})"
+
+
+class SigningCertificate(models.Model):
+    """The school's signing certificate (PKCS#12), encrypted at rest with the portal's key; only the
+    certificate (public part) is kept in clear, for verification."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    school = models.ForeignKey("accounts.School", on_delete=models.CASCADE, related_name="certificates")
+    encrypted_pkcs12 = models.BinaryField()
+    encrypted_passphrase = models.BinaryField()
+    certificate_der = models.BinaryField()
+    subject = models.CharField(_("holder"), max_length=300)
+    issuer = models.CharField(_("issuer"), max_length=300)
+    serial = models.CharField(max_length=80)
+    fingerprint = models.CharField(max_length=64, unique=True)
+    not_before = models.DateTimeField(_("valid from"))
+    not_after = models.DateTimeField(_("valid until"))
+    active = models.BooleanField(_("in use"), default=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+        verbose_name = _("signing certificate")
+
+    def __str__(self) -> str:
+        return self.subject
+
+
+class PrintBatch(models.Model):
+    """Printing many books at once (every class's book, the whole school's học bạ) in the background:
+    one task per class, in parallel workers; the documents zipped when the last one is done."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Printing")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    school = models.ForeignKey("accounts.School", on_delete=models.CASCADE, related_name="print_batches")
+    school_year = models.ForeignKey("gradebook.SchoolYear", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=PrintedDocument.Kind.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField(default=0)  # documents to render
+    done = models.PositiveIntegerField(default=0)
+    parts = models.PositiveIntegerField(default=0)  # tasks (classes)
+    parts_done = models.PositiveIntegerField(default=0)
+    error = models.CharField(max_length=500, blank=True)
+    archive = models.FileField(upload_to=batch_path, storage=private_storage, max_length=200, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.done}/{self.total})"
+
+    @property
+    def school_id_for_tenancy(self) -> int:
+        return self.school_id
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0

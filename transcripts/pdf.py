@@ -17,7 +17,7 @@ from audit.models import AuditEvent
 from audit.services import record
 
 
-def _data_only_fetcher():
+def data_only_fetcher():
     # WeasyPrint is imported when a PDF is made, not when the URLs load (it takes a while to import)
     from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
@@ -34,7 +34,7 @@ def render_pdf(template: str, context: dict) -> bytes:
     from weasyprint import HTML
 
     html = render_to_string(template, context)
-    return HTML(string=html, base_url="about:blank", url_fetcher=_data_only_fetcher()).write_pdf()
+    return HTML(string=html, base_url="about:blank", url_fetcher=data_only_fetcher()).write_pdf()
 
 
 def pdf_response(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from transcripts import views
+from transcripts import views, views_books
 
 urlpatterns = [
     path(
@@ -15,4 +15,13 @@ urlpatterns = [
     ),
     path("corrections/log.pdf", views.correction_log_pdf, name="correction_log_pdf"),
     path("quality-report.pdf", views.quality_report_pdf, name="quality_report_pdf"),
+    path("", views_books.documents_home, name="documents_home"),
+    path("print/", views_books.print_request, name="print_request"),
+    path("batches/<uuid:batch_uuid>/", views_books.batch_detail, name="print_batch"),
+    path("batches/<uuid:batch_uuid>/status.json", views_books.batch_status, name="print_batch_status"),
+    path("batches/<uuid:batch_uuid>/download/", views_books.batch_download, name="print_batch_download"),
+    path("d/<uuid:document_uuid>/", views_books.document_detail, name="document_detail"),
+    path("d/<uuid:document_uuid>/file.pdf", views_books.document_file, name="document_file"),
+    path("d/<uuid:document_uuid>/sign/", views_books.document_sign, name="document_sign"),
+    path("certificate/", views_books.certificate, name="certificate"),
 ]

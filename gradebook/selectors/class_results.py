@@ -36,6 +36,7 @@ class ResultRow:
     conduct: str = ""
     absences: int = 0
     decision: str = ""
+    decision_code: str = ""  # the engine's code (len_lop, kiem_tra_lai …)
     honour: str = ""
     missing: list[str] = field(default_factory=list)
     changed: bool = False
@@ -84,7 +85,8 @@ def class_results(classroom: Classroom, period: str) -> dict:
             row.conduct = student.conduct.get(period, "")
             row.absences = student.absent_sessions
             if period == "year":
-                row.decision = str(DECISIONS.get(student.decision or "", student.decision or ""))
+                row.decision_code = student.decision or ""
+                row.decision = str(DECISIONS.get(row.decision_code, row.decision_code))
                 row.honour = student.honour or ""
         if not row.conduct:
             row.missing.append(_("conduct"))

@@ -25,6 +25,8 @@ class SummerRow:
     conduct_after: str = ""
     final: str = ""  # after the summer, as the lists name it ("" while incomplete)
     final_code: str = ""  # the engine's decision after the summer
+    academic_after: str = ""  # the year's academic and conduct results after the summer (học bạ, class book)
+    conduct_year_after: str = ""
     explanation: str = ""
 
 
@@ -97,6 +99,8 @@ def summer_sheet(classroom: Classroom) -> dict:
                 row.explanation = str(exc)
             else:
                 row.final_code = after["decision"]
+                row.academic_after = after["academic_year_after"] or ""
+                row.conduct_year_after = after["conduct_year_after"] or ""
                 row.final = str(DECISIONS.get(after["decision"], after["decision"]))
                 row.explanation = after["explanation"].text
         rows.append(row)

@@ -1,0 +1,435 @@
+"""Printed books (issue 8): every document rendered for a class whose students hit every branch, its
+text read back with pdftotext; printing in the background; digital signatures in turn; verification.
+"""
+
+import datetime as dt
+import hashlib
+import io
+import re
+import subprocess
+import uuid
+import zipfile
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import NameOID
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from gradebook.selectors.results import compute_results
+from transcripts import signing
+from transcripts.documents import Kind, Target, issue
+from transcripts.models import PrintBatch, PrintedDocument
+
+pytestmark = pytest.mark.django_db
+
+
+def text_of(pdf: bytes) -> str:
+    out = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True)
+    return out.stdout.decode()
+
+
+def flat(pdf: bytes) -> str:
+    return " ".join(text_of(pdf).split())
+
+
+def reading_order(pdf: bytes) -> str:
+    """The text in reading order (a cell wrapped over two lines stays together)."""
+    out = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True)
+    return " ".join(out.stdout.decode().split())
+
+
+def page_count(pdf: bytes) -> int:
+    out = subprocess.run(["pdfinfo", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    return int(re.search(r"Pages:\s+(\d+)", out).group(1))
+
+
+def stored(document: PrintedDocument) -> bytes:
+    with document.file.open("rb") as f:
+        return f.read()
+
+
+def printed(world, kind, **target) -> tuple[PrintedDocument, bytes]:
+    document = issue(Target(kind, world.school, world.year, **target), user=world.clerk)
+    return document, stored(document)
+
+
+def make_p12(common_name="Trường THCS Thử Nghiệm A", passphrase=b"mat-khau", days=365, start=-1) -> bytes:  # noqa: S107
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name(
+        [x509.NameAttribute(NameOID.COMMON_NAME, common_name), x509.NameAttribute(NameOID.COUNTRY_NAME, "VN")]
+    )
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now + dt.timedelta(days=start))
+        .not_valid_after(now + dt.timedelta(days=days))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=True,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    return pkcs12.serialize_key_and_certificates(
+        b"school", key, cert, None, serialization.BestAvailableEncryption(passphrase)
+    )
+
+
+# -- the documents -------------------------------------------------------------------------------
+
+
+def test_results_summary_prints_the_engines_averages_names_and_print_time(klass):
+    world = klass
+    document, pdf = printed(world, Kind.RESULTS_SUMMARY, classroom=world.classroom, period="year")
+    text = flat(pdf)
+    assert "BẢNG TỔNG HỢP KẾT QUẢ ĐÁNH GIÁ GIÁO DỤC" in text
+    assert "Lớp: 6A1 - Cả năm - Năm học 2026 - 2027" in text
+    for name in ("Trần Thị Bình", "Nguyễn Văn An", "Phạm Thị Cúc", "Lê Văn Dũng"):
+        assert name in text
+    # Bình's row: the engine's year averages (9,0) and levels; An: Toán and Ngữ văn 3,0 → Chưa đạt
+    results = compute_results(world.year, [world.classroom])
+    binh = results[world.enrolment.pk]
+    assert binh.academic["year"].level == "Tốt"
+    assert re.search(r"Trần Thị Bình.*9,0.*Tốt\s+Tốt", text)
+    assert re.search(r"Nguyễn Văn An\s+Đ\s+3,0\s+3,0", text)
+    assert binh.honour == "Học sinh Xuất sắc" and "Học sinh Xuất sắc" in reading_order(pdf)
+    # the teachers' signature table, the principal, the print time, the page numbers
+    assert world.math_teacher.full_name in text and "HIỆU TRƯỞNG" in text
+    local = timezone.localtime(document.printed_at)
+    assert f"In lúc {local:%H:%M} ngày {local:%d/%m/%Y}" in text
+    assert document.pages == page_count(pdf)
+    assert f"Trang 1 / {document.pages}" in text
+    assert document.pdf_sha256 == hashlib.sha256(pdf).hexdigest()
+
+
+def test_class_book_holds_every_section_with_scores_attendance_and_the_year_ranking(klass):
+    world = klass
+    document, pdf = printed(world, Kind.CLASS_BOOK, classroom=world.classroom)
+    text = flat(pdf)
+    for heading in (
+        "SỔ THEO DÕI VÀ ĐÁNH GIÁ HỌC SINH",
+        "HƯỚNG DẪN SỬ DỤNG SỔ THEO DÕI VÀ ĐÁNH GIÁ HỌC SINH",
+        "SƠ YẾU LÝ LỊCH HỌC SINH",
+        "THEO DÕI CHUYÊN CẦN",
+        "PHẦN GHI ĐIỂM",
+        "TỔNG HỢP KẾT QUẢ ĐÁNH GIÁ HỌC KÌ I",
+        "TỔNG HỢP KẾT QUẢ ĐÁNH GIÁ CẢ NĂM HỌC",
+        "XẾP LOẠI CẢ NĂM HỌC",
+        "NHẬN XÉT CỦA HIỆU TRƯỞNG",
+    ):
+        assert heading in text, heading
+    assert "Giáo viên chủ nhiệm: " + world.literature_teacher.full_name in text
+    assert "Môn: Toán" in text and "ĐTBmhkI" in text and "ĐTBmcn" in text
+    # Dũng missed 46 sessions (all excused, September–November): the month pages count them
+    assert "Tháng 9 năm 2026" in text
+    assert re.search(r"Lê Văn Dũng(\s+P)+\s+\d+\s+\d+", text)
+    # the ranking's merged cell: 4 students, Dũng retained
+    assert "Tổng số học sinh: 4" in text and "Không được lên lớp: 1" in text
+    assert document.pages == page_count(pdf) and document.pages > 30
+
+
+def test_transcript_prints_profile_year_pages_and_promotion(klass):
+    world = klass
+    document, pdf = printed(world, Kind.TRANSCRIPT, student=world.student)
+    text = flat(pdf)
+    assert "HỌC BẠ" in text and "TRUNG HỌC CƠ SỞ" in text
+    assert "(Mẫu ban hành kèm theo Thông tư số 22/2021/TT-BGDĐT ngày 20 tháng 7 năm 2021)" in text
+    assert "TRẦN THỊ BÌNH" in text  # cover and page 1 print the name in capitals
+    assert "QUÁ TRÌNH HỌC TẬP" in text and "2026 - 2027" in text
+    assert "Họ và tên: Trần Thị Bình Lớp: 6A1 Năm học: 2026 - 2027" in text
+    assert re.search(r"Toán 9,0 9,0 9,0", text)
+    assert "- Được lên lớp: Được lên lớp" in text
+    assert "Khen thưởng (nếu có): Học sinh Xuất sắc" in text
+    assert "NHẬN XÉT CỦA GIÁO VIÊN CHỦ NHIỆM" in text
+    # Dũng: retained
+    _doc, dung = printed(world, Kind.TRANSCRIPT, student=world.dung.student)
+    assert "- Không được lên lớp: Không được lên lớp" in flat(dung)
+
+
+def test_teacher_book_blank_at_the_start_of_the_year_and_filled_later(klass):
+    world = klass
+    blank_doc, blank = printed(world, Kind.TEACHER_BOOK, teacher=world.math_teacher, blank=True)
+    filled_doc, filled = printed(world, Kind.TEACHER_BOOK, teacher=world.math_teacher)
+    blank_text, filled_text = flat(blank), flat(filled)
+    for text in (blank_text, filled_text):
+        assert f"Họ tên giáo viên: {world.math_teacher.full_name}" in text
+        assert "Nhận xét sự tiến bộ, ưu điểm nổi bật, hạn chế chủ yếu" in text
+        assert "Trần Thị Bình" in text
+    assert "9,0" not in blank_text and "9,0" in filled_text
+    assert f"Sổ này có {blank_doc.pages} trang" in blank_text
+    assert blank_doc.title.endswith("(bản trắng đầu năm)")
+
+
+def test_register_lists_every_student_with_the_course_of_study(klass):
+    world = klass
+    document, pdf = printed(world, Kind.REGISTER)
+    text = flat(pdf)
+    assert "SỔ ĐĂNG BỘ" in text
+    for name in ("Trần Thị Bình", "Lê Văn Dũng"):
+        assert name in text
+    assert "Ở lại" in text and "Lên lớp" in text
+    assert f"Sổ này có {document.pages} trang" in text
+
+
+def test_stored_markup_prints_as_text(klass):
+    world = klass
+    student = world.student
+    student.address = "<b>Hà Nội</b><img src='http://example.invalid/x.png'>"
+    student.save()
+    _doc, pdf = printed(world, Kind.TRANSCRIPT, student=student)
+    assert "<b>Hà Nội</b><img src='http://example.invalid/x.png'>" in flat(pdf)
+
+
+def test_tt58_class_prints_its_own_levels(klass):
+    world = klass
+    world.classroom.regulation = "TT58"
+    world.classroom.save()
+    world.cuc.conduct_results.update(level="Yếu")  # TT58 Điều 4 conduct levels
+    _doc, pdf = printed(world, Kind.RESULTS_SUMMARY, classroom=world.classroom, period="HK1")
+    text = flat(pdf)
+    assert "Trung bình" in text and "Yếu" in text  # TT58 Điều 13 ranks, not TT22's Tốt/Khá/Đạt/Chưa đạt
+
+
+# -- printing in the background ------------------------------------------------------------------
+
+
+def test_printing_every_class_book_returns_at_once_and_a_worker_zips_them(
+    klass, login, client, django_capture_on_commit_callbacks, monkeypatch
+):
+    world = klass
+    # the worker closes the database connection between tasks; the test's transaction must survive it
+    monkeypatch.setattr("django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None)
+    login(world.clerk)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("print_request"), {"kind": "results_summary", "target": "all", "period": "HK1"}
+        )
+    batch = PrintBatch.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse("print_batch", args=[batch.uuid])
+    assert batch.total == 2 and batch.status == "queued" and not PrintedDocument.objects.exists()
+    status = client.get(reverse("print_batch_status", args=[batch.uuid])).json()
+    assert status == {"status": "queued", "done": 0, "total": 2, "percent": 0, "error": ""}
+    call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
+    batch.refresh_from_db()
+    assert batch.status == "done" and batch.done == 2 and batch.parts_done == 2
+    page = client.get(reverse("print_batch", args=[batch.uuid]))
+    assert "Tải tất cả (zip)" in page.content.decode()
+    download = client.get(reverse("print_batch_download", args=[batch.uuid]))
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(download.streaming_content)))
+    names = sorted(archive.namelist())
+    assert len(names) == 2 and all(n.endswith(".pdf") for n in names)
+    assert any("6a1" in n for n in names) and any("6a2" in n for n in names)
+    assert "Trần Thị Bình" in flat(archive.read(next(n for n in names if "6a1" in n)))
+
+
+def test_who_may_print_what(klass, login, client, other_world):
+    world = klass
+    login(world.math_teacher)  # a subject teacher: not the class's books, only their own teacher's book
+    response = client.post(
+        reverse("print_request"), {"kind": "class_book", "target": str(world.classroom.uuid)}
+    )
+    assert response.status_code == 403
+    response = client.post(reverse("print_request"), {"kind": "register", "target": "all"})
+    assert response.status_code == 403
+    response = client.post(
+        reverse("print_request"), {"kind": "teacher_book", "target": str(world.math_teacher.uuid)}
+    )
+    assert response.status_code == 302
+    response = client.post(
+        reverse("print_request"), {"kind": "teacher_book", "target": str(world.literature_teacher.uuid)}
+    )
+    assert response.status_code == 403
+    login(world.literature_teacher)  # the homeroom teacher of 6A1: its books, not 6A2's
+    assert (
+        client.post(
+            reverse("print_request"), {"kind": "class_book", "target": str(world.classroom.uuid)}
+        ).status_code
+        == 302
+    )
+    assert (
+        client.post(
+            reverse("print_request"), {"kind": "class_book", "target": str(world.other_classroom.uuid)}
+        ).status_code
+        == 403
+    )
+    assert client.post(reverse("print_request"), {"kind": "transcript", "target": "all"}).status_code == 403
+    # another school's class is not found; nor is its batch or document
+    assert (
+        client.post(
+            reverse("print_request"), {"kind": "class_book", "target": str(other_world.classroom.uuid)}
+        ).status_code
+        == 404
+    )
+    document = issue(
+        Target(
+            Kind.RESULTS_SUMMARY,
+            other_world.school,
+            other_world.year,
+            classroom=other_world.classroom,
+            period="HK1",
+        ),
+        user=None,
+    )
+    assert client.get(reverse("document_detail", args=[document.uuid])).status_code == 404
+    assert client.get(reverse("document_file", args=[document.uuid])).status_code == 404
+    assert PrintBatch.objects.filter(kind="class_book").count() == 1
+
+
+# -- digital signatures --------------------------------------------------------------------------
+
+
+def upload_certificate(client, world, p12=None, passphrase="mat-khau"):  # noqa: S107
+    return client.post(
+        reverse("certificate"),
+        {
+            "file": SimpleUploadedFile("truong.p12", p12 or make_p12(), "application/x-pkcs12"),
+            "passphrase": passphrase,
+        },
+    )
+
+
+def test_certificate_is_checked_and_kept_encrypted(world, login, client):
+    login(world.math_teacher)
+    assert upload_certificate(client, world).status_code == 403
+    login(world.principal)
+    response = upload_certificate(client, world, passphrase="sai")
+    assert response.status_code == 200 and "mật khẩu" in response.content.decode()
+    expired = make_p12(days=-1, start=-30)
+    response = upload_certificate(client, world, p12=expired)
+    assert "không còn hiệu lực" in response.content.decode()
+    assert upload_certificate(client, world).status_code == 302
+    certificate = signing.active_certificate(world.school)
+    assert (
+        certificate.subject.startswith("C=VN,CN=Trường THCS Thử Nghiệm A")
+        or "Thử Nghiệm A" in certificate.subject
+    )
+    p12 = make_p12()
+    assert p12 not in bytes(certificate.encrypted_pkcs12) and b"mat-khau" not in bytes(
+        certificate.encrypted_passphrase
+    )
+
+
+def test_signing_in_turn_then_verification_and_one_changed_byte(klass, login, client, tmp_path, capsys):
+    world = klass
+    login(world.principal)
+    upload_certificate(client, world)
+    document, _pdf = printed(world, Kind.CLASS_BOOK, classroom=world.classroom)
+    sign_url = reverse("document_sign", args=[document.uuid])
+    # the principal signs after the homeroom teacher, not before
+    assert client.post(sign_url, {"password": "x"}).status_code == 403
+    # the homeroom teacher: a wrong password signs nothing, the right one signs
+    world.literature_teacher.set_password("Mat-khau-GVCN-1")
+    world.literature_teacher.save()
+    login(world.literature_teacher)
+    response = client.post(sign_url, {"password": "sai-mat-khau"})
+    assert response.status_code == 400 and "Mật khẩu không đúng" in response.content.decode()
+    assert not document.signatures.exists()
+    assert client.post(sign_url, {"password": "Mat-khau-GVCN-1"}).status_code == 302
+    # the principal, who has two-factor sign-in, confirms with the code too
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.create(user=world.principal, name="app", confirmed=True)
+    world.principal.set_password("Mat-khau-HT-2026")
+    world.principal.save()
+    login(world.principal)
+    response = client.post(sign_url, {"password": "Mat-khau-HT-2026", "otp_token": "000000"})
+    assert response.status_code == 400 and document.signatures.count() == 1
+    device.refresh_from_db()
+    device.throttle_reset()  # django-otp slows down guessing after a wrong code
+    code = f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+    assert client.post(sign_url, {"password": "Mat-khau-HT-2026", "otp_token": code}).status_code == 302
+    document.refresh_from_db()
+    assert [s.signer_name for s in document.signatures.all()] == [
+        world.literature_teacher.full_name,
+        world.principal.full_name,
+    ]
+    signed = stored(document)
+    assert document.pdf_sha256 == hashlib.sha256(signed).hexdigest() != document.original_sha256
+    # pyHanko validates both signatures, with the signers' names
+    result = signing.verify_pdf(signed)
+    assert result.ok and result.document == document
+    assert [s.signer for s in result.signatures] == [
+        world.literature_teacher.full_name,
+        world.principal.full_name,
+    ]
+    assert all(s.intact and s.valid and s.trusted for s in result.signatures)
+    assert result.signatures[-1].whole_file
+    # one byte changed inside the signed content: not valid
+    tampered = bytearray(signed)
+    tampered[len(signed) // 3] ^= 0x01
+    bad = signing.verify_pdf(bytes(tampered))
+    assert not bad.ok and bad.document is None
+    # the command says the same, with its exit status
+    good_file, bad_file = tmp_path / "good.pdf", tmp_path / "bad.pdf"
+    good_file.write_bytes(signed)
+    bad_file.write_bytes(bytes(tampered))
+    call_command("verify_pdf", str(good_file))
+    assert "VALID" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exit_status:
+        call_command("verify_pdf", str(bad_file))
+    assert exit_status.value.code == 1 and "NOT VALID" in capsys.readouterr().out
+    # the public upload page
+    client.logout()
+    page = client.post(
+        reverse("verify_pdf"), {"file": SimpleUploadedFile("b.pdf", bytes(tampered), "application/pdf")}
+    )
+    assert "KHÔNG HỢP LỆ" in page.content.decode()
+    page = client.post(
+        reverse("verify_pdf"), {"file": SimpleUploadedFile("g.pdf", signed, "application/pdf")}
+    )
+    assert "HỢP LỆ: tệp còn nguyên vẹn" in page.content.decode()
+    page = client.post(
+        reverse("verify_pdf"), {"file": SimpleUploadedFile("x.pdf", b"not a pdf", "application/pdf")}
+    )
+    assert page.status_code == 200 and "không phải là tệp PDF" in page.content.decode()
+
+
+def test_a_subject_teacher_cannot_sign_and_nothing_is_signed_without_a_certificate(klass, login, client):
+    world = klass
+    document, _pdf = printed(world, Kind.RESULTS_SUMMARY, classroom=world.classroom, period="HK1")
+    login(world.math_teacher)
+    assert client.post(reverse("document_sign", args=[document.uuid]), {"password": "x"}).status_code in (
+        403,
+        404,
+    )
+    world.literature_teacher.set_password("Mat-khau-GVCN-1")
+    world.literature_teacher.save()
+    login(world.literature_teacher)
+    response = client.post(reverse("document_sign", args=[document.uuid]), {"password": "Mat-khau-GVCN-1"})
+    assert response.status_code == 400 and "chứng thư số" in response.content.decode()
+    assert not document.signatures.exists()
+
+
+def test_public_check_of_a_paper_copy_reveals_no_student_data(klass, client):
+    world = klass
+    document, pdf = printed(world, Kind.TRANSCRIPT, student=world.student)
+    # the QR code on every page carries the document's id and content hash
+    qr_url = f"/verify/{document.uuid}/?h={document.content_hash}"
+    page = client.get(qr_url).content.decode()
+    assert "Văn bản này do hệ thống cấp" in page and "khớp" in page
+    assert document.content_hash in page and world.school.name in page
+    assert "Bình" not in page and "6A1" not in page
+    forged = client.get(f"/verify/{document.uuid}/?h={'0' * 64}").content.decode()
+    assert "KHÔNG khớp" in forged
+    assert client.get(f"/verify/{uuid.uuid4()}/").status_code == 404

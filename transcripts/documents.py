@@ -1,0 +1,240 @@
+"""Issuing a printed book: build its content, render it to PDF/A with the page furniture every printout
+carries (school and document name, page n / N, print time, seam-stamp band, QR code with the document's
+id and content hash), keep it, and say who signs it in which order.
+
+The content hash is taken over the document's body as rendered (everything it states, without the print
+time and the QR code itself), so a paper copy can be checked against the portal's record.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+
+from accounts import authz
+from accounts.models import Role, School, User
+from gradebook.models import Classroom, Enrolment, SchoolYear, Student
+from sodiem.qr import qr_data_uri
+from transcripts import selectors
+from transcripts.models import PrintBatch, PrintedDocument
+from transcripts.pdf import SIGN, SIGN_AND_SEAL, date_line, signer
+
+Kind = PrintedDocument.Kind
+
+FORM_NAME = {
+    Kind.CLASS_BOOK: "Sổ theo dõi và đánh giá học sinh (theo lớp học)",
+    Kind.RESULTS_SUMMARY: "Bảng tổng hợp kết quả đánh giá giáo dục",
+    Kind.TEACHER_BOOK: "Sổ theo dõi và đánh giá học sinh (của giáo viên)",
+    Kind.TRANSCRIPT: "Học bạ",
+    Kind.REGISTER: "Sổ đăng bộ",
+}
+TEMPLATE = {
+    Kind.CLASS_BOOK: "transcripts/class_book.html",
+    Kind.RESULTS_SUMMARY: "transcripts/results_summary.html",
+    Kind.TEACHER_BOOK: "transcripts/teacher_book.html",
+    Kind.TRANSCRIPT: "transcripts/transcript.html",
+    Kind.REGISTER: "transcripts/register.html",
+}
+PERIOD_NAME = {"HK1": "học kì I", "HK2": "học kì II", "year": "cả năm"}
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a document is about: a class (class book, summary), a student (học bạ), a teacher
+    (teacher's book) or the school (register), in a school year."""
+
+    kind: str
+    school: School
+    school_year: SchoolYear
+    classroom: Classroom | None = None
+    student: Student | None = None
+    teacher: User | None = None
+    period: str = ""
+    blank: bool = False
+
+    @property
+    def title(self) -> str:
+        name = FORM_NAME[self.kind]
+        year = f"năm học {self.school_year.start_year}-{self.school_year.start_year + 1}"
+        if self.kind == Kind.CLASS_BOOK:
+            return f"{name} — lớp {self.classroom.name}, {year}"
+        if self.kind == Kind.RESULTS_SUMMARY:
+            return f"{name} — lớp {self.classroom.name}, {PERIOD_NAME[self.period]}, {year}"
+        if self.kind == Kind.TEACHER_BOOK:
+            blank = " (bản trắng đầu năm)" if self.blank else ""
+            return f"{name} — {self.teacher.full_name}, {year}{blank}"
+        if self.kind == Kind.TRANSCRIPT:
+            return f"{name} — {self.student.full_name}"
+        return f"{name} — {year}"
+
+
+def content(target: Target) -> dict:
+    """The document's data, from the gradebook (transcripts.selectors)."""
+    if target.kind == Kind.CLASS_BOOK:
+        data = selectors.class_book(target.classroom)
+    elif target.kind == Kind.RESULTS_SUMMARY:
+        data = selectors.results_summary(target.classroom, target.period)
+    elif target.kind == Kind.TEACHER_BOOK:
+        data = selectors.teacher_book(target.teacher, target.school_year, blank=target.blank)
+    elif target.kind == Kind.TRANSCRIPT:
+        data = selectors.transcript(target.student)
+    else:
+        data = selectors.register(target.school, target.school_year)
+    data["date_line"] = date_line(target.school.printed_place, timezone.localdate())
+    data["blank_date_line"] = date_line(target.school.printed_place, None)
+    data["SIGN"], data["SIGN_AND_SEAL"] = SIGN, SIGN_AND_SEAL
+    data["principal_signer"] = signer("Hiệu trưởng", SIGN_AND_SEAL, name=principal_name(target.school))
+    return data
+
+
+def principal_name(school: School) -> str:
+    return (
+        User.objects.filter(role_assignments__school=school, role_assignments__role=Role.PRINCIPAL)
+        .values_list("full_name", flat=True)
+        .first()
+        or ""
+    )
+
+
+def verification_url(document_uuid, content_hash: str) -> str:
+    path = reverse("verify_document", args=[document_uuid])
+    return f"{settings.SITE_URL.rstrip('/')}{path}?h={content_hash}"
+
+
+def render(target: Target, *, document_uuid=None, printed_at=None, data: dict | None = None):
+    """(pdf bytes, content hash, page count) of a document; PDF/A-3b, the archive format."""
+    from weasyprint import HTML
+
+    from transcripts.pdf import data_only_fetcher
+
+    document_uuid = document_uuid or uuid.uuid4()
+    printed_at = timezone.localtime(printed_at or timezone.now())
+    data = content(target) if data is None else data
+
+    def layout():
+        body = render_to_string(TEMPLATE[target.kind], data)
+        content_hash = hashlib.sha256(body.encode()).hexdigest()
+        html = render_to_string(
+            "transcripts/document.html",
+            {
+                "body": mark_safe(body),  # noqa: S308 — rendered by our own template, values escaped there
+                "school": target.school,
+                "kind_label": FORM_NAME[target.kind],
+                "printed_at": printed_at,
+                "qr": qr_data_uri(verification_url(document_uuid, content_hash)),
+                "short_id": str(document_uuid)[:8],
+            },
+        )
+        rendered = HTML(string=html, base_url="about:blank", url_fetcher=data_only_fetcher()).render()
+        return rendered, content_hash
+
+    rendered, content_hash = layout()
+    if data.get("needs_page_count"):
+        # the closing line states the book's page count ("Sổ này có … trang"): lay out once more with it
+        data["page_count"] = len(rendered.pages)
+        rendered, content_hash = layout()
+    pdf = rendered.write_pdf(pdf_variant="pdf/a-3b")
+    return pdf, content_hash, len(rendered.pages)
+
+
+def issue(target: Target, *, user: User | None, batch: PrintBatch | None = None) -> PrintedDocument:
+    """Render and keep one document; its row and its file are written together."""
+    document_uuid = uuid.uuid4()
+    printed_at = timezone.now()
+    pdf, content_hash, pages = render(target, document_uuid=document_uuid, printed_at=printed_at)
+    digest = hashlib.sha256(pdf).hexdigest()
+    document = PrintedDocument(
+        uuid=document_uuid,
+        school=target.school,
+        school_year=target.school_year,
+        kind=target.kind,
+        classroom=target.classroom,
+        student=target.student,
+        teacher=target.teacher,
+        period=target.period,
+        blank=target.blank,
+        title=target.title,
+        content_hash=content_hash,
+        original_sha256=digest,
+        pdf_sha256=digest,
+        pages=pages,
+        printed_at=printed_at,
+        printed_by=user,
+        batch=batch,
+    )
+    document.file.save(f"{document_uuid}.pdf", ContentFile(pdf), save=False)
+    try:
+        with transaction.atomic():
+            document.save()
+    except BaseException:
+        document.file.delete(save=False)  # no file without its row
+        raise
+    return document
+
+
+# -- who signs, in which order -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Turn:
+    step: str  # homeroom / teacher / principal
+    title: str  # printed with the signature
+
+
+def turns(document: PrintedDocument) -> list[Turn]:
+    """Signers in order (forms.md §2.11, §4, §5): the teacher who keeps the book, then the principal."""
+    principal = Turn("principal", "Hiệu trưởng")
+    if document.kind == Kind.REGISTER:
+        return [principal]
+    if document.kind == Kind.TEACHER_BOOK:
+        return [Turn("teacher", "Giáo viên môn học"), principal]
+    return [Turn("homeroom", "Giáo viên chủ nhiệm"), principal]
+
+
+def homeroom_of(document: PrintedDocument) -> User | None:
+    if document.classroom_id:
+        return document.classroom.homeroom_teacher
+    if document.student_id:
+        enrolment = (
+            Enrolment.objects.filter(
+                student_id=document.student_id, classroom__school_year__school=document.school
+            )
+            .select_related("classroom__homeroom_teacher")
+            .order_by("-classroom__school_year__start_year", "-start_date")
+            .first()
+        )
+        return enrolment.classroom.homeroom_teacher if enrolment else None
+    return None
+
+
+def next_turn(document: PrintedDocument) -> Turn | None:
+    done = getattr(document, "signed", None)
+    if done is None:
+        done = document.signatures.count()
+    order = turns(document)
+    return order[done] if done < len(order) else None
+
+
+def may_sign(user: User, document: PrintedDocument, turn: Turn) -> bool:
+    if turn.step == "principal":
+        return bool(authz.roles_in(user, document.school) & {Role.PRINCIPAL, Role.VICE_PRINCIPAL})
+    if turn.step == "teacher":
+        return document.teacher_id == user.pk
+    homeroom = homeroom_of(document)
+    return homeroom is not None and homeroom.pk == user.pk
+
+
+def signature_title(user: User, document: PrintedDocument, turn: Turn) -> str:
+    """A vice principal signs for the principal: `KT. HIỆU TRƯỞNG / PHÓ HIỆU TRƯỞNG` (forms.md §1.7)."""
+    if turn.step == "principal" and Role.PRINCIPAL not in authz.roles_in(user, document.school):
+        return "KT. Hiệu trưởng - Phó Hiệu trưởng"
+    return turn.title

@@ -1,0 +1,683 @@
+"""What each printed book shows (forms.md §2–§6), read from the gradebook in bulk.
+
+Numbers come from the regulation engine (`compute_results`, `summer_sheet`), never recomputed here; the
+templates only lay them out. Wording printed on the forms is Vietnamese by law, so it is literal here.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Count, Q
+
+from accounts.models import School, User
+from gradebook.models import (
+    Absence,
+    AssessmentKind,
+    Award,
+    Classroom,
+    ConductResult,
+    Enrolment,
+    Guardian,
+    ResultsApproval,
+    SchoolYear,
+    Score,
+    Student,
+    Subject,
+    SubjectComment,
+    TeachingAssignment,
+)
+from gradebook.regulations import registry
+from gradebook.regulations.base import fmt
+from gradebook.regulations.regulation import Regulation
+from gradebook.selectors.class_results import class_results
+from gradebook.selectors.results import compute_results
+from gradebook.selectors.structure import classroom_assignments
+from gradebook.selectors.summer import summer_sheet
+from gradebook.services.homeroom import add_months
+
+LEVEL_NAME = {School.Level.THCS: "TRUNG HỌC CƠ SỞ", School.Level.THPT: "TRUNG HỌC PHỔ THÔNG"}
+TERM_NAME = {"HK1": "HỌC KÌ I", "HK2": "HỌC KÌ II"}
+WEEKDAY = ("2", "3", "4", "5", "6", "7", "CN")  # thứ Hai … Chủ nhật
+PROMOTED = {"len_lop", "hoan_thanh_chuong_trinh"}
+SUMMER = {"kiem_tra_lai", "ren_luyen_he", "ren_luyen_he_va_kiem_tra_lai"}
+LEFT = {
+    Enrolment.Status.TRANSFERRED_OUT: "Chuyển đi",
+    Enrolment.Status.DROPPED_OUT: "Bỏ học",
+    Enrolment.Status.CLASS_CHANGED: "Chuyển lớp",
+}
+
+
+def honour_text(honour: str | None) -> str:
+    """The engine's honour title as printed ("Học sinh Xuất sắc" …), nothing for none (TT22 Điều 15)."""
+    return "" if not honour or honour == Regulation.NO_HONOUR else honour
+
+
+def show(value) -> str:
+    """A value as the books print it: averages and scores with one decimal and a decimal comma."""
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else fmt(value, 1)
+
+
+def score_text(value, level: str) -> str:
+    if level:
+        return "Đ" if level == "D" else "CĐ"
+    return show(value)
+
+
+def school_lines(school: School, year: SchoolYear | None) -> dict:
+    """The three lines at the top of every cover (forms.md §2.1, §1.9: the district line became the
+    commune line after the 2025 reform)."""
+    new_units = year is not None and year.start_year >= 2025
+    return {
+        "school": school,
+        "unit_label": "Xã/Phường/Đặc khu" if new_units else "Huyện/Quận/Thị xã/Thành phố",
+        "unit": school.place_name if new_units and school.place_name else school.district.name,
+        "province": school.district.province.name,
+        "level_name": LEVEL_NAME[school.level],
+        "year_label": f"{year.start_year} - {year.start_year + 1}" if year else "20… - 20…",
+        "completion": "trung học cơ sở" if school.level == School.Level.THCS else "trung học phổ thông",
+    }
+
+
+def roster(classroom: Classroom) -> list[Enrolment]:
+    return list(
+        Enrolment.objects.filter(classroom=classroom, status=Enrolment.Status.STUDYING)
+        .select_related("student")
+        .order_by("student__sort_key")
+    )
+
+
+def regular_count(classroom: Classroom, assignment: TeachingAssignment, entered: int = 0) -> int:
+    rules = registry.get(classroom.regulation)
+    required = (
+        rules.comment_regular_count
+        if assignment.subject.kind == Subject.Kind.COMMENT
+        else rules.required_regular_count(assignment.periods_per_year)
+    )
+    return max(required, entered)
+
+
+@dataclass
+class Cell:
+    regular: dict[int, str] = field(default_factory=dict)
+    midterm: str = ""
+    final: str = ""
+    retest: str = ""
+
+
+def _cells(assignment_ids: list[int], enrolment_ids: list[int]) -> dict[tuple[int, int, str], Cell]:
+    cells: dict[tuple[int, int, str], Cell] = defaultdict(Cell)
+    for enrolment_id, assignment_id, term, kind, index, value, level in Score.objects.filter(
+        assignment_id__in=assignment_ids, enrolment_id__in=enrolment_ids
+    ).values_list("enrolment_id", "assignment_id", "term", "kind", "index", "value", "level"):
+        text = score_text(value, level)
+        cell = cells[(enrolment_id, assignment_id, term)]
+        if kind == AssessmentKind.REGULAR:
+            cell.regular[index] = text
+        elif kind == AssessmentKind.MIDTERM:
+            cell.midterm = text
+        elif kind == AssessmentKind.FINAL:
+            cell.final = text
+        elif kind == AssessmentKind.RETEST:
+            cell.retest = text
+    return cells
+
+
+def _corrections(assignment_ids: list[int]) -> Counter:
+    """Cells changed by an applied correction, per (assignment, term): the page footer counts them
+    (forms.md §2.6)."""
+    counts: Counter = Counter()
+    for assignment_id, term, n in (
+        Score.history.filter(assignment_id__in=assignment_ids, correction__isnull=False)
+        .values_list("assignment_id", "term")
+        .annotate(n=Count("history_id"))
+    ):
+        counts[(assignment_id, term)] += n
+    return counts
+
+
+def subject_pages(
+    classroom: Classroom,
+    enrolments: list[Enrolment],
+    assignments: list[TeachingAssignment],
+    *,
+    blank: bool = False,
+    comments: bool = False,
+) -> list[dict]:
+    """One page per term and subject (forms.md §2.6, §3): the scores as entered, the averages of the
+    engine; `blank` leaves every cell empty (the teacher's book printed at the start of the year)."""
+    enrolment_ids = [e.pk for e in enrolments]
+    assignment_ids = [a.pk for a in assignments]
+    cells = {} if blank else _cells(assignment_ids, enrolment_ids)
+    results = {} if blank else compute_results(classroom.school_year, [classroom])
+    corrections = Counter() if blank else _corrections(assignment_ids)
+    texts = {}
+    if comments and not blank:
+        texts = {
+            (e, a, t): text
+            for e, a, t, text in SubjectComment.objects.filter(
+                assignment_id__in=assignment_ids, enrolment_id__in=enrolment_ids
+            ).values_list("enrolment_id", "assignment_id", "term", "text")
+        }
+    pages = []
+    for term in ("HK1", "HK2"):
+        for assignment in assignments:
+            entered = max(
+                (
+                    max(c.regular, default=0)
+                    for (e, a, t), c in cells.items()
+                    if a == assignment.pk and t == term
+                ),
+                default=0,
+            )
+            count = regular_count(classroom, assignment, entered)
+            rows = []
+            for number, enrolment in enumerate(enrolments, 1):
+                cell = cells.get((enrolment.pk, assignment.pk, term), Cell())
+                subject = (
+                    results[enrolment.pk].subjects.get(assignment.subject_id)
+                    if enrolment.pk in results
+                    else None
+                )
+                rows.append(
+                    {
+                        "number": number,
+                        "name": enrolment.student.full_name,
+                        "regular": [cell.regular.get(i, "") for i in range(1, count + 1)],
+                        "midterm": cell.midterm,
+                        "final": cell.final,
+                        "term": show(subject.value(term)) if subject else "",
+                        "year": show(subject.value("year")) if subject and term == "HK2" else "",
+                        "retest": cell.retest if term == "HK2" else "",
+                        "comment": texts.get((enrolment.pk, assignment.pk, term), ""),
+                        "fifth": number % 5 == 0,
+                    }
+                )
+            pages.append(
+                {
+                    "term": term,
+                    "term_name": TERM_NAME[term],
+                    "roman": "I" if term == "HK1" else "II",
+                    "assignment": assignment,
+                    "subject": assignment.subject.name,
+                    "comment_kind": assignment.subject.kind == Subject.Kind.COMMENT,
+                    "teacher": assignment.teacher.full_name if assignment.teacher else "",
+                    "regular_count": count,
+                    "rows": rows,
+                    "corrections": corrections[(assignment.pk, term)],
+                    "pass_count": sum(r["term"] == "Đ" for r in rows),
+                    "fail_count": sum(r["term"] == "CĐ" for r in rows),
+                }
+            )
+    return pages
+
+
+def attendance_months(classroom: Classroom, enrolments: list[Enrolment]) -> list[dict]:
+    """One page per month of the school year (forms.md §2.5): P / K per session, totals TS, P, K."""
+    year = classroom.school_year
+    by_day: dict[tuple[int, date], list[bool]] = defaultdict(list)
+    for enrolment_id, day, excused in Absence.objects.filter(
+        enrolment__in=enrolments, date__range=(year.start_date, year.end_date)
+    ).values_list("enrolment_id", "date", "excused"):
+        by_day[(enrolment_id, day)].append(excused)
+    months = []
+    month = year.start_date.replace(day=1)
+    while month <= year.end_date:
+        length = calendar.monthrange(month.year, month.month)[1]
+        days = [
+            {"day": d, "weekday": WEEKDAY[date(month.year, month.month, d).weekday()] if d <= length else ""}
+            for d in range(1, 32)
+        ]
+        rows, per_day = [], [0] * 31
+        for number, enrolment in enumerate(enrolments, 1):
+            marks, excused_n, unexcused_n = [], 0, 0
+            for d in range(1, 32):
+                flags = (
+                    by_day.get((enrolment.pk, date(month.year, month.month, d)), []) if d <= length else []
+                )
+                excused_n += sum(flags)
+                unexcused_n += len(flags) - sum(flags)
+                per_day[d - 1] += bool(flags)
+                marks.append("".join("P" if f else "K" for f in flags))
+            rows.append(
+                {
+                    "number": number,
+                    "name": enrolment.student.full_name,
+                    "marks": marks,
+                    "total": excused_n + unexcused_n,
+                    "excused": excused_n,
+                    "unexcused": unexcused_n,
+                    "fifth": number % 5 == 0,
+                }
+            )
+        months.append({"month": month, "length": length, "days": days, "rows": rows, "per_day": per_day})
+        month = add_months(month, 1)
+    return months
+
+
+def _split(results: dict) -> tuple[list[int], list[int]]:
+    """Column positions of comment subjects and of score subjects (forms.md §2.7 groups them)."""
+    comment = [i for i, s in enumerate(results["subjects"]) if s["kind"] == Subject.Kind.COMMENT]
+    score = [i for i, s in enumerate(results["subjects"]) if s["kind"] != Subject.Kind.COMMENT]
+    return comment, score
+
+
+def summary(classroom: Classroom, period: str) -> dict:
+    """A period's results of the class (forms.md §2.7–2.9, §4): every subject's average or level, the
+    academic and conduct results, and the counts per level."""
+    data = class_results(classroom, period)
+    comment, score = _split(data)
+    rows = []
+    for r in data["rows"]:
+        rows.append(
+            {
+                "number": r.number,
+                "name": r.enrolment.student.full_name,
+                "comment_values": [r.values[i] for i in comment],
+                "score_values": [r.values[i] for i in score],
+                "academic": r.academic,
+                "conduct": r.conduct,
+                "absences": r.absences,
+                "decision": r.decision,
+                "decision_code": r.decision_code,
+                "honour": honour_text(r.honour),
+                "enrolment_id": r.enrolment.pk,
+                "fifth": r.number % 5 == 0,
+            }
+        )
+    rules = registry.get(classroom.regulation)
+    total = len(rows)
+
+    def counts(key: str, levels) -> list[dict]:
+        tally = Counter(row[key] for row in rows)
+        return [
+            {"level": level, "n": tally[level], "pct": fmt(100 * tally[level] / total, 2) if total else "0"}
+            for level in levels
+        ]
+
+    per_subject = [
+        {
+            "name": data["subjects"][i]["name"],
+            "pass": sum(row["comment_values"][k] == "Đ" for row in rows),
+            "fail": sum(row["comment_values"][k] == "CĐ" for row in rows),
+        }
+        for k, i in enumerate(comment)
+    ]
+    return {
+        "period": period,
+        "rows": rows,
+        "comment_subjects": [data["subjects"][i] for i in comment],
+        "score_subjects": [data["subjects"][i] for i in score],
+        "teachers": [s for s in data["subjects"]],
+        "conduct_counts": counts("conduct", rules.conduct_levels),
+        "academic_counts": counts("academic", rules.academic_levels),
+        "per_subject": per_subject,
+        "total": total,
+        "complete": data["complete"],
+        "approval": data["approval"],
+    }
+
+
+def year_ranking(classroom: Classroom, year_summary: dict) -> dict:
+    """Xếp loại cả năm (forms.md §2.9): the year's results, what the summer changed, promotion and
+    honours, and the totals of the merged cell."""
+    after = {row.enrolment.pk: row for row in summer_sheet(classroom)["rows"]}
+    promoted = after_summer = retained = 0
+    rows = []
+    for row in year_summary["rows"]:
+        code = row["decision_code"]
+        summer = after.get(row["enrolment_id"])
+        final = summer.final_code if summer is not None else code
+        row["conduct_after"] = summer.conduct_year_after if summer else ""
+        row["academic_after"] = summer.academic_after if summer else ""
+        row["promoted"] = "x" if final in PROMOTED else ""
+        row["retained"] = "x" if final == "khong_len_lop" else ""
+        if final in PROMOTED:
+            promoted += 1
+            after_summer += code in SUMMER
+        elif final == "khong_len_lop":
+            retained += 1
+        rows.append(row)
+    return {
+        "rows": rows,
+        "total": len(rows),
+        "promoted": promoted,
+        "after_summer": after_summer,
+        "retained": retained,
+        "final_grade": classroom.grade in (9, 12),
+    }
+
+
+def subject_teachers(classroom: Classroom) -> list[dict]:
+    return [
+        {"subject": a.subject.name, "teacher": a.teacher.full_name if a.teacher else ""}
+        for a in classroom_assignments(classroom)
+    ]
+
+
+def profiles(enrolments: list[Enrolment]) -> list[dict]:
+    """Sơ yếu lý lịch (forms.md §2.4): the student and the parents or guardian."""
+    guardians = defaultdict(dict)
+    for g in Guardian.objects.filter(student__in=[e.student_id for e in enrolments]):
+        guardians[g.student_id][g.relationship] = g
+    rows = []
+    for number, enrolment in enumerate(enrolments, 1):
+        s = enrolment.student
+        family = guardians[s.pk]
+        rows.append(
+            {
+                "number": number,
+                "student": s,
+                "father": _parent(family.get(Guardian.Relationship.FATHER)),
+                "mother": _parent(family.get(Guardian.Relationship.MOTHER)),
+                "guardian": _parent(family.get(Guardian.Relationship.GUARDIAN)),
+                "fifth": number % 5 == 0,
+            }
+        )
+    return rows
+
+
+def _parent(g: Guardian | None) -> str:
+    if g is None:
+        return ""
+    return ", ".join(p for p in (g.full_name, g.occupation, g.phone, g.email) if p)
+
+
+def class_book(classroom: Classroom) -> dict:
+    """Sổ theo dõi và đánh giá học sinh (theo lớp học), forms.md §2, in print order."""
+    school = classroom.school_year.school
+    enrolments = roster(classroom)
+    assignments = list(classroom_assignments(classroom))
+    year_summary = summary(classroom, "year")
+    pages = subject_pages(classroom, enrolments, assignments)
+    terms = [summary(classroom, "HK1"), summary(classroom, "HK2")]
+    for term in terms:
+        term["corrections"] = sum(p["corrections"] for p in pages if p["term"] == term["period"])
+    year_summary["corrections"] = sum(p["corrections"] for p in pages)
+    months = []
+    month = classroom.school_year.start_date.replace(day=1)
+    while month <= classroom.school_year.end_date:
+        months.append(month)
+        month = add_months(month, 1)
+    return {
+        **school_lines(school, classroom.school_year),
+        "classroom": classroom,
+        "homeroom": classroom.homeroom_teacher.full_name if classroom.homeroom_teacher else "",
+        "size": len(enrolments),
+        "teachers": subject_teachers(classroom),
+        "profiles": profiles(enrolments),
+        "attendance": attendance_months(classroom, enrolments),
+        "subject_pages": pages,
+        "terms": terms,
+        "year": year_summary,
+        "ranking": year_ranking(classroom, year_summary),
+        "months": months,
+    }
+
+
+def results_summary(classroom: Classroom, period: str) -> dict:
+    """Bảng tổng hợp kết quả đánh giá giáo dục của lớp (forms.md §4)."""
+    school = classroom.school_year.school
+    data = summary(classroom, period)
+    if period == "year":
+        ranking = year_ranking(classroom, data)
+        data["rows"] = ranking["rows"]
+    return {
+        **school_lines(school, classroom.school_year),
+        "classroom": classroom,
+        "homeroom": classroom.homeroom_teacher.full_name if classroom.homeroom_teacher else "",
+        "period_name": {"HK1": "Học kì I", "HK2": "Học kì II", "year": "Cả năm"}[period],
+        "summary": data,
+        "is_year": period == "year",
+        "conduct_counts": data["conduct_counts"],
+        "academic_counts": data["academic_counts"],
+        "per_subject": data["per_subject"],
+        "teachers": subject_teachers(classroom),
+    }
+
+
+def teacher_book(teacher: User, school_year: SchoolYear, *, blank: bool) -> dict:
+    """Sổ theo dõi và đánh giá học sinh (của giáo viên), forms.md §3: every class-subject the teacher
+    teaches this year, per term; empty cells when printed at the start of the year."""
+    assignments = list(
+        TeachingAssignment.objects.filter(teacher=teacher, classroom__school_year=school_year)
+        .select_related("classroom", "subject", "teacher", "classroom__school_year")
+        .order_by("subject__order", "classroom__grade", "classroom__name")
+    )
+    blocks = []
+    for assignment in assignments:
+        classroom = assignment.classroom
+        enrolments = roster(classroom)
+        for page in subject_pages(classroom, enrolments, [assignment], blank=blank, comments=True):
+            page["classroom"] = classroom
+            blocks.append(page)
+    subjects = sorted({a.subject.name for a in assignments})
+    return {
+        **school_lines(school_year.school, school_year),
+        "teacher": teacher,
+        "subjects": ", ".join(subjects),
+        "classes": ", ".join(a.classroom.name for a in assignments),
+        "blocks": blocks,
+        "blank": blank,
+        "needs_page_count": True,
+    }
+
+
+def _promotion_text(code: str) -> str:
+    return {
+        "len_lop": "Được lên lớp",
+        "hoan_thanh_chuong_trinh": "Hoàn thành chương trình",
+        "khong_len_lop": "Không được lên lớp",
+    }.get(code, "")
+
+
+def transcript_year(enrolment: Enrolment) -> dict:
+    """The two pages of one school year in the học bạ (forms.md §5.4, §5.5)."""
+    classroom = enrolment.classroom
+    year = classroom.school_year
+    result = compute_results(year, [classroom]).get(enrolment.pk)
+    assignments = list(classroom_assignments(classroom))
+    retests = {
+        assignment_id: score_text(value, level)
+        for assignment_id, value, level in Score.objects.filter(
+            enrolment=enrolment, kind=AssessmentKind.RETEST
+        ).values_list("assignment_id", "value", "level")
+    }
+    comments = {}
+    for assignment_id, term, text in SubjectComment.objects.filter(enrolment=enrolment).values_list(
+        "assignment_id", "term", "text"
+    ):
+        if text and (term == "HK2" or assignment_id not in comments):
+            comments[assignment_id] = text
+    subjects = []
+    for a in assignments:
+        s = result.subjects.get(a.subject_id) if result else None
+        subjects.append(
+            {
+                "name": a.subject.name,
+                "hk1": show(s.value("HK1")) if s else "",
+                "hk2": show(s.value("HK2")) if s else "",
+                "year": show(s.value("year")) if s else "",
+                "retest": retests.get(a.pk, ""),
+                "comment": comments.get(a.pk, ""),
+                "teacher": a.teacher.full_name if a.teacher else "",
+            }
+        )
+    conduct = dict(ConductResult.objects.filter(enrolment=enrolment).values_list("period", "level"))
+    homeroom_comment = (
+        ConductResult.objects.filter(enrolment=enrolment, period=ConductResult.Period.YEAR)
+        .values_list("comment", flat=True)
+        .first()
+        or ""
+    )
+    summer = next((r for r in summer_sheet(classroom)["rows"] if r.enrolment.pk == enrolment.pk), None)
+    decision = result.decision if result else None
+    final = summer.final_code if summer is not None else decision
+    approval = (
+        ResultsApproval.objects.filter(
+            classroom=classroom, period=ResultsApproval.Period.YEAR, status=ResultsApproval.Status.APPROVED
+        )
+        .select_related("decided_by")
+        .first()
+    )
+    awards = list(
+        Award.objects.filter(enrolment=enrolment, kind=Award.Kind.AWARD, status=Award.Status.APPROVED)
+        .order_by("date")
+        .values_list("title", flat=True)
+    )
+    academic = {p: (result.academic[p].level or "") if result else "" for p in ("HK1", "HK2", "year")}
+    if result:
+        conduct.setdefault("year", result.conduct.get("year", ""))
+    corrected = Counter(
+        Score.history.filter(enrolment=enrolment, correction__isnull=False).values_list(
+            "assignment__subject__name", flat=True
+        )
+    )
+    return {
+        "enrolment": enrolment,
+        "classroom": classroom,
+        "corrections": sum(corrected.values()),
+        "corrected_subjects": ", ".join(sorted(corrected)),
+        "year_label": f"{year.start_year} - {year.start_year + 1}",
+        "subjects": subjects,
+        "periods": [
+            {"name": "Học kì I", "conduct": conduct.get("HK1", ""), "academic": academic["HK1"]},
+            {"name": "Học kì II", "conduct": conduct.get("HK2", ""), "academic": academic["HK2"]},
+            {"name": "Cả năm", "conduct": conduct.get("year", ""), "academic": academic["year"]},
+        ],
+        "absences": result.absent_sessions if result else 0,
+        "conduct_after": summer.conduct_year_after if summer else "",
+        "academic_after": summer.academic_after if summer else "",
+        "promoted": final in PROMOTED and decision not in SUMMER,
+        "promoted_after_summer": final in PROMOTED and decision in SUMMER,
+        "retained": final == "khong_len_lop",
+        "completed": final == "hoan_thanh_chuong_trinh" if classroom.grade in (9, 12) else None,
+        "promotion_text": _promotion_text(final or ""),
+        "honour": honour_text(result.honour if result else None),
+        "awards": awards,
+        "homeroom": classroom.homeroom_teacher.full_name if classroom.homeroom_teacher else "",
+        "homeroom_comment": homeroom_comment,
+        "approval": approval,
+    }
+
+
+def transcript(student: Student) -> dict:
+    """The học bạ of one student (forms.md §5): cover, profile with the course of study, and two pages
+    per school year at this school, earlier years first."""
+    enrolments = list(
+        student.enrolments.filter(Q(status=Enrolment.Status.STUDYING) | Q(end_date__isnull=False))
+        .exclude(status=Enrolment.Status.CLASS_CHANGED)
+        .select_related("classroom__school_year__school", "classroom__homeroom_teacher")
+        .order_by("classroom__school_year__start_year", "start_date")
+    )
+    school = student.school
+    first_year = enrolments[0].classroom.school_year if enrolments else None
+    guardians = {g.relationship: g for g in student.guardians.all()}
+    principal = (
+        User.objects.filter(role_assignments__school=school, role_assignments__role="principal")
+        .values_list("full_name", flat=True)
+        .first()
+        or ""
+    )
+    return {
+        **school_lines(school, first_year),
+        "student": student,
+        "father": guardians.get(Guardian.Relationship.FATHER),
+        "mother": guardians.get(Guardian.Relationship.MOTHER),
+        "guardian": guardians.get(Guardian.Relationship.GUARDIAN),
+        "course": [
+            {
+                "year": f"{e.classroom.school_year.start_year} - {e.classroom.school_year.start_year + 1}",
+                "classroom": e.classroom.name,
+                "school": f"{e.classroom.school_year.school.name}, {e.classroom.school_year.school.district.province.name}",
+                "register_number": student.register_number,
+                "start": e.start_date,
+            }
+            for e in enrolments
+        ],
+        "blank_course_rows": range(max(0, (4 if school.level == School.Level.THCS else 3) - len(enrolments))),
+        "opened_on": enrolments[0].start_date if enrolments else None,
+        "years": [
+            transcript_year(e) for e in enrolments if e.status == Enrolment.Status.STUDYING or e.end_date
+        ],
+        "principal": principal,
+    }
+
+
+def register(school: School, school_year: SchoolYear) -> dict:
+    """Sổ đăng bộ (forms.md §6): every student who studied at the school up to this year, with the
+    course of study year by year (promoted or retained) and when and why they left."""
+    years = list(school.school_years.filter(start_year__lte=school_year.start_year).order_by("start_year"))
+    decisions: dict[int, str] = {}
+    for y in years:
+        for enrolment_id, result in compute_results(y).items():
+            decisions[enrolment_id] = result.decision or ""
+    for classroom in Classroom.objects.filter(school_year__in=years):
+        pending = [pk for pk, code in decisions.items() if code in SUMMER]
+        if not pending:
+            break
+        for row in summer_sheet(classroom)["rows"]:
+            if row.final_code:
+                decisions[row.enrolment.pk] = row.final_code
+    by_student = defaultdict(list)
+    for e in (
+        Enrolment.objects.filter(classroom__school_year__in=years)
+        .exclude(status=Enrolment.Status.CLASS_CHANGED)
+        .select_related("classroom__school_year")
+        .order_by("classroom__school_year__start_year")
+    ):
+        by_student[e.student_id].append(e)
+    guardians = defaultdict(dict)
+    for g in Guardian.objects.filter(student_id__in=list(by_student)):
+        guardians[g.student_id][g.relationship] = g
+    blocks = 4 if school.level == School.Level.THCS else 3
+    rows = []
+    students = Student.objects.filter(pk__in=list(by_student)).order_by("register_number", "sort_key")
+    for number, s in enumerate(students, 1):
+        history = by_student[s.pk]
+        course = [
+            {
+                "year": f"{e.classroom.school_year.start_year}-{e.classroom.school_year.start_year + 1}",
+                "classroom": e.classroom.name,
+                "result": {
+                    "len_lop": "Lên lớp",
+                    "hoan_thanh_chuong_trinh": "HTCT",
+                    "khong_len_lop": "Ở lại",
+                }.get(decisions.get(e.pk, ""), ""),
+            }
+            for e in history[:blocks]
+        ]
+        course += [{"year": "", "classroom": "", "result": ""}] * (blocks - len(course))
+        last = history[-1]
+        family = guardians[s.pk]
+        rows.append(
+            {
+                "number": number,
+                "student": s,
+                "father": _parent_short(family.get(Guardian.Relationship.FATHER)),
+                "mother": _parent_short(
+                    family.get(Guardian.Relationship.MOTHER) or family.get(Guardian.Relationship.GUARDIAN)
+                ),
+                "entered": history[0].start_date,
+                "entered_class": history[0].classroom.name,
+                "course": course,
+                "left": last.end_date if last.status in LEFT else None,
+                "left_reason": LEFT.get(last.status, ""),
+                "fifth": number % 5 == 0,
+            }
+        )
+    return {
+        **school_lines(school, school_year),
+        "rows": rows,
+        "blocks": range(1, blocks + 1),
+        "needs_page_count": True,
+    }
+
+
+def _parent_short(g: Guardian | None) -> str:
+    return ", ".join(p for p in (g.full_name, g.occupation) if p) if g else ""

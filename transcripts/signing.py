@@ -1,0 +1,275 @@
+"""Digital signatures (ký số, seeds 002 and 004): the school's PKCS#12 certificate kept encrypted, PAdES
+signatures added in turn with pyHanko (each an incremental revision naming its signer), and the
+verification of any PDF that claims to come from the portal.
+
+Teachers install nothing: the portal holds the school's certificate and each signer confirms with their
+own password and, when they have one, their TOTP code.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import School, User
+from audit.models import AuditEvent
+from audit.services import record
+from transcripts.documents import may_sign, next_turn, signature_title
+from transcripts.models import DocumentSignature, PrintedDocument, SigningCertificate
+
+
+class SigningError(Exception):
+    """A refusal the user can act on (message in the user's language)."""
+
+
+def _fernet():
+    from cryptography.fernet import Fernet
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    secret = (settings.CERTIFICATE_KEY or settings.SECRET_KEY).encode()
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"sodiem signing certificates").derive(
+        secret
+    )
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def store_certificate(
+    school: School, data: bytes, passphrase: str, user: User, *, request=None
+) -> SigningCertificate:
+    """Check and keep a PKCS#12 file: it must open with the passphrase, hold a private key and its
+    certificate, and be valid now. The previous certificate stays for verification, out of use."""
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    try:
+        key, cert, _chain = pkcs12.load_key_and_certificates(data, passphrase.encode() or None)
+    except ValueError:
+        raise SigningError(_("The file is not a PKCS#12 certificate, or the passphrase is wrong.")) from None
+    if key is None or cert is None:
+        raise SigningError(_("The file must hold the private key and its certificate."))
+    now = timezone.now()
+    if not cert.not_valid_before_utc <= now <= cert.not_valid_after_utc:
+        raise SigningError(
+            _("The certificate is not valid today (valid from %(start)s to %(end)s).")
+            % {
+                "start": f"{cert.not_valid_before_utc:%d/%m/%Y}",
+                "end": f"{cert.not_valid_after_utc:%d/%m/%Y}",
+            }
+        )
+    der = cert.public_bytes(serialization.Encoding.DER)
+    fingerprint = cert.fingerprint(hashes.SHA256()).hex()
+    if SigningCertificate.objects.filter(fingerprint=fingerprint).exclude(school=school).exists():
+        raise SigningError(_("This certificate belongs to another school."))
+    fernet = _fernet()
+    with transaction.atomic():
+        SigningCertificate.objects.filter(school=school, active=True).update(active=False)
+        certificate, _created = SigningCertificate.objects.update_or_create(
+            fingerprint=fingerprint,
+            defaults={
+                "school": school,
+                "encrypted_pkcs12": fernet.encrypt(data),
+                "encrypted_passphrase": fernet.encrypt(passphrase.encode()),
+                "certificate_der": der,
+                "subject": cert.subject.rfc4514_string()[:300],
+                "issuer": cert.issuer.rfc4514_string()[:300],
+                "serial": format(cert.serial_number, "x")[:80],
+                "not_before": cert.not_valid_before_utc,
+                "not_after": cert.not_valid_after_utc,
+                "active": True,
+                "uploaded_by": user,
+                "uploaded_at": now,
+            },
+        )
+        record(
+            AuditEvent.Action.CERTIFICATE_UPLOADED,
+            actor=user,
+            request=request,
+            school=school,
+            obj=certificate,
+            subject=certificate.subject,
+            fingerprint=fingerprint,
+        )
+    return certificate
+
+
+def active_certificate(school: School) -> SigningCertificate | None:
+    now = timezone.now()
+    return SigningCertificate.objects.filter(
+        school=school, active=True, not_before__lte=now, not_after__gte=now
+    ).first()
+
+
+def _signer(certificate: SigningCertificate):
+    from pyhanko.sign import signers
+
+    fernet = _fernet()
+    return signers.SimpleSigner.load_pkcs12_data(
+        fernet.decrypt(bytes(certificate.encrypted_pkcs12)),
+        other_certs=None,
+        passphrase=fernet.decrypt(bytes(certificate.encrypted_passphrase)) or None,
+    )
+
+
+def sign_pdf(
+    pdf: bytes, certificate: SigningCertificate, *, field_name: str, name: str, reason: str, location: str
+) -> bytes:
+    """Add one PAdES signature as an incremental revision (earlier signatures stay valid)."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    meta = signers.PdfSignatureMetadata(
+        field_name=field_name,
+        name=name,
+        reason=reason,
+        location=location,
+        subfilter=fields.SigSeedSubFilter.PADES,
+        md_algorithm="sha256",
+    )
+    return signers.sign_pdf(writer, meta, signer=_signer(certificate)).getvalue()
+
+
+def sign_document(document: PrintedDocument, user: User, *, request=None) -> DocumentSignature:
+    """The user adds their signature if it is their turn. The caller has checked the user's
+    confirmation (password and TOTP)."""
+    with transaction.atomic():
+        document = PrintedDocument.objects.select_for_update().get(pk=document.pk)
+        turn = next_turn(document)
+        if turn is None:
+            raise SigningError(_("Every signature of this document is already there."))
+        if not may_sign(user, document, turn):
+            raise SigningError(
+                _("It is not your turn to sign this document (next: %(who)s).") % {"who": turn.title}
+            )
+        certificate = active_certificate(document.school)
+        if certificate is None:
+            raise SigningError(
+                _("The school has no valid signing certificate; the principal uploads it first.")
+            )
+        order = document.signatures.count() + 1
+        title = signature_title(user, document, turn)
+        with document.file.open("rb") as f:
+            current = f.read()
+        if hashlib.sha256(current).hexdigest() != document.pdf_sha256:
+            raise SigningError(_("The stored file does not match its record; it is not signed. Tell IT."))
+        signed = sign_pdf(
+            current,
+            certificate,
+            field_name=f"Sig{order}",
+            name=user.full_name,
+            reason=f"{title} ký xác nhận",
+            location=document.school.printed_place,
+        )
+        old_name = document.file.name
+        document.file.save(f"{document.uuid}-s{order}.pdf", ContentFile(signed), save=False)
+        document.pdf_sha256 = hashlib.sha256(signed).hexdigest()
+        document.save(update_fields=["file", "pdf_sha256"])
+        signature = DocumentSignature.objects.create(
+            document=document,
+            order=order,
+            signer=user,
+            signer_name=user.full_name,
+            role_title=title,
+            field_name=f"Sig{order}",
+            certificate=certificate,
+        )
+        record(
+            AuditEvent.Action.DOCUMENT_SIGNED,
+            actor=user,
+            request=request,
+            school=document.school,
+            obj=document,
+            order=order,
+            title=title,
+            sha256=document.pdf_sha256,
+        )
+        storage = document.file.storage
+        transaction.on_commit(lambda: storage.delete(old_name))
+    return signature
+
+
+# -- verification ---------------------------------------------------------------------------------
+
+
+@dataclass
+class SignatureCheck:
+    field: str
+    signer: str  # the name in the signature
+    holder: str  # the certificate's subject
+    signed_at: datetime | None
+    intact: bool  # the bytes it covers are unchanged
+    valid: bool  # the cryptographic signature checks
+    trusted: bool  # made with a certificate the portal issued to a school
+    whole_file: bool  # it covers the file to its last byte
+    modifications_ok: bool  # what was added after it is only further signatures
+
+    @property
+    def ok(self) -> bool:
+        return self.intact and self.valid and self.trusted and self.modifications_ok
+
+
+@dataclass
+class Verification:
+    sha256: str
+    document: PrintedDocument | None = None  # the portal's record of exactly this file
+    signatures: list[SignatureCheck] = field(default_factory=list)
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """Issued by the portal and unchanged: either this very file is on record, or every signature
+        is intact, valid and made with a school's certificate and the last one covers the whole file."""
+        if self.error:
+            return False
+        if self.signatures:
+            return all(s.ok for s in self.signatures) and self.signatures[-1].whole_file
+        return self.document is not None
+
+
+def verify_pdf(data: bytes) -> Verification:
+    from asn1crypto import x509
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    digest = hashlib.sha256(data).hexdigest()
+    result = Verification(
+        sha256=digest,
+        document=PrintedDocument.objects.filter(pdf_sha256=digest).select_related("school").first(),
+    )
+    roots = [
+        x509.Certificate.load(bytes(der))
+        for der in SigningCertificate.objects.values_list("certificate_der", flat=True)
+    ]
+    try:
+        reader = PdfFileReader(io.BytesIO(data), strict=False)
+        embedded = list(reader.embedded_signatures)
+        for sig in embedded:
+            status = validate_pdf_signature(sig, ValidationContext(trust_roots=roots, allow_fetching=False))
+            cert = status.signing_cert
+            result.signatures.append(
+                SignatureCheck(
+                    field=sig.field_name,
+                    signer=str(sig.sig_object.get("/Name", "")),
+                    holder=cert.subject.human_friendly if cert is not None else "",
+                    signed_at=status.signer_reported_dt,
+                    intact=bool(status.intact),
+                    valid=bool(status.valid),
+                    trusted=bool(status.trusted),
+                    whole_file=status.coverage.name == "ENTIRE_FILE",
+                    modifications_ok=status.docmdp_ok is not False,
+                )
+            )
+    except Exception as exc:  # a damaged or hostile file: say so, never a 500
+        result.error = _("The file could not be read as a PDF (%(why)s).") % {"why": type(exc).__name__}
+    return result

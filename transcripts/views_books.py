@@ -1,0 +1,362 @@
+"""The printing centre: print the books (in the background), follow a batch, download, sign in turn,
+the school's signing certificate; and the public verification pages."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts import authz
+from accounts.authz import Action
+from accounts.models import User
+from accounts.tenancy import current_school
+from audit.models import AuditEvent
+from audit.services import record
+from gradebook.models import Classroom, Student
+from gradebook.selectors.structure import current_year
+from sodiem.http import uuid_or_404
+from transcripts import documents, printing, signing
+from transcripts.forms import CertificateForm, PrintForm, SignForm, VerifyForm
+from transcripts.models import PrintBatch, PrintedDocument, SigningCertificate
+
+Kind = PrintedDocument.Kind
+CLASS_KINDS = (Kind.CLASS_BOOK, Kind.RESULTS_SUMMARY, Kind.TRANSCRIPT)
+
+
+def _school_and_year(request):
+    school = current_school(request)
+    if school is None or not authz.can(request.user, Action.VIEW_SCHOOL, school):
+        raise PermissionDenied
+    return school, current_year(school)
+
+
+def _awaiting(user, school) -> list[PrintedDocument]:
+    """Documents whose next signature is the user's."""
+    waiting = []
+    for document in (
+        PrintedDocument.objects.filter(school=school)
+        .annotate(signed=Count("signatures"))
+        .filter(signed__lt=2)
+        .select_related("classroom__homeroom_teacher", "school")[:300]
+    ):
+        turn = documents.next_turn(document)
+        if turn is not None and documents.may_sign(user, document, turn):
+            waiting.append(document)
+    return waiting
+
+
+@login_required
+def documents_home(request):
+    school, year = _school_and_year(request)
+    user = request.user
+    school_wide = authz.can(user, Action.PRINT_BOOKS, school)
+    classes = (
+        Classroom.objects.filter(school_year=year)
+        .select_related("homeroom_teacher")
+        .order_by("grade", "name")
+    )
+    if not school_wide:
+        classes = classes.filter(homeroom_teacher=user)
+    teachers = (
+        User.objects.filter(teaching_assignments__classroom__school_year=year)
+        .distinct()
+        .order_by("full_name")
+        if school_wide
+        else User.objects.filter(pk=user.pk, teaching_assignments__classroom__school_year=year).distinct()
+    )
+    batches = PrintBatch.objects.filter(school=school)
+    if not school_wide:
+        batches = batches.filter(requested_by=user)
+    recent = (
+        PrintedDocument.objects.filter(school=school)
+        .select_related("printed_by")
+        .prefetch_related("signatures")
+    )
+    if not school_wide:
+        recent = recent.filter(printed_by=user) | recent.filter(teacher=user)
+    return render(
+        request,
+        "transcripts/documents_home.html",
+        {
+            "school": school,
+            "year": year,
+            "school_wide": school_wide,
+            "classes": list(classes),
+            "teachers": list(teachers),
+            "batches": list(batches[:10]),
+            "recent": list(recent[:30]),
+            "awaiting": _awaiting(user, school),
+            "certificate": signing.active_certificate(school),
+            "may_manage_certificate": authz.can(user, Action.MANAGE_CERTIFICATE, school),
+            "form": PrintForm(),
+            "Kind": Kind,
+        },
+    )
+
+
+@login_required
+@require_POST
+def print_request(request):
+    """Start printing; the answer comes at once and leads to the batch's progress page."""
+    school, year = _school_and_year(request)
+    user = request.user
+    form = PrintForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return redirect("documents_home")
+    kind, target = form.cleaned_data["kind"], form.cleaned_data["target"]
+    options = {
+        "period": form.cleaned_data.get("period") or "",
+        "blank": form.cleaned_data.get("blank", False),
+    }
+    school_wide = authz.can(user, Action.PRINT_BOOKS, school)
+    if kind == Kind.REGISTER:
+        if not school_wide:
+            raise PermissionDenied
+        batch = printing.start_batch(user, school, year, kind, request=request)
+    elif kind == Kind.TEACHER_BOOK:
+        if target == "all":
+            if not school_wide:
+                raise PermissionDenied
+            teachers = list(User.objects.filter(teaching_assignments__classroom__school_year=year).distinct())
+        else:
+            teacher = get_object_or_404(User, uuid=uuid_or_404(target))
+            if teacher.pk != user.pk and not school_wide:
+                raise PermissionDenied
+            if not teacher.teaching_assignments.filter(classroom__school_year=year).exists():
+                raise Http404
+            teachers = [teacher]
+        batch = printing.start_batch(user, school, year, kind, teachers=teachers, request=request, **options)
+    elif kind == Kind.TRANSCRIPT and target.startswith("student:"):
+        student = get_object_or_404(Student, uuid=uuid_or_404(target.removeprefix("student:")), school=school)
+        enrolment = student.enrolments.filter(classroom__school_year=year).select_related("classroom").first()
+        if not school_wide and not (
+            enrolment and authz.can(user, Action.PRINT_CLASS_BOOKS, enrolment.classroom)
+        ):
+            raise PermissionDenied
+        batch = printing.start_batch(user, school, year, kind, students=[student], request=request)
+    else:
+        if target == "all":
+            if not school_wide:
+                raise PermissionDenied
+            classrooms = list(Classroom.objects.filter(school_year=year).order_by("grade", "name"))
+        else:
+            classroom = get_object_or_404(Classroom, uuid=uuid_or_404(target), school_year=year)
+            authz.check(user, Action.PRINT_CLASS_BOOKS, classroom)
+            classrooms = [classroom]
+        batch = printing.start_batch(
+            user, school, year, kind, classrooms=classrooms, request=request, **options
+        )
+    return redirect("print_batch", batch_uuid=batch.uuid)
+
+
+def _batch(request, batch_uuid) -> PrintBatch:
+    batch = get_object_or_404(PrintBatch.objects.select_related("school"), uuid=batch_uuid)
+    if not authz.is_member(request.user, batch):
+        raise Http404
+    if batch.requested_by_id != request.user.pk and not authz.can(
+        request.user, Action.PRINT_BOOKS, batch.school
+    ):
+        raise PermissionDenied
+    return batch
+
+
+@login_required
+def batch_detail(request, batch_uuid):
+    batch = _batch(request, batch_uuid)
+    return render(
+        request,
+        "transcripts/batch.html",
+        {
+            "batch": batch,
+            "documents": list(batch.documents.order_by("title")[:200])
+            if batch.status == PrintBatch.Status.DONE
+            else [],
+        },
+    )
+
+
+@login_required
+def batch_status(request, batch_uuid):
+    batch = _batch(request, batch_uuid)
+    return JsonResponse(
+        {
+            "status": batch.status,
+            "done": batch.done,
+            "total": batch.total,
+            "percent": batch.percent,
+            "error": batch.error,
+        }
+    )
+
+
+@login_required
+def batch_download(request, batch_uuid):
+    batch = _batch(request, batch_uuid)
+    if batch.status != PrintBatch.Status.DONE:
+        raise Http404
+    single = printing.single_document(batch)
+    if single is not None:
+        return redirect("document_file", document_uuid=single.uuid)
+    if not batch.archive:
+        raise Http404
+    record(
+        AuditEvent.Action.EXPORT,
+        request=request,
+        school=batch.school,
+        obj=batch,
+        form="batch-zip",
+        documents=batch.total,
+    )
+    response = FileResponse(batch.archive.open("rb"), content_type="application/zip")
+    response["Content-Disposition"] = (
+        f'attachment; filename="so-diem-{batch.kind}-{batch.requested_at:%Y%m%d-%H%M}.zip"'
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _document(request, document_uuid) -> PrintedDocument:
+    document = get_object_or_404(
+        PrintedDocument.objects.select_related("school", "classroom__homeroom_teacher", "student", "teacher"),
+        uuid=document_uuid,
+    )
+    authz.check(request.user, Action.VIEW_DOCUMENT, document)
+    return document
+
+
+@login_required
+def document_detail(request, document_uuid):
+    document = _document(request, document_uuid)
+    turn = documents.next_turn(document)
+    my_turn = turn is not None and documents.may_sign(request.user, document, turn)
+    return render(
+        request,
+        "transcripts/document_detail.html",
+        {
+            "document": document,
+            "signatures": list(document.signatures.all()),
+            "turns": documents.turns(document),
+            "turn": turn,
+            "my_turn": my_turn,
+            "form": SignForm(user=request.user) if my_turn else None,
+            "certificate": signing.active_certificate(document.school),
+        },
+    )
+
+
+@login_required
+def document_file(request, document_uuid):
+    document = _document(request, document_uuid)
+    record(
+        AuditEvent.Action.PDF,
+        request=request,
+        school=document.school,
+        obj=document,
+        form=document.kind,
+        sha256=document.pdf_sha256,
+    )
+    response = FileResponse(document.file.open("rb"), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{slugify(document.title)[:100] or "so-diem"}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_POST
+def document_sign(request, document_uuid):
+    document = _document(request, document_uuid)
+    turn = documents.next_turn(document)
+    if turn is None or not documents.may_sign(request.user, document, turn):
+        raise PermissionDenied(_("It is not your turn to sign this document."))
+    form = SignForm(request.POST, user=request.user)
+    if form.is_valid():
+        try:
+            signing.sign_document(document, request.user, request=request)
+        except signing.SigningError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Signed. The document now carries your digital signature."))
+            return redirect("document_detail", document_uuid=document.uuid)
+    return render(
+        request,
+        "transcripts/document_detail.html",
+        {
+            "document": document,
+            "signatures": list(document.signatures.all()),
+            "turns": documents.turns(document),
+            "turn": turn,
+            "my_turn": True,
+            "form": form,
+            "certificate": signing.active_certificate(document.school),
+        },
+        status=400,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def certificate(request):
+    school = current_school(request)
+    if school is None:
+        raise Http404
+    authz.check(request.user, Action.MANAGE_CERTIFICATE, school)
+    form = CertificateForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            signing.store_certificate(
+                school,
+                form.cleaned_data["file"].read(),
+                form.cleaned_data["passphrase"],
+                request.user,
+                request=request,
+            )
+        except signing.SigningError as exc:
+            form.add_error("file", str(exc))
+        else:
+            messages.success(request, _("The signing certificate is saved (encrypted)."))
+            return redirect("certificate")
+    return render(
+        request,
+        "transcripts/certificate.html",
+        {"form": form, "certificates": SigningCertificate.objects.filter(school=school), "school": school},
+    )
+
+
+# -- public verification ------------------------------------------------------------------------
+
+
+def verify_document(request, document_uuid):
+    """What the QR code of a paper copy leads to: that the document exists, its hash, issuer and
+    signers — nothing else about the student."""
+    document = get_object_or_404(PrintedDocument.objects.select_related("school"), uuid=document_uuid)
+    claimed = request.GET.get("h", "")[:64]
+    return render(
+        request,
+        "transcripts/verify_document.html",
+        {
+            "document": document,
+            "kind_label": documents.FORM_NAME[document.kind],
+            "claimed": claimed,
+            "matches": claimed == document.content_hash if claimed else None,
+            "signatures": list(document.signatures.values("signer_name", "role_title", "signed_at")),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def verify_upload(request):
+    """Anyone may check a PDF file: is it the portal's, unchanged, and who signed it."""
+    form = VerifyForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        result = signing.verify_pdf(form.cleaned_data["file"].read())
+    return render(request, "transcripts/verify_upload.html", {"form": form, "result": result})
