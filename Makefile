@@ -39,6 +39,10 @@ run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --if-empty
 	$(PY) manage.py demo_accounts --url http://$(HOST):$(PORT)/
+	# the printing worker runs beside the web server and stops with it
+	export SITE_URL=http://$(HOST):$(PORT); \
+	$(PY) manage.py db_worker --no-reload --verbosity 0 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 # Tests run against PostgreSQL (the local server unless DATABASE_URL says otherwise);

@@ -2,7 +2,6 @@
 text read back with pdftotext; printing in the background; digital signatures in turn; verification.
 """
 
-import datetime as dt
 import hashlib
 import io
 import re
@@ -11,11 +10,6 @@ import uuid
 import zipfile
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.hazmat.primitives.serialization import pkcs12
-from cryptography.x509.oid import NameOID
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
@@ -25,6 +19,7 @@ from gradebook.selectors.results import compute_results
 from transcripts import signing
 from transcripts.documents import Kind, Target, issue
 from transcripts.models import PrintBatch, PrintedDocument
+from transcripts.selfsigned import self_signed_p12
 
 pytestmark = pytest.mark.django_db
 
@@ -60,39 +55,7 @@ def printed(world, kind, **target) -> tuple[PrintedDocument, bytes]:
 
 
 def make_p12(common_name="Trường THCS Thử Nghiệm A", passphrase=b"mat-khau", days=365, start=-1) -> bytes:  # noqa: S107
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name(
-        [x509.NameAttribute(NameOID.COMMON_NAME, common_name), x509.NameAttribute(NameOID.COUNTRY_NAME, "VN")]
-    )
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now + dt.timedelta(days=start))
-        .not_valid_after(now + dt.timedelta(days=days))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=True,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .sign(key, hashes.SHA256())
-    )
-    return pkcs12.serialize_key_and_certificates(
-        b"school", key, cert, None, serialization.BestAvailableEncryption(passphrase)
-    )
+    return self_signed_p12(common_name, passphrase, days=days, start=start)
 
 
 # -- the documents -------------------------------------------------------------------------------

@@ -174,8 +174,19 @@ class Command(BaseCommand):
             self._scores(rng, year, classrooms, opts["scores"] == "full")
         if not opts["no_accounts"]:
             self._october_locked(school, year)
+            self._signing_certificate(school)
         del staff
         return school
+
+    def _signing_certificate(self, school: School) -> None:
+        """A self-signed certificate so the demo's documents can be signed (a real school uploads the
+        one its certification authority issued)."""
+        from transcripts.selfsigned import self_signed_p12
+        from transcripts.signing import store_certificate
+
+        passphrase = "demo-" + school.code
+        p12 = self_signed_p12(f"{school.name} (chứng thư thử nghiệm)", passphrase.encode())
+        store_certificate(school, p12, passphrase, User.objects.get(username="hieutruong"))
 
     def _october_locked(self, school: School, year: SchoolYear) -> None:
         """As in a real school in late November: the principal's decision locking the assessments of

@@ -1,0 +1,129 @@
+"""Printing the books on the benchmark school (a finished year, every score entered) at PostgreSQL.
+
+    python bench/print.py [--classes 4] [--workers 2]
+
+- class book vs bare WeasyPrint ratio: issuing the class book of the largest class (45 students, every
+  subject: data from the gradebook and the engine, template, PDF/A, QR code, stored file and row) against
+  WeasyPrint laying out and writing the very same HTML with no data work; best of two runs each.
+- school transcripts: the học bạ batch of the first N classes printed by W real workers
+  (`manage.py db_worker`, one task per class) from the request to the zip, in transcripts per second;
+  the whole school takes students / rate.
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+
+from _setup import ROOT, report, setup
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--classes", type=int, default=4)
+parser.add_argument("--workers", type=int, default=2)
+args = parser.parse_args()
+
+school = setup()
+
+from django.db.models import Count, Q  # noqa: E402
+from django.template.loader import render_to_string  # noqa: E402
+from django.utils import timezone  # noqa: E402
+from django.utils.safestring import mark_safe  # noqa: E402
+
+from accounts.models import Role, User  # noqa: E402
+from gradebook.models import Classroom, Enrolment  # noqa: E402
+from gradebook.selectors.structure import current_year  # noqa: E402
+from sodiem.qr import qr_data_uri  # noqa: E402
+from transcripts import documents  # noqa: E402
+from transcripts.documents import Kind, Target  # noqa: E402
+from transcripts.models import PrintBatch  # noqa: E402
+from transcripts.pdf import data_only_fetcher  # noqa: E402
+from transcripts.printing import start_batch  # noqa: E402
+
+year = current_year(school)
+classes = (
+    Classroom.objects.filter(school_year=year)
+    .annotate(size=Count("enrolments", filter=Q(enrolments__status=Enrolment.Status.STUDYING)))
+    .order_by("-size", "name")
+)
+largest = classes.first()
+clerk, _ = User.objects.get_or_create(username="bench-clerk", defaults={"full_name": "Văn thư (benchmark)"})
+clerk.role_assignments.get_or_create(school=school, role=Role.CLERK)
+
+# -- one class book --------------------------------------------------------------------------------
+target = Target(Kind.CLASS_BOOK, school, year, classroom=largest)
+full, bare, pages = [], [], 0
+for _ in range(2):
+    started = time.perf_counter()
+    document = documents.issue(target, user=clerk)
+    full.append(time.perf_counter() - started)
+    pages = document.pages
+
+    # the same HTML, built once outside the timing, laid out and written by WeasyPrint alone
+    from weasyprint import HTML
+
+    data = documents.content(target)
+    body = render_to_string(documents.TEMPLATE[target.kind], data)
+    html = render_to_string(
+        "transcripts/document.html",
+        {
+            "body": mark_safe(body),  # noqa: S308
+            "school": school,
+            "kind_label": documents.FORM_NAME[target.kind],
+            "printed_at": timezone.localtime(),
+            "qr": qr_data_uri(documents.verification_url(document.uuid, document.content_hash)),
+            "short_id": str(document.uuid)[:8],
+        },
+    )
+    started = time.perf_counter()
+    HTML(string=html, base_url="about:blank", url_fetcher=data_only_fetcher()).render().write_pdf(
+        pdf_variant="pdf/a-3b"
+    )
+    bare.append(time.perf_counter() - started)
+
+print(
+    f"(class book of {largest.name}: {largest.size} students, {pages} pages; "
+    f"issued in {min(full):.1f} s, bare WeasyPrint {min(bare):.1f} s)",
+    file=sys.stderr,
+)
+report("class book render", round(min(full), 1), "s", f"{pages} pages")
+report("class book pages per second", round(pages / min(full), 1), "pages/s", "~4 on one core")
+report("class book vs bare WeasyPrint ratio", round(min(full) / min(bare), 2), "", "≤ 1.3")
+
+# -- the học bạ batch, real workers -----------------------------------------------------------------
+chosen = list(classes.order_by("grade", "name")[: args.classes])
+batch = start_batch(clerk, school, year, Kind.TRANSCRIPT, classrooms=chosen)
+env = {**os.environ, "PYTHONPATH": str(ROOT)}
+started = time.perf_counter()
+workers = [
+    subprocess.Popen(  # noqa: S603
+        [
+            sys.executable,
+            str(ROOT / "manage.py"),
+            "db_worker",
+            "--batch",
+            "--no-reload",
+            "--no-startup-delay",
+            "--verbosity",
+            "0",
+        ],
+        env=env,
+        cwd=ROOT,
+    )
+    for _ in range(args.workers)
+]
+for worker in workers:
+    worker.wait()
+elapsed = time.perf_counter() - started
+batch.refresh_from_db()
+assert batch.status == PrintBatch.Status.DONE, (batch.status, batch.error)
+students = Enrolment.objects.filter(classroom__school_year=year, status=Enrolment.Status.STUDYING).count()
+rate = batch.done / elapsed
+print(
+    f"({batch.done} transcripts of {len(chosen)} classes by {args.workers} workers in {elapsed:.0f} s, "
+    f"zip included; the whole school's {students} would take about {students / rate / 60:.0f} min)",
+    file=sys.stderr,
+)
+report(
+    "school transcripts", round(rate, 2), "transcripts/s", f"{args.workers} workers on this 2-core machine"
+)
