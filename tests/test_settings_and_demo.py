@@ -77,3 +77,48 @@ def test_demo_school_is_realistic_and_deterministic():
     ]
     assert first == again
     assert Enrolment.objects.filter(classroom__school_year__school__code="DEMO-B").count() == students.count()
+    _demo_documents_print(school)
+
+
+def _demo_documents_print(school):
+    """Issue 8 on the demo school: the homeroom class's results summary and a teacher's filled book,
+    read back with pdftotext (names with diacritics, scores as entered, print time, page count); the
+    demo's signing certificate is in place."""
+    import subprocess
+
+    from django.utils import timezone
+
+    from gradebook.models import Classroom, Score
+    from gradebook.selectors.structure import current_year
+    from transcripts.documents import Kind, Target, issue
+    from transcripts.signing import active_certificate
+
+    year = current_year(school)
+    classroom = Classroom.objects.get(school_year=year, name="6A1")
+    document = issue(Target(Kind.RESULTS_SUMMARY, school, year, classroom=classroom, period="HK1"), user=None)
+    with document.file.open("rb") as f:
+        pdf = f.read()
+    text = " ".join(
+        subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True)
+        .stdout.decode()
+        .split()
+    )
+    first = classroom.enrolments.order_by("student__sort_key").first().student
+    assert (
+        first.full_name in text
+        and f"Lớp: 6A1 - Học kì I - Năm học {year.start_year} - {year.start_year + 1}" in text
+    )
+    assert f"In lúc {timezone.localtime(document.printed_at):%H:%M}" in text and f"/ {document.pages}" in text
+    score = (
+        Score.objects.filter(assignment__classroom=classroom, value__isnull=False)
+        .select_related("assignment__teacher")
+        .first()
+    )
+    book = issue(Target(Kind.TEACHER_BOOK, school, year, teacher=score.assignment.teacher), user=None)
+    with book.file.open("rb") as f:
+        book_text = subprocess.run(
+            ["pdftotext", "-", "-"], input=f.read(), capture_output=True, check=True
+        ).stdout.decode()
+    assert score.assignment.teacher.full_name in book_text
+    assert f"{score.value:.1f}".replace(".", ",") in book_text
+    assert active_certificate(school) is not None
