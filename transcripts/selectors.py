@@ -602,9 +602,7 @@ def transcript(student: Student) -> dict:
         ],
         "blank_course_rows": range(max(0, (4 if school.level == School.Level.THCS else 3) - len(enrolments))),
         "opened_on": enrolments[0].start_date if enrolments else None,
-        "years": [
-            transcript_year(e) for e in enrolments if e.status == Enrolment.Status.STUDYING or e.end_date
-        ],
+        "years": [transcript_year(e) for e in enrolments],
         "principal": principal,
     }
 
