@@ -1,6 +1,6 @@
 from django.db.models import Prefetch, Q
 
-from accounts.models import RoleAssignment, School, User
+from accounts.models import Role, RoleAssignment, School, User
 from accounts.vietnamese import person_sort_key
 
 
@@ -23,3 +23,11 @@ def staff_of(school: School, query: str = "") -> list[User]:
             Q(full_name__icontains=query) | Q(username__icontains=query) | Q(email__icontains=query)
         )
     return sorted(people, key=lambda u: person_sort_key(u.full_name or u.username))
+
+
+def principal_of(school: School) -> User | None:
+    """The school's principal (the name printed under `HIỆU TRƯỞNG`), None while the post is empty."""
+    assignment = (
+        RoleAssignment.objects.filter(school=school, role=Role.PRINCIPAL).select_related("user").first()
+    )
+    return assignment.user if assignment else None

@@ -22,11 +22,12 @@ from django.utils.safestring import mark_safe
 
 from accounts import authz
 from accounts.models import Role, School, User
+from accounts.selectors import principal_of
 from gradebook.models import Classroom, Enrolment, SchoolYear, Student
 from sodiem.qr import qr_data_uri
 from transcripts import selectors
 from transcripts.models import PrintBatch, PrintedDocument
-from transcripts.pdf import SIGN, SIGN_AND_SEAL, date_line, signer
+from transcripts.pdf import SIGN, SIGN_AND_SEAL, date_line, layout, signer
 
 Kind = PrintedDocument.Kind
 
@@ -92,17 +93,11 @@ def content(target: Target) -> dict:
     data["date_line"] = date_line(target.school.printed_place, timezone.localdate())
     data["blank_date_line"] = date_line(target.school.printed_place, None)
     data["SIGN"], data["SIGN_AND_SEAL"] = SIGN, SIGN_AND_SEAL
-    data["principal_signer"] = signer("Hiệu trưởng", SIGN_AND_SEAL, name=principal_name(target.school))
-    return data
-
-
-def principal_name(school: School) -> str:
-    return (
-        User.objects.filter(role_assignments__school=school, role_assignments__role=Role.PRINCIPAL)
-        .values_list("full_name", flat=True)
-        .first()
-        or ""
+    principal = principal_of(target.school)
+    data["principal_signer"] = signer(
+        "Hiệu trưởng", SIGN_AND_SEAL, name=principal.full_name if principal else ""
     )
+    return data
 
 
 def verification_url(document_uuid, content_hash: str) -> str:
@@ -110,38 +105,36 @@ def verification_url(document_uuid, content_hash: str) -> str:
     return f"{settings.SITE_URL.rstrip('/')}{path}?h={content_hash}"
 
 
+def document_html(target: Target, data: dict, *, document_uuid, printed_at) -> tuple[str, str]:
+    """(the whole HTML, the content hash): the document's body, hashed, inside the page furniture."""
+    body = render_to_string(TEMPLATE[target.kind], data)
+    content_hash = hashlib.sha256(body.encode()).hexdigest()
+    html = render_to_string(
+        "transcripts/document.html",
+        {
+            "body": mark_safe(body),  # noqa: S308 — rendered by our own template, values escaped there
+            "school": target.school,
+            "kind_label": FORM_NAME[target.kind],
+            "printed_at": timezone.localtime(printed_at),
+            "qr": qr_data_uri(verification_url(document_uuid, content_hash)),
+            "short_id": str(document_uuid)[:8],
+        },
+    )
+    return html, content_hash
+
+
 def render(target: Target, *, document_uuid=None, printed_at=None, data: dict | None = None):
     """(pdf bytes, content hash, page count) of a document; PDF/A-3b, the archive format."""
-    from weasyprint import HTML
-
-    from transcripts.pdf import data_only_fetcher
-
     document_uuid = document_uuid or uuid.uuid4()
-    printed_at = timezone.localtime(printed_at or timezone.now())
+    printed_at = printed_at or timezone.now()
     data = content(target) if data is None else data
-
-    def layout():
-        body = render_to_string(TEMPLATE[target.kind], data)
-        content_hash = hashlib.sha256(body.encode()).hexdigest()
-        html = render_to_string(
-            "transcripts/document.html",
-            {
-                "body": mark_safe(body),  # noqa: S308 — rendered by our own template, values escaped there
-                "school": target.school,
-                "kind_label": FORM_NAME[target.kind],
-                "printed_at": printed_at,
-                "qr": qr_data_uri(verification_url(document_uuid, content_hash)),
-                "short_id": str(document_uuid)[:8],
-            },
-        )
-        rendered = HTML(string=html, base_url="about:blank", url_fetcher=data_only_fetcher()).render()
-        return rendered, content_hash
-
-    rendered, content_hash = layout()
+    html, content_hash = document_html(target, data, document_uuid=document_uuid, printed_at=printed_at)
+    rendered = layout(html)
     if data.get("needs_page_count"):
         # the closing line states the book's page count ("Sổ này có … trang"): lay out once more with it
         data["page_count"] = len(rendered.pages)
-        rendered, content_hash = layout()
+        html, content_hash = document_html(target, data, document_uuid=document_uuid, printed_at=printed_at)
+        rendered = layout(html)
     pdf = rendered.write_pdf(pdf_variant="pdf/a-3b")
     return pdf, content_hash, len(rendered.pages)
 

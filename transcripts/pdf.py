@@ -30,11 +30,15 @@ def data_only_fetcher():
     return DataOnlyFetcher()
 
 
-def render_pdf(template: str, context: dict) -> bytes:
+def layout(html: str):
+    """WeasyPrint's laid-out document (pages counted, not yet written), fetching nothing but `data:`."""
     from weasyprint import HTML
 
-    html = render_to_string(template, context)
-    return HTML(string=html, base_url="about:blank", url_fetcher=data_only_fetcher()).write_pdf()
+    return HTML(string=html, base_url="about:blank", url_fetcher=data_only_fetcher()).render()
+
+
+def render_pdf(template: str, context: dict) -> bytes:
+    return layout(render_to_string(template, context)).write_pdf()
 
 
 def pdf_response(

@@ -6,7 +6,6 @@ templates only lay them out. Wording printed on the forms is Vietnamese by law, 
 
 from __future__ import annotations
 
-import calendar
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -14,6 +13,7 @@ from datetime import date
 from django.db.models import Count, Q
 
 from accounts.models import School, User
+from accounts.selectors import principal_of
 from gradebook.models import (
     Absence,
     AssessmentKind,
@@ -37,7 +37,7 @@ from gradebook.selectors.class_results import class_results
 from gradebook.selectors.results import compute_results
 from gradebook.selectors.structure import classroom_assignments
 from gradebook.selectors.summer import summer_sheet
-from gradebook.services.homeroom import add_months
+from gradebook.services.homeroom import month_days, months_between
 
 LEVEL_NAME = {School.Level.THCS: "TRUNG HỌC CƠ SỞ", School.Level.THPT: "TRUNG HỌC PHỔ THÔNG"}
 TERM_NAME = {"HK1": "HỌC KÌ I", "HK2": "HỌC KÌ II"}
@@ -148,13 +148,18 @@ def subject_pages(
     *,
     blank: bool = False,
     comments: bool = False,
+    results: dict | None = None,
 ) -> list[dict]:
     """One page per term and subject (forms.md §2.6, §3): the scores as entered, the averages of the
-    engine; `blank` leaves every cell empty (the teacher's book printed at the start of the year)."""
+    engine (`results`, the class's compute_results, computed here when not given); `blank` leaves every
+    cell empty (the teacher's book printed at the start of the year)."""
     enrolment_ids = [e.pk for e in enrolments]
     assignment_ids = [a.pk for a in assignments]
     cells = {} if blank else _cells(assignment_ids, enrolment_ids)
-    results = {} if blank else compute_results(classroom.school_year, [classroom])
+    if blank:
+        results = {}
+    elif results is None:
+        results = compute_results(classroom.school_year, [classroom])
     corrections = Counter() if blank else _corrections(assignment_ids)
     texts = {}
     if comments and not blank:
@@ -217,32 +222,30 @@ def subject_pages(
     return pages
 
 
-def attendance_months(classroom: Classroom, enrolments: list[Enrolment]) -> list[dict]:
-    """One page per month of the school year (forms.md §2.5): P / K per session, totals TS, P, K."""
+def attendance_months(classroom: Classroom, enrolments: list[Enrolment], months: list[date]) -> list[dict]:
+    """One page per month of the school year (forms.md §2.5): P / K per session, totals TS, P, K; 31
+    day columns, those past the month's end left grey."""
     year = classroom.school_year
     by_day: dict[tuple[int, date], list[bool]] = defaultdict(list)
     for enrolment_id, day, excused in Absence.objects.filter(
         enrolment__in=enrolments, date__range=(year.start_date, year.end_date)
     ).values_list("enrolment_id", "date", "excused"):
         by_day[(enrolment_id, day)].append(excused)
-    months = []
-    month = year.start_date.replace(day=1)
-    while month <= year.end_date:
-        length = calendar.monthrange(month.year, month.month)[1]
+    pages = []
+    for month in months:
+        dates = month_days(month)
+        padding = [None] * (31 - len(dates))
         days = [
-            {"day": d, "weekday": WEEKDAY[date(month.year, month.month, d).weekday()] if d <= length else ""}
-            for d in range(1, 32)
+            {"day": n, "weekday": WEEKDAY[d.weekday()] if d else ""} for n, d in enumerate(dates + padding, 1)
         ]
         rows, per_day = [], [0] * 31
         for number, enrolment in enumerate(enrolments, 1):
             marks, excused_n, unexcused_n = [], 0, 0
-            for d in range(1, 32):
-                flags = (
-                    by_day.get((enrolment.pk, date(month.year, month.month, d)), []) if d <= length else []
-                )
+            for d, day in enumerate(dates + padding):
+                flags = by_day.get((enrolment.pk, day), []) if day else []
                 excused_n += sum(flags)
                 unexcused_n += len(flags) - sum(flags)
-                per_day[d - 1] += bool(flags)
+                per_day[d] += bool(flags)
                 marks.append("".join("P" if f else "K" for f in flags))
             rows.append(
                 {
@@ -255,9 +258,8 @@ def attendance_months(classroom: Classroom, enrolments: list[Enrolment]) -> list
                     "fifth": number % 5 == 0,
                 }
             )
-        months.append({"month": month, "length": length, "days": days, "rows": rows, "per_day": per_day})
-        month = add_months(month, 1)
-    return months
+        pages.append({"month": month, "length": len(dates), "days": days, "rows": rows, "per_day": per_day})
+    return pages
 
 
 def _split(results: dict) -> tuple[list[int], list[int]]:
@@ -267,10 +269,10 @@ def _split(results: dict) -> tuple[list[int], list[int]]:
     return comment, score
 
 
-def summary(classroom: Classroom, period: str) -> dict:
+def summary(classroom: Classroom, period: str, results: dict) -> dict:
     """A period's results of the class (forms.md §2.7–2.9, §4): every subject's average or level, the
     academic and conduct results, and the counts per level."""
-    data = class_results(classroom, period)
+    data = class_results(classroom, period, results)
     comment, score = _split(data)
     rows = []
     for r in data["rows"]:
@@ -323,10 +325,10 @@ def summary(classroom: Classroom, period: str) -> dict:
     }
 
 
-def year_ranking(classroom: Classroom, year_summary: dict) -> dict:
+def year_ranking(classroom: Classroom, year_summary: dict, results: dict) -> dict:
     """Xếp loại cả năm (forms.md §2.9): the year's results, what the summer changed, promotion and
     honours, and the totals of the merged cell."""
-    after = {row.enrolment.pk: row for row in summer_sheet(classroom)["rows"]}
+    after = {row.enrolment.pk: row for row in summer_sheet(classroom, results)["rows"]}
     promoted = after_summer = retained = 0
     rows = []
     for row in year_summary["rows"]:
@@ -393,17 +395,14 @@ def class_book(classroom: Classroom) -> dict:
     school = classroom.school_year.school
     enrolments = roster(classroom)
     assignments = list(classroom_assignments(classroom))
-    year_summary = summary(classroom, "year")
-    pages = subject_pages(classroom, enrolments, assignments)
-    terms = [summary(classroom, "HK1"), summary(classroom, "HK2")]
+    results = compute_results(classroom.school_year, [classroom])  # once for every section
+    year_summary = summary(classroom, "year", results)
+    pages = subject_pages(classroom, enrolments, assignments, results=results)
+    terms = [summary(classroom, "HK1", results), summary(classroom, "HK2", results)]
     for term in terms:
         term["corrections"] = sum(p["corrections"] for p in pages if p["term"] == term["period"])
     year_summary["corrections"] = sum(p["corrections"] for p in pages)
-    months = []
-    month = classroom.school_year.start_date.replace(day=1)
-    while month <= classroom.school_year.end_date:
-        months.append(month)
-        month = add_months(month, 1)
+    months = months_between(classroom.school_year.start_date, classroom.school_year.end_date)
     return {
         **school_lines(school, classroom.school_year),
         "classroom": classroom,
@@ -411,11 +410,11 @@ def class_book(classroom: Classroom) -> dict:
         "size": len(enrolments),
         "teachers": subject_teachers(classroom),
         "profiles": profiles(enrolments),
-        "attendance": attendance_months(classroom, enrolments),
+        "attendance": attendance_months(classroom, enrolments, months),
         "subject_pages": pages,
         "terms": terms,
         "year": year_summary,
-        "ranking": year_ranking(classroom, year_summary),
+        "ranking": year_ranking(classroom, year_summary, results),
         "months": months,
     }
 
@@ -423,9 +422,10 @@ def class_book(classroom: Classroom) -> dict:
 def results_summary(classroom: Classroom, period: str) -> dict:
     """Bảng tổng hợp kết quả đánh giá giáo dục của lớp (forms.md §4)."""
     school = classroom.school_year.school
-    data = summary(classroom, period)
+    results = compute_results(classroom.school_year, [classroom])
+    data = summary(classroom, period, results)
     if period == "year":
-        ranking = year_ranking(classroom, data)
+        ranking = year_ranking(classroom, data, results)
         data["rows"] = ranking["rows"]
     return {
         **school_lines(school, classroom.school_year),
@@ -480,7 +480,8 @@ def transcript_year(enrolment: Enrolment) -> dict:
     """The two pages of one school year in the học bạ (forms.md §5.4, §5.5)."""
     classroom = enrolment.classroom
     year = classroom.school_year
-    result = compute_results(year, [classroom]).get(enrolment.pk)
+    results = compute_results(year, [classroom])
+    result = results.get(enrolment.pk)
     assignments = list(classroom_assignments(classroom))
     retests = {
         assignment_id: score_text(value, level)
@@ -515,7 +516,9 @@ def transcript_year(enrolment: Enrolment) -> dict:
         .first()
         or ""
     )
-    summer = next((r for r in summer_sheet(classroom)["rows"] if r.enrolment.pk == enrolment.pk), None)
+    summer = next(
+        (r for r in summer_sheet(classroom, results)["rows"] if r.enrolment.pk == enrolment.pk), None
+    )
     decision = result.decision if result else None
     final = summer.final_code if summer is not None else decision
     approval = (
@@ -578,12 +581,7 @@ def transcript(student: Student) -> dict:
     school = student.school
     first_year = enrolments[0].classroom.school_year if enrolments else None
     guardians = {g.relationship: g for g in student.guardians.all()}
-    principal = (
-        User.objects.filter(role_assignments__school=school, role_assignments__role="principal")
-        .values_list("full_name", flat=True)
-        .first()
-        or ""
-    )
+    principal = principal_of(school)
     return {
         **school_lines(school, first_year),
         "student": student,
@@ -603,7 +601,7 @@ def transcript(student: Student) -> dict:
         "blank_course_rows": range(max(0, (4 if school.level == School.Level.THCS else 3) - len(enrolments))),
         "opened_on": enrolments[0].start_date if enrolments else None,
         "years": [transcript_year(e) for e in enrolments],
-        "principal": principal,
+        "principal": principal.full_name if principal else "",
     }
 
 
@@ -613,15 +611,17 @@ def register(school: School, school_year: SchoolYear) -> dict:
     years = list(school.school_years.filter(start_year__lte=school_year.start_year).order_by("start_year"))
     decisions: dict[int, str] = {}
     for y in years:
-        for enrolment_id, result in compute_results(y).items():
+        results = compute_results(y)
+        summer_classes = set()
+        for enrolment_id, result in results.items():
             decisions[enrolment_id] = result.decision or ""
-    for classroom in Classroom.objects.filter(school_year__in=years):
-        pending = [pk for pk, code in decisions.items() if code in SUMMER]
-        if not pending:
-            break
-        for row in summer_sheet(classroom)["rows"]:
-            if row.final_code:
-                decisions[row.enrolment.pk] = row.final_code
+            if result.decision in SUMMER:
+                summer_classes.add(result.classroom_id)
+        # the final decision of a student sent to a retest or summer training is the one after it
+        for classroom in Classroom.objects.filter(pk__in=summer_classes):
+            for row in summer_sheet(classroom, results)["rows"]:
+                if row.final_code:
+                    decisions[row.enrolment.pk] = row.final_code
     by_student = defaultdict(list)
     for e in (
         Enrolment.objects.filter(classroom__school_year__in=years)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts import authz
 from accounts.authz import Action
 from accounts.models import Role, RoleAssignment, User
+from accounts.selectors import principal_of
 from accounts.tenancy import current_school
 from audit.selectors import ScoreChangeFilter, score_changes
 from gradebook.models import CorrectionRequest, Term
@@ -150,9 +151,7 @@ def correction_log_pdf(request):
         ),
     )
     rows.reverse()  # oldest first on paper
-    principal = (
-        RoleAssignment.objects.filter(school=school, role=Role.PRINCIPAL).select_related("user").first()
-    )
+    principal = principal_of(school)
     return pdf_response(
         request,
         "transcripts/correction_log.html",
@@ -164,7 +163,7 @@ def correction_log_pdf(request):
             "user": request.user,
             "signers": [
                 signer("Người lập", SIGN, name=request.user.full_name),
-                signer("Hiệu trưởng", SIGN_AND_SEAL, name=principal.user.full_name if principal else ""),
+                signer("Hiệu trưởng", SIGN_AND_SEAL, name=principal.full_name if principal else ""),
             ],
             "date_line": date_line(school.printed_place, timezone.localdate()),
         },
@@ -183,9 +182,7 @@ def quality_report_pdf(request):
     if year is None:
         raise Http404
     authz.check(request.user, Action.VIEW_STATISTICS, school)
-    principal = (
-        RoleAssignment.objects.filter(school=school, role=Role.PRINCIPAL).select_related("user").first()
-    )
+    principal = principal_of(school)
     return pdf_response(
         request,
         "transcripts/quality_report.html",
@@ -198,7 +195,7 @@ def quality_report_pdf(request):
                 signer(
                     "Thủ trưởng đơn vị",
                     ("italic", "(Ký tên và đóng dấu)"),
-                    name=principal.user.full_name if principal else "",
+                    name=principal.full_name if principal else "",
                 )
             ],
         },

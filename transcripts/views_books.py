@@ -37,6 +37,11 @@ def _school_and_year(request):
     return school, current_year(school)
 
 
+def _teachers_of(year):
+    """Everyone who teaches a class-subject this year (whose teacher's book can be printed)."""
+    return User.objects.filter(teaching_assignments__classroom__school_year=year).distinct()
+
+
 def _awaiting(user, school) -> list[PrintedDocument]:
     """Documents whose next signature is the user's."""
     waiting = []
@@ -64,13 +69,9 @@ def documents_home(request):
     )
     if not school_wide:
         classes = classes.filter(homeroom_teacher=user)
-    teachers = (
-        User.objects.filter(teaching_assignments__classroom__school_year=year)
-        .distinct()
-        .order_by("full_name")
-        if school_wide
-        else User.objects.filter(pk=user.pk, teaching_assignments__classroom__school_year=year).distinct()
-    )
+    teachers = _teachers_of(year).order_by("full_name")
+    if not school_wide:
+        teachers = teachers.filter(pk=user.pk)
     batches = PrintBatch.objects.filter(school=school)
     if not school_wide:
         batches = batches.filter(requested_by=user)
@@ -125,7 +126,7 @@ def print_request(request):
         if target == "all":
             if not school_wide:
                 raise PermissionDenied
-            teachers = list(User.objects.filter(teaching_assignments__classroom__school_year=year).distinct())
+            teachers = list(_teachers_of(year))
         else:
             teacher = get_object_or_404(User, uuid=uuid_or_404(target))
             if teacher.pk != user.pk and not school_wide:
@@ -232,11 +233,12 @@ def _document(request, document_uuid) -> PrintedDocument:
     return document
 
 
-@login_required
-def document_detail(request, document_uuid):
-    document = _document(request, document_uuid)
+def _document_page(request, document: PrintedDocument, form: SignForm | None = None, status: int = 200):
+    """The document's page: facts, signatures in turn, and the signing form when it is the user's turn."""
     turn = documents.next_turn(document)
     my_turn = turn is not None and documents.may_sign(request.user, document, turn)
+    if my_turn and form is None:
+        form = SignForm(user=request.user)
     return render(
         request,
         "transcripts/document_detail.html",
@@ -246,10 +248,16 @@ def document_detail(request, document_uuid):
             "turns": documents.turns(document),
             "turn": turn,
             "my_turn": my_turn,
-            "form": SignForm(user=request.user) if my_turn else None,
+            "form": form if my_turn else None,
             "certificate": signing.active_certificate(document.school),
         },
+        status=status,
     )
+
+
+@login_required
+def document_detail(request, document_uuid):
+    return _document_page(request, _document(request, document_uuid))
 
 
 @login_required
@@ -286,20 +294,7 @@ def document_sign(request, document_uuid):
         else:
             messages.success(request, _("Signed. The document now carries your digital signature."))
             return redirect("document_detail", document_uuid=document.uuid)
-    return render(
-        request,
-        "transcripts/document_detail.html",
-        {
-            "document": document,
-            "signatures": list(document.signatures.all()),
-            "turns": documents.turns(document),
-            "turn": turn,
-            "my_turn": True,
-            "form": form,
-            "certificate": signing.active_certificate(document.school),
-        },
-        status=400,
-    )
+    return _document_page(request, document, form, status=400)
 
 
 @login_required

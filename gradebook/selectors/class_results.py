@@ -51,8 +51,10 @@ def _show(value) -> str:
     return fmt(value, 1)
 
 
-def class_results(classroom: Classroom, period: str) -> dict:
-    results = compute_results(classroom.school_year, [classroom])
+def class_results(classroom: Classroom, period: str, results: dict | None = None) -> dict:
+    """`results`: the class's compute_results when the caller already has them."""
+    if results is None:
+        results = compute_results(classroom.school_year, [classroom])
     assignments = list(classroom_assignments(classroom).select_related("subject", "teacher"))
     columns = [(a.subject_id, a.subject.short_name or a.subject.name, a) for a in assignments]
     review = ResultsReview.objects.filter(classroom=classroom, period=period).first()

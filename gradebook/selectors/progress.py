@@ -26,7 +26,7 @@ from gradebook.models import (
     TeachingAssignment,
     Term,
 )
-from gradebook.services.homeroom import add_months, attendance_due
+from gradebook.services.homeroom import attendance_due, months_between
 
 
 @dataclass
@@ -67,14 +67,6 @@ class TeacherProgress:
     assignments: list[AssignmentProgress] = field(default_factory=list)
     total: Progress = field(default_factory=Progress)
     homeroom: list[str] = field(default_factory=list)  # what the homeroom teacher owes
-
-
-def _months(start: date, until: date) -> list[date]:
-    months, month = [], start.replace(day=1)
-    while month <= until:
-        months.append(month)
-        month = add_months(month, 1)
-    return months
 
 
 def entry_progress(
@@ -168,7 +160,7 @@ def _homeroom_duties(
         if classroom.homeroom_teacher is None:
             continue
         duties = []
-        for month in _months(school_year.start_date, min(today, school_year.end_date)):
+        for month in months_between(school_year.start_date, min(today, school_year.end_date)):
             if (classroom.pk, month) not in confirmed and attendance_due(classroom, month) <= today:
                 duties.append(
                     _("%(class)s: attendance of %(month)s not confirmed")

@@ -30,9 +30,11 @@ class SummerRow:
     explanation: str = ""
 
 
-def summer_sheet(classroom: Classroom) -> dict:
+def summer_sheet(classroom: Classroom, results: dict | None = None) -> dict:
+    """`results`: the class's compute_results when the caller already has them."""
     rules = registry.get(classroom.regulation)
-    results = compute_results(classroom.school_year, [classroom])
+    if results is None:
+        results = compute_results(classroom.school_year, [classroom])
     # (enrolment, subject) → (as shown, as the engine takes it)
     retests = {
         (enrolment_id, subject_id): (display_value(value, level), value if value is not None else level)

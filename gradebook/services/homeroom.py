@@ -67,6 +67,15 @@ def add_months(month: date, count: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
+def months_between(start: date, until: date) -> list[date]:
+    """The first days of the months from `start`'s to `until`'s, both included."""
+    months, month = [], start.replace(day=1)
+    while month <= until:
+        months.append(month)
+        month = add_months(month, 1)
+    return months
+
+
 def parse_month(text: str | None) -> date | None:
     """'2026-11' → 1/11/2026; None when it is not a month."""
     try:
