@@ -47,6 +47,10 @@ class Action(StrEnum):
     PRINT_CLASS_BOOKS = "print_class_books"  # one class's books and học bạ (also its homeroom teacher)
     MANAGE_CERTIFICATE = "manage_certificate"  # the school's signing certificate
     VIEW_DOCUMENT = "view_document"  # one printed document
+    TRANSFER_STUDENT = "transfer_student"  # move a student to another school of the system (principal)
+    ACCEPT_TRANSFER = "accept_transfer"  # the receiving school's principal or admin board
+    ARCHIVE_YEAR = "archive_year"  # the sealed year-end archive (principal, admin board, clerk)
+    DECIDE_RETENTION = "decide_retention"  # approve deleting records past their retention (principal)
 
 
 _BOARD = set(SCHOOL_BOARD_ROLES)
@@ -155,6 +159,12 @@ def can(user, action: Action | str, obj: Any) -> bool:
         return bool(roles & _SCHOOL_WIDE_READERS)
     if action == Action.PRINT_CLASS_BOOKS:
         return bool(roles & _SCHOOL_WIDE_READERS) or user.has_perm("gradebook.manage_classroom", obj)
+    if action == Action.TRANSFER_STUDENT or action == Action.DECIDE_RETENTION:
+        return Role.PRINCIPAL in roles
+    if action == Action.ACCEPT_TRANSFER:
+        return bool(roles & {Role.PRINCIPAL, Role.ADMIN_BOARD})
+    if action == Action.ARCHIVE_YEAR:
+        return bool(roles & {Role.PRINCIPAL, Role.ADMIN_BOARD, Role.CLERK})
     if action == Action.MANAGE_CERTIFICATE:
         return bool(roles & {Role.PRINCIPAL, Role.ADMIN_BOARD})
     if action == Action.VIEW_DOCUMENT:

@@ -86,6 +86,13 @@ class School(models.Model):
         _("governing body (printed above the school name)"), max_length=200, blank=True
     )
     place_name = models.CharField(_("place name of the date line"), max_length=100, blank=True)
+    # Seed 001 Đ8.2: transcripts are kept at least 5 years after the student graduates or leaves; then the
+    # principal may approve deleting them (never automatically).
+    retention_years = models.PositiveSmallIntegerField(
+        _("years the records of a student who left are kept"),
+        default=5,
+        validators=[MinValueValidator(5), MaxValueValidator(100)],
+    )
     # Issue 6: the homeroom teacher completes a month's attendance before this day of the next month.
     attendance_due_day = models.PositiveSmallIntegerField(
         _("attendance of a month is due before this day of the next month"),

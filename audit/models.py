@@ -42,6 +42,16 @@ class AuditEvent(models.Model):
         CERTIFICATE_UPLOADED = "certificate_uploaded", _("Signing certificate uploaded")
         DOCUMENT_SIGNED = "document_signed", _("Document signed")
         PRINT_REQUESTED = "print_requested", _("Printing requested")
+        CLASS_CHANGED = "class_changed", _("Class changed")
+        DROPPED_OUT = "dropped_out", _("Dropout recorded")
+        TRANSFER_REQUESTED = "transfer_requested", _("Transfer requested")
+        TRANSFER_DONE = "transfer_done", _("Transfer done")
+        TRANSFER_REFUSED = "transfer_refused", _("Transfer refused")
+        ROLLOVER = "rollover", _("Year rollover")
+        ARCHIVE_CREATED = "archive_created", _("Year archive created")
+        RETENTION_DECIDED = "retention_decided", _("Deletion of old records approved")
+        BACKUP = "backup", _("Backup")
+        RESTORE = "restore", _("Restore")
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     # No cascading update or delete may touch an audit row: plain references, names kept in the row.

@@ -8,7 +8,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from gradebook.models import Classroom, PeriodLock
+from accounts.models import School
+from gradebook.models import Classroom, PeriodLock, Student, personal_id_validator
 
 DATE_FORMATS = ["%d/%m/%Y"]
 DATETIME_FORMATS = ["%d/%m/%Y %H:%M", "%d/%m/%Y"]
@@ -128,3 +129,135 @@ class CorrectionApplyForm(forms.Form):
         self.fields["witness_homeroom"].queryset = homeroom
         if not self.is_bound:
             self.initial["record_number"] = suggested_number
+
+
+# --- a student's way through the school (issue 10) -----------------------------------------------
+
+
+class _OnDateForm(forms.Form):
+    on = forms.DateField(label=_("Date"), input_formats=DATE_FORMATS, widget=DATE_WIDGET)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("on", timezone.localdate())
+
+
+class ClassChangeForm(_OnDateForm):
+    classroom = forms.ModelChoiceField(label=_("New class"), queryset=Classroom.objects.none())
+
+    def __init__(self, *args, enrolment, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["classroom"].queryset = (
+            Classroom.objects.filter(
+                school_year=enrolment.classroom.school_year, grade=enrolment.classroom.grade
+            )
+            .exclude(pk=enrolment.classroom_id)
+            .order_by("name")
+        )
+
+
+class DropoutForm(_OnDateForm):
+    reason = forms.CharField(label=_("Reason"), max_length=300)
+
+
+class TransferOutForm(_OnDateForm):
+    WITHIN, OUT = "within", "out"
+    kind = forms.ChoiceField(
+        label=_("Moves to"),
+        choices=[(WITHIN, _("A school of this system")), (OUT, _("A school outside this system"))],
+        widget=forms.RadioSelect,
+        initial=WITHIN,
+    )
+    to_school = forms.ModelChoiceField(
+        label=_("School of this system"), queryset=School.objects.none(), required=False
+    )
+    other_school_name = forms.CharField(label=_("School outside this system"), max_length=200, required=False)
+    decision_number = forms.CharField(label=_("Decision number"), max_length=40, required=False)
+    reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
+
+    def __init__(self, *args, school, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_school"].queryset = School.objects.exclude(pk=school.pk).order_by("name")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == self.WITHIN and not data.get("to_school"):
+            self.add_error("to_school", _("Choose the receiving school."))
+        if data.get("kind") == self.OUT and not (data.get("other_school_name") or "").strip():
+            self.add_error("other_school_name", _("Enter the school the student moves to."))
+        return data
+
+
+class AcceptTransferForm(_OnDateForm):
+    classroom = forms.ModelChoiceField(label=_("Class"), queryset=Classroom.objects.none())
+
+    def __init__(self, *args, school_year, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["classroom"].queryset = Classroom.objects.filter(school_year=school_year).order_by(
+            "grade", "name"
+        )
+
+
+class RefuseTransferForm(forms.Form):
+    note = forms.CharField(label=_("Why the transfer is refused"), max_length=300)
+
+
+class TransferInForm(AcceptTransferForm):
+    """Chuyển đến from outside the system: the profile, or the học bạ XML the old school gave."""
+
+    from_school_name = forms.CharField(
+        label=_("School the student comes from"), max_length=200, required=False
+    )
+    decision_number = forms.CharField(label=_("Decision number"), max_length=40, required=False)
+    xml = forms.FileField(label=_("Học bạ XML file (optional)"), required=False)
+    family_name = forms.CharField(label=_("Family name"), max_length=50, required=False)
+    middle_name = forms.CharField(label=_("Middle name"), max_length=80, required=False)
+    given_name = forms.CharField(label=_("Given name"), max_length=50, required=False)
+    date_of_birth = forms.DateField(
+        label=_("Date of birth"), input_formats=DATE_FORMATS, widget=DATE_WIDGET, required=False
+    )
+    sex = forms.ChoiceField(label=_("Sex"), choices=[("", "—"), *Student.Sex.choices], required=False)
+    place_of_birth = forms.CharField(label=_("Place of birth"), max_length=200, required=False)
+    ethnicity = forms.CharField(label=_("Ethnicity"), max_length=50, initial="Kinh", required=False)
+    address = forms.CharField(label=_("Address"), max_length=300, required=False)
+    personal_id = forms.CharField(
+        label=_("Personal identification number"),
+        max_length=12,
+        required=False,
+        validators=[personal_id_validator],
+    )
+
+    PROFILE = ("family_name", "given_name", "date_of_birth", "sex")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("xml"):
+            return data
+        if not (data.get("from_school_name") or "").strip():
+            self.add_error("from_school_name", _("Enter the school the student comes from."))
+        for name in self.PROFILE:
+            if not data.get(name) and name not in self.errors:
+                self.add_error(name, _("Required unless a học bạ XML file is given."))
+        return data
+
+    def student(self) -> Student:
+        data = self.cleaned_data
+        return Student(
+            family_name=data["family_name"].strip(),
+            middle_name=data["middle_name"].strip(),
+            given_name=data["given_name"].strip(),
+            date_of_birth=data["date_of_birth"],
+            sex=data["sex"],
+            place_of_birth=data["place_of_birth"].strip(),
+            ethnicity=data["ethnicity"].strip() or "Kinh",
+            address=data["address"].strip(),
+            personal_id=data["personal_id"],
+        )
+
+
+class RolloverForm(forms.Form):
+    make_current = forms.BooleanField(
+        label=_("Make the new year the current school year now"), required=False
+    )
+    confirm = forms.BooleanField(label=_("I have checked the list of moves"), required=True)

@@ -177,6 +177,12 @@ class TeachingAssignment(models.Model):
 personal_id_validator = RegexValidator(r"^\d{12}$", _("The personal identification number has 12 digits."))
 
 
+class LeavingReason(models.TextChoices):
+    GRADUATED = "graduated", _("Completed the programme")
+    TRANSFERRED_OUT = "transferred_out", _("Transferred to another school")
+    DROPPED_OUT = "dropped_out", _("Dropped out")
+
+
 class Student(models.Model):
     """Sơ yếu lý lịch học sinh. Owned by the school the student currently attends."""
 
@@ -205,6 +211,12 @@ class Student(models.Model):
     register_number = models.CharField(_("register number"), max_length=30, blank=True)
     user = models.OneToOneField(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="student"
+    )
+    # When and why the student left the school (set by a graduation, transfer or dropout); the
+    # retention period of seed 001 Đ8.2 counts from this day.
+    left_on = models.DateField(_("left on"), null=True, blank=True)
+    leaving_reason = models.CharField(
+        _("reason for leaving"), max_length=20, choices=LeavingReason.choices, blank=True
     )
     history = HistoricalRecords(bases=[HistoricalIP])
 
@@ -291,6 +303,113 @@ class Enrolment(models.Model):
     @property
     def school_id_for_tenancy(self):
         return self.classroom.school_year.school_id
+
+
+class StudentTransfer(models.Model):
+    """Chuyển trường (seeds 000 Đ7, 003 Đ10, 004 II.2b). Within the deployment the principal of the old
+    school moves the student and the receiving school accepts: the student (and their history) then
+    belongs to the new school, while the old school keeps its classes' records of the years it taught.
+    Out of the deployment the học bạ is printed and handed over. A transfer in from outside records the
+    school the student came from; their earlier years are kept as ExternalYearRecord."""
+
+    class Kind(models.TextChoices):
+        WITHIN = "within", _("To another school of this system")
+        OUT = "out", _("To a school outside this system")
+        IN = "in", _("From a school outside this system")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for the receiving school")
+        DONE = "done", _("Done")
+        REFUSED = "refused", _("Refused by the receiving school")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="transfers")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    from_school = models.ForeignKey(
+        School, null=True, blank=True, on_delete=models.PROTECT, related_name="transfers_out"
+    )
+    to_school = models.ForeignKey(
+        School, null=True, blank=True, on_delete=models.PROTECT, related_name="transfers_in"
+    )
+    # the other school's name when it is outside this system
+    other_school_name = models.CharField(_("school"), max_length=200, blank=True)
+    from_enrolment = models.ForeignKey(
+        Enrolment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    to_enrolment = models.ForeignKey(
+        Enrolment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    transfer_date = models.DateField(_("date of the transfer"))
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    decision_number = models.CharField(_("decision number"), max_length=40, blank=True)
+    requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(_("note"), max_length=300, blank=True)
+    # the học bạ handed over (a PrintedDocument of the transcripts app, by its id)
+    transcript_uuid = models.UUIDField(null=True, blank=True)
+    history = HistoricalRecords(bases=[HistoricalIP])
+
+    class Meta:
+        ordering = ["-requested_at"]
+        verbose_name = _("transfer")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student"], condition=models.Q(status="pending"), name="one_pending_transfer"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.student} ({self.get_kind_display()})"
+
+
+class ExternalYearRecord(models.Model):
+    """A school year the student spent at a school outside this system, entered by the admin board or
+    imported from that school's XML học bạ; printed in the học bạ marked as coming from that school."""
+
+    class Source(models.TextChoices):
+        ENTERED = "entered", _("Entered by hand")
+        XML = "xml", _("Imported from an XML học bạ")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="external_years")
+    start_year = models.PositiveIntegerField(_("school year"), validators=[MinValueValidator(2000)])
+    grade = models.PositiveSmallIntegerField(
+        _("grade"), validators=[MinValueValidator(6), MaxValueValidator(12)]
+    )
+    class_name = models.CharField(_("class name"), max_length=20)
+    school_name = models.CharField(_("school"), max_length=200)
+    province_name = models.CharField(_("province"), max_length=100, blank=True)
+    regulation = models.CharField(_("regulation"), max_length=20, blank=True)
+    # [{"name", "hk1", "hk2", "year", "retest", "comment", "teacher"}] as printed
+    subjects = models.JSONField(default=list)
+    # {"HK1": {"conduct", "academic"}, "HK2": …, "year": …}
+    periods = models.JSONField(default=dict)
+    absences = models.PositiveSmallIntegerField(default=0)
+    decision = models.CharField(_("decision"), max_length=30, blank=True)
+    honour = models.CharField(_("honour"), max_length=100, blank=True)
+    homeroom_comment = models.TextField(_("homeroom teacher's comment"), blank=True)
+    homeroom = models.CharField(_("homeroom teacher"), max_length=150, blank=True)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    source_sha256 = models.CharField(max_length=64, blank=True)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    history = HistoricalRecords(bases=[HistoricalIP])
+
+    class Meta:
+        ordering = ["start_year"]
+        verbose_name = _("year at another school")
+        constraints = [models.UniqueConstraint(fields=["student", "start_year"], name="uniq_external_year")]
+
+    def __str__(self):
+        return f"{self.student} {self.start_year}-{self.start_year + 1} ({self.school_name})"
+
+    @property
+    def school_id_for_tenancy(self):
+        return self.student.school_id
 
 
 # ----------------------------------------------------------------------------------------------

@@ -1,6 +1,14 @@
 from django.urls import path
 
-from gradebook import views, views_corrections, views_grid, views_homeroom, views_locks, views_office
+from gradebook import (
+    views,
+    views_corrections,
+    views_grid,
+    views_homeroom,
+    views_lifecycle,
+    views_locks,
+    views_office,
+)
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -26,6 +34,15 @@ urlpatterns = [
     ),
     path("students/", views.student_list, name="student_list"),
     path("students/<uuid:student_uuid>/", views.student_detail, name="student_detail"),
+    path("students/<uuid:student_uuid>/move/", views_lifecycle.student_move, name="student_move"),
+    path("students/<uuid:student_uuid>/hocba.xml", views_lifecycle.student_xml, name="student_xml"),
+    path("classes/<uuid:classroom_uuid>/hocba.xml", views_lifecycle.classroom_xml, name="classroom_xml"),
+    path("transfers/", views_lifecycle.transfer_list, name="transfer_list"),
+    path("transfers/in/", views_lifecycle.transfer_in, name="transfer_in"),
+    path("transfers/<uuid:transfer_uuid>/accept/", views_lifecycle.transfer_accept, name="transfer_accept"),
+    path("transfers/<uuid:transfer_uuid>/refuse/", views_lifecycle.transfer_refuse, name="transfer_refuse"),
+    path("transfers/<uuid:transfer_uuid>/cancel/", views_lifecycle.transfer_cancel, name="transfer_cancel"),
+    path("rollover/", views_lifecycle.rollover_view, name="rollover"),
 ]
 
 urlpatterns += [

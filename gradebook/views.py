@@ -52,6 +52,7 @@ def classroom_detail(request, classroom_uuid):
             "roster": selectors.roster(classroom),
             "assignments": assignments,
             "can_manage": authz.can(request.user, Action.MANAGE_CLASSROOM, classroom),
+            "may_export": authz.can(request.user, Action.PRINT_CLASS_BOOKS, classroom),
         },
     )
 
@@ -88,5 +89,13 @@ def student_detail(request, student_uuid):
             "guardians": student.guardians.all(),
             "enrolments": enrolments,
             "record": student_record(current) if current else None,
+            "external_years": student.external_years.all(),
+            # another school's earlier years are the new school's to read, not to move or export
+            "may_move": student.school_id == getattr(current_school(request), "pk", None)
+            and (
+                authz.can(request.user, Action.MANAGE_SCHOOL_DATA, student.school)
+                or authz.can(request.user, Action.TRANSFER_STUDENT, student.school)
+            ),
+            "may_export": authz.can(request.user, Action.PRINT_BOOKS, student.school),
         },
     )

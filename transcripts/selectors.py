@@ -21,6 +21,7 @@ from gradebook.models import (
     Classroom,
     ConductResult,
     Enrolment,
+    ExternalYearRecord,
     Guardian,
     ResultsApproval,
     SchoolYear,
@@ -36,7 +37,7 @@ from gradebook.regulations.regulation import Regulation
 from gradebook.selectors.class_results import class_results
 from gradebook.selectors.results import compute_results
 from gradebook.selectors.structure import classroom_assignments
-from gradebook.selectors.summer import summer_sheet
+from gradebook.selectors.summer import final_decisions, summer_sheet
 from gradebook.services.homeroom import month_days, months_between
 
 LEVEL_NAME = {School.Level.THCS: "TRUNG HỌC CƠ SỞ", School.Level.THPT: "TRUNG HỌC PHỔ THÔNG"}
@@ -44,10 +45,17 @@ TERM_NAME = {"HK1": "HỌC KÌ I", "HK2": "HỌC KÌ II"}
 WEEKDAY = ("2", "3", "4", "5", "6", "7", "CN")  # thứ Hai … Chủ nhật
 PROMOTED = {"len_lop", "hoan_thanh_chuong_trinh"}
 SUMMER = {"kiem_tra_lai", "ren_luyen_he", "ren_luyen_he_va_kiem_tra_lai"}
+PERIOD_NAMES = {"HK1": "Học kì I", "HK2": "Học kì II", "year": "Cả năm"}
 LEFT = {
     Enrolment.Status.TRANSFERRED_OUT: "Chuyển đi",
     Enrolment.Status.DROPPED_OUT: "Bỏ học",
     Enrolment.Status.CLASS_CHANGED: "Chuyển lớp",
+}
+# why a student left, as the register prints it (the leaving reason wins over the last enrolment)
+LEAVING = {
+    "graduated": "Hoàn thành chương trình",
+    "transferred_out": "Chuyển đi",
+    "dropped_out": "Bỏ học",
 }
 
 
@@ -480,7 +488,7 @@ def transcript_year(enrolment: Enrolment) -> dict:
     """The two pages of one school year in the học bạ (forms.md §5.4, §5.5)."""
     classroom = enrolment.classroom
     year = classroom.school_year
-    results = compute_results(year, [classroom])
+    results = compute_results(year, [classroom], also=[enrolment.pk])
     result = results.get(enrolment.pk)
     assignments = list(classroom_assignments(classroom))
     retests = {
@@ -544,14 +552,20 @@ def transcript_year(enrolment: Enrolment) -> dict:
     return {
         "enrolment": enrolment,
         "classroom": classroom,
+        "start_year": year.start_year,
+        "grade": classroom.grade,
+        "regulation": classroom.regulation,
+        "school_name": year.school.name,
+        "province_name": year.school.district.province.name,
+        "decision": final or "",
+        "external": None,
         "corrections": sum(corrected.values()),
         "corrected_subjects": ", ".join(sorted(corrected)),
         "year_label": f"{year.start_year} - {year.start_year + 1}",
         "subjects": subjects,
         "periods": [
-            {"name": "Học kì I", "conduct": conduct.get("HK1", ""), "academic": academic["HK1"]},
-            {"name": "Học kì II", "conduct": conduct.get("HK2", ""), "academic": academic["HK2"]},
-            {"name": "Cả năm", "conduct": conduct.get("year", ""), "academic": academic["year"]},
+            {"code": p, "name": PERIOD_NAMES[p], "conduct": conduct.get(p, ""), "academic": academic[p]}
+            for p in PERIOD_NAMES
         ],
         "absences": result.absent_sessions if result else 0,
         "conduct_after": summer.conduct_year_after if summer else "",
@@ -569,6 +583,51 @@ def transcript_year(enrolment: Enrolment) -> dict:
     }
 
 
+def external_year(record: ExternalYearRecord) -> dict:
+    """A year at a school outside the system, shaped as transcript_year's pages and marked as such."""
+    decision = record.decision
+    return {
+        "enrolment": None,
+        "classroom": {"name": record.class_name},
+        "start_year": record.start_year,
+        "grade": record.grade,
+        "regulation": record.regulation,
+        "school_name": record.school_name,
+        "province_name": record.province_name,
+        "decision": decision,
+        "external": record,
+        "corrections": 0,
+        "corrected_subjects": "",
+        "year_label": f"{record.start_year} - {record.start_year + 1}",
+        "subjects": [
+            {k: str(s.get(k, "")) for k in ("name", "hk1", "hk2", "year", "retest", "comment", "teacher")}
+            for s in record.subjects
+        ],
+        "periods": [
+            {
+                "code": p,
+                "name": PERIOD_NAMES[p],
+                "conduct": record.periods.get(p, {}).get("conduct", ""),
+                "academic": record.periods.get(p, {}).get("academic", ""),
+            }
+            for p in PERIOD_NAMES
+        ],
+        "absences": record.absences,
+        "conduct_after": record.periods.get("after", {}).get("conduct", ""),
+        "academic_after": record.periods.get("after", {}).get("academic", ""),
+        "promoted": decision in PROMOTED,
+        "promoted_after_summer": False,
+        "retained": decision == "khong_len_lop",
+        "completed": decision == "hoan_thanh_chuong_trinh" if record.grade in (9, 12) else None,
+        "promotion_text": _promotion_text(decision),
+        "honour": record.honour,
+        "awards": [],
+        "homeroom": record.homeroom,
+        "homeroom_comment": record.homeroom_comment,
+        "approval": None,
+    }
+
+
 def transcript(student: Student) -> dict:
     """The học bạ of one student (forms.md §5): cover, profile with the course of study, and two pages
     per school year at this school, earlier years first."""
@@ -577,6 +636,10 @@ def transcript(student: Student) -> dict:
         .exclude(status=Enrolment.Status.CLASS_CHANGED)
         .select_related("classroom__school_year__school", "classroom__homeroom_teacher")
         .order_by("classroom__school_year__start_year", "start_date")
+    )
+    years = sorted(
+        [transcript_year(e) for e in enrolments] + [external_year(r) for r in student.external_years.all()],
+        key=lambda y: (y["start_year"], y["enrolment"].start_date if y["enrolment"] else date.min),
     )
     school = student.school
     first_year = enrolments[0].classroom.school_year if enrolments else None
@@ -590,17 +653,17 @@ def transcript(student: Student) -> dict:
         "guardian": guardians.get(Guardian.Relationship.GUARDIAN),
         "course": [
             {
-                "year": f"{e.classroom.school_year.start_year} - {e.classroom.school_year.start_year + 1}",
-                "classroom": e.classroom.name,
-                "school": f"{e.classroom.school_year.school.name}, {e.classroom.school_year.school.district.province.name}",
-                "register_number": student.register_number,
-                "start": e.start_date,
+                "year": y["year_label"],
+                "classroom": y["classroom"]["name"] if y["external"] else y["classroom"].name,
+                "school": ", ".join(p for p in (y["school_name"], y["province_name"]) if p),
+                "register_number": "" if y["external"] else student.register_number,
+                "start": y["enrolment"].start_date if y["enrolment"] else None,
             }
-            for e in enrolments
+            for y in years
         ],
-        "blank_course_rows": range(max(0, (4 if school.level == School.Level.THCS else 3) - len(enrolments))),
+        "blank_course_rows": range(max(0, (4 if school.level == School.Level.THCS else 3) - len(years))),
         "opened_on": enrolments[0].start_date if enrolments else None,
-        "years": [transcript_year(e) for e in enrolments],
+        "years": years,
         "principal": principal.full_name if principal else "",
     }
 
@@ -611,17 +674,7 @@ def register(school: School, school_year: SchoolYear) -> dict:
     years = list(school.school_years.filter(start_year__lte=school_year.start_year).order_by("start_year"))
     decisions: dict[int, str] = {}
     for y in years:
-        results = compute_results(y)
-        summer_classes = set()
-        for enrolment_id, result in results.items():
-            decisions[enrolment_id] = result.decision or ""
-            if result.decision in SUMMER:
-                summer_classes.add(result.classroom_id)
-        # the final decision of a student sent to a retest or summer training is the one after it
-        for classroom in Classroom.objects.filter(pk__in=summer_classes):
-            for row in summer_sheet(classroom, results)["rows"]:
-                if row.final_code:
-                    decisions[row.enrolment.pk] = row.final_code
+        decisions.update(final_decisions(y))
     by_student = defaultdict(list)
     for e in (
         Enrolment.objects.filter(classroom__school_year__in=years)
@@ -664,8 +717,8 @@ def register(school: School, school_year: SchoolYear) -> dict:
                 "entered": history[0].start_date,
                 "entered_class": history[0].classroom.name,
                 "course": course,
-                "left": last.end_date if last.status in LEFT else None,
-                "left_reason": LEFT.get(last.status, ""),
+                "left": last.end_date if last.status in LEFT else s.left_on,
+                "left_reason": LEFT.get(last.status) or LEAVING.get(s.leaving_reason, ""),
                 "fifth": number % 5 == 0,
             }
         )

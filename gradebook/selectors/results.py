@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import F, IntegerField
+from django.db.models import F, IntegerField, Q
 from django.db.models.functions import Cast, Round
 
 from gradebook.models import (
@@ -107,15 +107,17 @@ def _gc_paused():
 
 
 def compute_results(
-    school_year: SchoolYear, classrooms: Iterable[Classroom] | None = None
+    school_year: SchoolYear, classrooms: Iterable[Classroom] | None = None, *, also: Iterable[int] = ()
 ) -> dict[int, StudentResult]:
-    """Results of every studying student of the given classes (default: the whole year)."""
+    """Results of every studying student of the given classes (default: the whole year), and of the
+    enrolments `also` names whatever their status (the học bạ of a student who left mid-year shows
+    what they had at this school)."""
     with _gc_paused():
-        return _compute_results(school_year, classrooms)
+        return _compute_results(school_year, classrooms, list(also))
 
 
 def _compute_results(
-    school_year: SchoolYear, classrooms: Iterable[Classroom] | None
+    school_year: SchoolYear, classrooms: Iterable[Classroom] | None, also: list[int]
 ) -> dict[int, StudentResult]:
     class_qs = Classroom.objects.filter(school_year=school_year)
     if classrooms is not None:
@@ -126,9 +128,9 @@ def _compute_results(
     class_ids = list(class_rows)
 
     enrolments = list(
-        Enrolment.objects.filter(classroom_id__in=class_ids, status=Enrolment.Status.STUDYING).values_list(
-            "pk", "classroom_id"
-        )
+        Enrolment.objects.filter(classroom_id__in=class_ids)
+        .filter(Q(status=Enrolment.Status.STUDYING) | Q(pk__in=also))
+        .values_list("pk", "classroom_id")
     )
     enrolment_class = dict(enrolments)
     # (assignment id) → (classroom id, subject id, subject name, kind, periods)

@@ -107,3 +107,15 @@ def summer_sheet(classroom: Classroom, results: dict | None = None) -> dict:
                 row.explanation = after["explanation"].text
         rows.append(row)
     return {"rows": rows, "levels": rules.conduct_levels}
+
+
+def final_decisions(school_year, classrooms=None) -> dict[int, str]:
+    """Each studying enrolment's decision for the year, the one after the summer for a student sent to
+    a retest or summer training ("" while that is not complete, or while the year has no result)."""
+    results = compute_results(school_year, classrooms)
+    decisions = {enrolment_id: result.decision or "" for enrolment_id, result in results.items()}
+    summer_classes = {r.classroom_id for r in results.values() if r.decision in SUMMER_DECISIONS}
+    for classroom in Classroom.objects.filter(pk__in=summer_classes):
+        for row in summer_sheet(classroom, results)["rows"]:
+            decisions[row.enrolment.pk] = row.final_code
+    return decisions
