@@ -7,7 +7,8 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # Debian packages the portal needs: fonts with Vietnamese glyphs (PDFs), poppler (pdftotext in tests),
-# Chromium (browser tests), gettext (compiling the Vietnamese translation).
+# Chromium (browser tests), gettext (compiling the Vietnamese translation); pg_dump/pg_restore for the
+# backup commands (postgresql-client, unless the PostgreSQL server already brought them).
 APT_PACKAGES := fonts-noto-core fonts-dejavu-core fonts-liberation poppler-utils chromium gettext
 
 .PHONY: install system-deps run test check clean
@@ -29,6 +30,7 @@ $(MO): locale/vi/LC_MESSAGES/django.po | system-deps
 system-deps:
 	@missing=""; for p in $(APT_PACKAGES); do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	command -v pg_dump >/dev/null 2>&1 || missing="$$missing postgresql-client"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages:$$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "gradebook",
     "transcripts",
     "audit",
+    "archive",
     "django_tasks_db",
 ]
 

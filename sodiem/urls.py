@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("gradebook.urls")),
     path("", include("audit.urls")),
     path("documents/", include("transcripts.urls")),
+    path("archive/", include("archive.urls")),
     path("verify/", views_books.verify_upload, name="verify_pdf"),
     path("verify/<uuid:document_uuid>/", views_books.verify_document, name="verify_document"),
     path("health/", views.health, name="health"),

@@ -383,3 +383,66 @@ def test_transfer_in_by_hand_keeps_what_was_typed_on_error(world, client):
     assert student.school == world.school
     assert student.transfers.get().other_school_name == "Trường THCS Kim Liên"
     assert student.enrolments.get().classroom == world.classroom
+
+
+@pytest.mark.django_db
+def test_rollover_of_the_demo_school_gives_the_expected_class_sizes():
+    """The demo school at the end of a full year: every class approved, then the rollover. Each new
+    class holds the promoted students of the class below it and the retained students of its own name;
+    grade 9 leaves; students with a retest or summer training pending wait."""
+    from collections import Counter
+
+    from django.core.management import call_command
+
+    from accounts.models import School, User
+    from gradebook.models import Classroom
+    from gradebook.selectors.summer import final_decisions
+
+    call_command("seed_demo", school_code="DEMO-R", size=330, scores="full", verbosity=0)
+    school = School.objects.get(code="DEMO-R")
+    year = school.school_years.get()
+    principal = User.objects.get(role_assignments__school=school, role_assignments__role=Role.PRINCIPAL)
+    admin_board = User.objects.filter(
+        role_assignments__school=school, role_assignments__role=Role.ADMIN_BOARD
+    ).first()
+    classes = list(Classroom.objects.filter(school_year=year))
+    now = timezone.now()
+    ResultsApproval.objects.bulk_create(
+        ResultsApproval(
+            classroom=c,
+            period="year",
+            status="approved",
+            submitted_by=principal,
+            submitted_at=now,
+            decided_by=principal,
+            decided_at=now,
+        )
+        for c in classes
+    )
+    decisions = final_decisions(year)
+    expected = Counter()
+    graduates = waiting = 0
+    for c in classes:
+        for e in Enrolment.objects.filter(classroom=c, status=Enrolment.Status.STUDYING):
+            d = decisions.get(e.pk, "")
+            if c.grade == 9 and d in ("hoan_thanh_chuong_trinh", "len_lop"):
+                graduates += 1
+            elif d == "len_lop":
+                expected[f"{c.grade + 1}{c.name[1:]}"] += 1
+            elif d == "khong_len_lop":
+                expected[c.name] += 1
+            else:
+                waiting += 1
+    done = rollover.apply(admin_board, year)
+    sizes = {c.name: c.enrolments.count() for c in done.next_year.classrooms.all() if c.enrolments.exists()}
+    assert sizes == dict(+expected)
+    assert done.counts[rollover.GRADUATE] == graduates and done.counts[rollover.WAIT] == waiting
+    assert (
+        sum(sizes.values()) + graduates + waiting
+        == Enrolment.objects.filter(classroom__school_year=year, status="studying").count()
+    )
+    assert graduates > 0 and sum(expected.values()) > 200  # a realistic year: most move up
+    # every grade-6 name of this year is ready for the new intake
+    assert {c.name for c in classes if c.grade == 6} <= set(
+        done.next_year.classrooms.values_list("name", flat=True)
+    )

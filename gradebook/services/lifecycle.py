@@ -69,7 +69,9 @@ def change_class(actor: User, enrolment: Enrolment, classroom: Classroom, on: da
     school = enrolment.classroom.school_year.school
     authz.check(actor, Action.MANAGE_SCHOOL_DATA, school)
     enrolment = (
-        Enrolment.objects.select_for_update(of=("self",)).select_related("classroom__school_year").get(pk=enrolment.pk)
+        Enrolment.objects.select_for_update(of=("self",))
+        .select_related("classroom__school_year")
+        .get(pk=enrolment.pk)
     )
     _studying(enrolment)
     if (

@@ -1,0 +1,123 @@
+"""Lưu trữ: the year-end archives of the school and the retention decisions."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from accounts import authz
+from accounts.authz import Action
+from accounts.tenancy import current_school
+from archive import bundle, services
+from archive.forms import ArchiveRequestForm, RetentionForm
+from archive.models import YearArchive
+from audit.models import AuditEvent
+from audit.services import record
+
+
+def _school(request):
+    school = current_school(request)
+    if school is None:
+        raise Http404
+    return school
+
+
+@login_required
+def archive_home(request):
+    school = _school(request)
+    authz.check(request.user, Action.ARCHIVE_YEAR, school)
+    bound = request.method == "POST"
+    form = ArchiveRequestForm(request.POST if bound else None, school=school)
+    if bound and form.is_valid():
+        archive = services.request_archive(request.user, form.cleaned_data["school_year"], request=request)
+        messages.success(
+            request, _("The archive of %(year)s is being built.") % {"year": archive.school_year.name}
+        )
+        return redirect("archive_home")
+    return render(
+        request,
+        "archive/home.html",
+        {
+            "form": form,
+            "archives": services.archives_of(school)[:50],
+            "decisions": services.decisions_of(school)[:20],
+            "due": len(services.retention_due(school)),
+            "may_decide": authz.can(request.user, Action.DECIDE_RETENTION, school),
+        },
+        status=400 if bound else 200,
+    )
+
+
+def _archive(request, archive_uuid) -> YearArchive:
+    archive = get_object_or_404(
+        YearArchive.objects.select_related("school", "school_year"), uuid=archive_uuid
+    )
+    authz.check(request.user, Action.ARCHIVE_YEAR, archive)
+    if archive.school_id != _school(request).pk:
+        raise Http404
+    return archive
+
+
+@login_required
+def archive_detail(request, archive_uuid):
+    archive = _archive(request, archive_uuid)
+    check = None
+    if archive.status == YearArchive.Status.DONE and request.GET.get("verify"):
+        with archive.file.open("rb") as f:
+            check = bundle.verify(f)
+    return render(request, "archive/detail.html", {"archive": archive, "check": check})
+
+
+@login_required
+def archive_download(request, archive_uuid):
+    archive = _archive(request, archive_uuid)
+    if archive.status != YearArchive.Status.DONE:
+        raise Http404
+    record(AuditEvent.Action.EXPORT, request=request, school=archive.school, obj=archive, form="year-archive")
+    response = FileResponse(
+        archive.file.open("rb"),
+        as_attachment=True,
+        filename=f"luu-tru-{archive.school.code}-{archive.school_year.name}.zip",
+        content_type="application/zip",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def retention(request):
+    school = _school(request)
+    authz.check(request.user, Action.ARCHIVE_YEAR, school)
+    due = services.retention_due(school)
+    may_decide = authz.can(request.user, Action.DECIDE_RETENTION, school)
+    bound = request.method == "POST"
+    form = RetentionForm(request.POST if bound else None, due=due) if may_decide else None
+    if bound:
+        authz.check(request.user, Action.DECIDE_RETENTION, school)
+        if form.is_valid():
+            chosen = set(form.cleaned_data["students"])
+            try:
+                decision = services.delete_expired(
+                    request.user,
+                    school,
+                    [d.student for d in due if str(d.student.uuid) in chosen],
+                    decision_number=form.cleaned_data["decision_number"],
+                    request=request,
+                )
+            except services.RetentionError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(
+                    request,
+                    _("The records of %(n)d student(s) were deleted.") % {"n": len(decision.students)},
+                )
+                return redirect("archive_retention")
+    return render(
+        request,
+        "archive/retention.html",
+        {"due": due, "form": form, "school": school, "decisions": services.decisions_of(school)[:20]},
+        status=400 if bound else 200,
+    )
