@@ -31,6 +31,7 @@ from django.core import serializers
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from gradebook.models import (
@@ -141,7 +142,9 @@ def build(year: SchoolYear, user: User | None, path: Path, *, progress=None) -> 
     school = year.school
     certificate = signing.active_certificate(school)
     if certificate is None:
-        raise ArchiveError("Trường chưa có chứng thư số đang dùng: không thể niêm phong bộ lưu trữ.")
+        raise ArchiveError(
+            _("The school has no signing certificate in use: the archive cannot be sealed. Upload one first.")
+        )
     writer = _Writer(path)
     counts = {"class_books": 0, "transcripts": 0, "xml": 0, "data": 0}
     classrooms = list(Classroom.objects.filter(school_year=year).order_by("grade", "name"))

@@ -5,7 +5,9 @@ from gradebook.models import SchoolYear
 
 
 class ArchiveRequestForm(forms.Form):
-    school_year = forms.ModelChoiceField(label=_("School year"), queryset=SchoolYear.objects.none())
+    school_year = forms.ModelChoiceField(
+        label=_("School year"), queryset=SchoolYear.objects.none(), empty_label="—"
+    )
 
     def __init__(self, *args, school, **kwargs):
         super().__init__(*args, **kwargs)

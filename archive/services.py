@@ -35,6 +35,12 @@ class RetentionError(Exception):
 
 def request_archive(actor: User, year: SchoolYear, *, request=None) -> YearArchive:
     authz.check(actor, Action.ARCHIVE_YEAR, year.school)
+    from transcripts.signing import active_certificate
+
+    if active_certificate(year.school) is None:
+        raise bundle.ArchiveError(
+            _("The school has no signing certificate in use: the archive cannot be sealed. Upload one first.")
+        )
     archive = YearArchive.objects.create(school=year.school, school_year=year, requested_by=actor)
     record(
         AuditEvent.Action.ARCHIVE_CREATED,
@@ -72,7 +78,9 @@ def run(archive: YearArchive) -> str:
     except Exception as exc:
         logger.exception("year archive %s failed", archive.uuid)
         archive.status = YearArchive.Status.FAILED
-        archive.error = f"{type(exc).__name__}: {exc}"[:500]
+        archive.error = (
+            str(exc) if isinstance(exc, bundle.ArchiveError) else f"{type(exc).__name__}: {exc}"
+        )[:500]
     finally:
         path.unlink(missing_ok=True)
     archive.finished_at = timezone.now()

@@ -32,11 +32,17 @@ def archive_home(request):
     bound = request.method == "POST"
     form = ArchiveRequestForm(request.POST if bound else None, school=school)
     if bound and form.is_valid():
-        archive = services.request_archive(request.user, form.cleaned_data["school_year"], request=request)
-        messages.success(
-            request, _("The archive of %(year)s is being built.") % {"year": archive.school_year.name}
-        )
-        return redirect("archive_home")
+        try:
+            archive = services.request_archive(
+                request.user, form.cleaned_data["school_year"], request=request
+            )
+        except bundle.ArchiveError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request, _("The archive of %(year)s is being built.") % {"year": archive.school_year.name}
+            )
+            return redirect("archive_home")
     return render(
         request,
         "archive/home.html",

@@ -144,7 +144,9 @@ class _OnDateForm(forms.Form):
 
 
 class ClassChangeForm(_OnDateForm):
-    classroom = forms.ModelChoiceField(label=_("New class"), queryset=Classroom.objects.none())
+    classroom = forms.ModelChoiceField(
+        label=_("New class"), queryset=Classroom.objects.none(), empty_label="—"
+    )
 
     def __init__(self, *args, enrolment, **kwargs):
         super().__init__(*args, **kwargs)
@@ -170,7 +172,7 @@ class TransferOutForm(_OnDateForm):
         initial=WITHIN,
     )
     to_school = forms.ModelChoiceField(
-        label=_("School of this system"), queryset=School.objects.none(), required=False
+        label=_("School of this system"), queryset=School.objects.none(), required=False, empty_label="—"
     )
     other_school_name = forms.CharField(label=_("School outside this system"), max_length=200, required=False)
     decision_number = forms.CharField(label=_("Decision number"), max_length=40, required=False)
@@ -190,7 +192,7 @@ class TransferOutForm(_OnDateForm):
 
 
 class AcceptTransferForm(_OnDateForm):
-    classroom = forms.ModelChoiceField(label=_("Class"), queryset=Classroom.objects.none())
+    classroom = forms.ModelChoiceField(label=_("Class"), queryset=Classroom.objects.none(), empty_label="—")
 
     def __init__(self, *args, school_year, **kwargs):
         super().__init__(*args, **kwargs)

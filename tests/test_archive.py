@@ -121,6 +121,10 @@ def test_the_archive_page_queues_the_build_and_is_for_the_office(
     client.force_login(world.math_teacher)
     assert client.get(reverse("archive_home")).status_code == 403
     client.force_login(world.clerk)
+    response = client.post(reverse("archive_home"), {"school_year": world.year.pk})
+    assert response.status_code == 400 and "chưa có chứng thư số" in response.content.decode()
+    assert not YearArchive.objects.exists()
+    _certificate(world)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("archive_home"), {"school_year": world.year.pk})
     assert response.status_code == 302

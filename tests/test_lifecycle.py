@@ -124,11 +124,15 @@ def test_a_transfer_between_two_schools_keeps_both_views_right(klass, other_worl
     page = client.get(reverse("student_detail", args=[student.uuid])).content.decode()
     assert "Trường THCS Thử Nghiệm A" in page
     pages = transcript(student)
-    assert [y["school_name"] for y in pages["years"]] == [
-        "Trường THCS Thử Nghiệm A",
-        "Trường THCS Thử Nghiệm B",
+    # the course of study names both schools; the year's pages are the new school's, with the term so far
+    assert [c["school"] for c in pages["course"]] == [
+        "Trường THCS Thử Nghiệm A, Thành phố Hà Nội",
+        "Trường THCS Thử Nghiệm B, Thành phố Hà Nội",
     ]
-    assert pages["years"][0]["subjects"][0]["hk1"] == "9,0"
+    [year_pages] = pages["years"]
+    assert year_pages["school_name"] == "Trường THCS Thử Nghiệm B"
+    toan = next(s for s in year_pages["subjects"] if s["name"] == "Toán")
+    assert toan["hk1"] == "9,0"
     # …but nothing else of the old school: its classes, its other students, its class-subjects
     assert client.get(reverse("classroom_detail", args=[world.classroom.uuid])).status_code == 404
     assert client.get(reverse("student_detail", args=[world.an.student.uuid])).status_code == 404
@@ -142,9 +146,13 @@ def test_a_transfer_between_two_schools_keeps_both_views_right(klass, other_worl
     assert "Trần Thị Bình" in roster
     assert Score.objects.filter(enrolment=world.enrolment).exists()
     new_enrolment = Enrolment.objects.get(student=student, classroom=other_world.classroom)
-    Score.objects.create(
-        assignment=other_world.math, enrolment=new_enrolment, term="HK1", kind="regular", index=1, value=4
+    # the term so far came along: the new school's Toán holds the old school's scores
+    carried = Score.objects.filter(enrolment=new_enrolment, assignment=other_world.math)
+    assert (
+        carried.count() == Score.objects.filter(enrolment=world.enrolment, assignment=world.math).count() > 0
     )
+    assert {s.value for s in carried} == {9}
+    carried.filter(kind="regular", index=1).update(value=4)  # a new school's score, later
     assert client.get(reverse("grid", args=[other_world.math.uuid, "HK1"])).status_code == 404
 
     # the family's accounts followed the student
@@ -180,6 +188,11 @@ def test_a_transfer_out_of_the_system_prints_the_hoc_ba(klass, client):
     transfer = StudentTransfer.objects.get(student=world.an.student)
     assert transfer.kind == "out" and transfer.status == "done" and transfer.transcript_uuid
     assert response["Location"] == reverse("document_detail", args=[transfer.transcript_uuid])
+    from tests.test_printed_books import flat, stored
+    from transcripts.models import PrintedDocument
+
+    text = flat(stored(PrintedDocument.objects.get(uuid=transfer.transcript_uuid)))
+    assert "Nguyễn Văn An" in text and "Chuyển đi ngày 02/11/2026" in text
     world.an.refresh_from_db()
     assert world.an.status == Enrolment.Status.TRANSFERRED_OUT
     assert world.an.student.__class__.objects.get(pk=world.an.student_id).leaving_reason == "transferred_out"

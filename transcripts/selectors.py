@@ -559,6 +559,10 @@ def transcript_year(enrolment: Enrolment) -> dict:
         "province_name": year.school.district.province.name,
         "decision": final or "",
         "external": None,
+        # a year left before its end: "Chuyển đi ngày 02/11/2026" on its pages
+        "left_text": f"{LEFT[enrolment.status]} ngày {enrolment.end_date:%d/%m/%Y}"
+        if enrolment.status in LEFT and enrolment.end_date
+        else "",
         "corrections": sum(corrected.values()),
         "corrected_subjects": ", ".join(sorted(corrected)),
         "year_label": f"{year.start_year} - {year.start_year + 1}",
@@ -596,6 +600,7 @@ def external_year(record: ExternalYearRecord) -> dict:
         "province_name": record.province_name,
         "decision": decision,
         "external": record,
+        "left_text": "",
         "corrections": 0,
         "corrected_subjects": "",
         "year_label": f"{record.start_year} - {record.start_year + 1}",
@@ -637,10 +642,17 @@ def transcript(student: Student) -> dict:
         .select_related("classroom__school_year__school", "classroom__homeroom_teacher")
         .order_by("classroom__school_year__start_year", "start_date")
     )
-    years = sorted(
+    course = sorted(
         [transcript_year(e) for e in enrolments] + [external_year(r) for r in student.external_years.all()],
         key=lambda y: (y["start_year"], y["enrolment"].start_date if y["enrolment"] else date.min),
     )
+    # one pair of pages per school year: after a transfer during the year the receiving school's pages
+    # hold the whole year (the term so far came along); the course of study lists both schools
+    years = [
+        y
+        for i, y in enumerate(course)
+        if not (i + 1 < len(course) and course[i + 1]["start_year"] == y["start_year"] and y["enrolment"])
+    ]
     school = student.school
     first_year = enrolments[0].classroom.school_year if enrolments else None
     guardians = {g.relationship: g for g in student.guardians.all()}
@@ -659,9 +671,9 @@ def transcript(student: Student) -> dict:
                 "register_number": "" if y["external"] else student.register_number,
                 "start": y["enrolment"].start_date if y["enrolment"] else None,
             }
-            for y in years
+            for y in course
         ],
-        "blank_course_rows": range(max(0, (4 if school.level == School.Level.THCS else 3) - len(years))),
+        "blank_course_rows": range(max(0, (4 if school.level == School.Level.THCS else 3) - len(course))),
         "opened_on": enrolments[0].start_date if enrolments else None,
         "years": years,
         "principal": principal.full_name if principal else "",

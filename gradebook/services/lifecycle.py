@@ -62,6 +62,86 @@ def _end(enrolment: Enrolment, status: str, on: date) -> None:
     enrolment.save(update_fields=["status", "end_date"])
 
 
+def _carry_over(actor: User, old: Enrolment, new: Enrolment, *, reason: str) -> int:
+    """What was entered so far in the year goes with the student: scores and comments to the same
+    subject in the new class (within a school the same subject; across schools the subject of the same
+    code, else the same name), absences and conduct. The old rows stay where they were. Returns the
+    number of scores carried."""
+    subjects = {}
+    for a in new.classroom.assignments.select_related("subject"):
+        subjects[a.subject_id] = subjects[("code", a.subject.code)] = subjects[("name", a.subject.name)] = a
+
+    def target(assignment):
+        subject = assignment.subject
+        return (
+            subjects.get(subject.pk)
+            or subjects.get(("code", subject.code))
+            or subjects.get(("name", subject.name))
+        )
+
+    scores, seen = [], set()
+    for score in Score.objects.filter(enrolment=old).select_related("assignment__subject"):
+        assignment = target(score.assignment)
+        cell = (assignment.pk if assignment else None, score.term, score.kind, score.index)
+        if assignment is None or cell in seen:  # a subject the new class lacks, or two mapped onto one
+            continue
+        seen.add(cell)
+        scores.append(
+            Score(
+                assignment=assignment,
+                enrolment=new,
+                term=score.term,
+                kind=score.kind,
+                index=score.index,
+                value=score.value,
+                level=score.level,
+                held_on=score.held_on,
+                updated_by=actor,
+                first_entered_at=score.first_entered_at,
+                late=score.late,
+            )
+        )
+    _create(actor, Score, scores, reason)
+    comments = []
+    for c in SubjectComment.objects.filter(enrolment=old).select_related("assignment__subject"):
+        assignment = target(c.assignment)
+        if assignment is not None and (assignment.pk, c.term) not in seen:
+            seen.add((assignment.pk, c.term))
+            comments.append(
+                SubjectComment(
+                    assignment=assignment, enrolment=new, term=c.term, text=c.text, updated_by=actor
+                )
+            )
+    _create(actor, SubjectComment, comments, reason)
+    _create(
+        actor,
+        Absence,
+        [
+            Absence(enrolment=new, date=a.date, excused=a.excused, reason=a.reason)
+            for a in Absence.objects.filter(enrolment=old)
+        ],
+        reason,
+    )
+    _create(
+        actor,
+        ConductResult,
+        [
+            ConductResult(enrolment=new, period=c.period, level=c.level, comment=c.comment)
+            for c in ConductResult.objects.filter(enrolment=old)
+        ],
+        reason,
+    )
+    return len(scores)
+
+
+def _create(actor: User, model, objects: list, reason: str) -> None:
+    """Copies with their history rows where the model keeps one (the reason says why they appeared)."""
+    if hasattr(model, "history"):
+        bulk_create_with_history(objects, model, default_user=actor, default_change_reason=reason)
+    else:
+        model.objects.bulk_create(objects)
+
+
 @transaction.atomic
 def change_class(actor: User, enrolment: Enrolment, classroom: Classroom, on: date) -> Enrolment:
     """Chuyển lớp within the year: the student continues in `classroom`, taking their scores, comments,
@@ -86,60 +166,7 @@ def change_class(actor: User, enrolment: Enrolment, classroom: Classroom, on: da
     _within_year(enrolment, on)
     _end(enrolment, Enrolment.Status.CLASS_CHANGED, on)
     new = Enrolment.objects.create(student=enrolment.student, classroom=classroom, start_date=on)
-    # the same subject's assignment in the new class receives what was entered so far
-    target = {a.subject_id: a for a in classroom.assignments.all()}
-    scores = []
-    for score in Score.objects.filter(enrolment=enrolment).select_related("assignment"):
-        assignment = target.get(score.assignment.subject_id)
-        if assignment is None:
-            continue
-        scores.append(
-            Score(
-                assignment=assignment,
-                enrolment=new,
-                term=score.term,
-                kind=score.kind,
-                index=score.index,
-                value=score.value,
-                level=score.level,
-                held_on=score.held_on,
-                updated_by=actor,
-                first_entered_at=score.first_entered_at,
-                late=score.late,
-            )
-        )
-    _create(actor, Score, scores)
-    _create(
-        actor,
-        SubjectComment,
-        [
-            SubjectComment(
-                assignment=target[c.assignment.subject_id],
-                enrolment=new,
-                term=c.term,
-                text=c.text,
-                updated_by=actor,
-            )
-            for c in SubjectComment.objects.filter(enrolment=enrolment).select_related("assignment")
-            if c.assignment.subject_id in target
-        ],
-    )
-    _create(
-        actor,
-        Absence,
-        [
-            Absence(enrolment=new, date=a.date, excused=a.excused, reason=a.reason)
-            for a in Absence.objects.filter(enrolment=enrolment)
-        ],
-    )
-    _create(
-        actor,
-        ConductResult,
-        [
-            ConductResult(enrolment=new, period=c.period, level=c.level, comment=c.comment)
-            for c in ConductResult.objects.filter(enrolment=enrolment)
-        ],
-    )
+    _carry_over(actor, enrolment, new, reason="Chuyển lớp")
     record(
         AuditEvent.Action.CLASS_CHANGED,
         actor=actor,
@@ -150,14 +177,6 @@ def change_class(actor: User, enrolment: Enrolment, classroom: Classroom, on: da
         date=on.isoformat(),
     )
     return new
-
-
-def _create(actor: User, model, objects: list) -> None:
-    """Copies with their history rows where the model keeps one (the reason says why they appeared)."""
-    if hasattr(model, "history"):
-        bulk_create_with_history(objects, model, default_user=actor, default_change_reason="Chuyển lớp")
-    else:
-        model.objects.bulk_create(objects)
 
 
 @transaction.atomic
@@ -318,6 +337,9 @@ def accept_transfer(actor: User, transfer: StudentTransfer, classroom: Classroom
     student.left_on, student.leaving_reason = None, ""
     student.save(update_fields=["school", "left_on", "leaving_reason", "sort_key"])
     new = Enrolment.objects.create(student=student, classroom=classroom, start_date=on)
+    if old is not None and old.classroom.school_year.start_year == classroom.school_year.start_year:
+        # a transfer during the year: the term so far counts at the new school too
+        _carry_over(actor, old, new, reason="Chuyển trường")
     _move_family_accounts(student, old_school_id, transfer.to_school, actor)
     transfer.status = StudentTransfer.Status.DONE
     transfer.to_enrolment = new

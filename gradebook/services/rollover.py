@@ -64,6 +64,10 @@ class Plan:
     unapproved: list[str] = field(default_factory=list)
 
     @property
+    def next_name(self) -> str:
+        return f"{self.next_start}-{self.next_start + 1}"
+
+    @property
     def counts(self) -> Counter:
         return Counter(m.action for m in self.moves)
 
