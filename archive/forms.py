@@ -24,3 +24,11 @@ class RetentionForm(forms.Form):
     def __init__(self, *args, due, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["students"].choices = [(str(d.student.uuid), d.student.full_name) for d in due]
+
+
+class RetentionPeriodForm(forms.ModelForm):
+    class Meta:
+        from accounts.models import School
+
+        model = School
+        fields = ["retention_years"]

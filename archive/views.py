@@ -12,7 +12,7 @@ from accounts import authz
 from accounts.authz import Action
 from accounts.tenancy import current_school
 from archive import bundle, services
-from archive.forms import ArchiveRequestForm, RetentionForm
+from archive.forms import ArchiveRequestForm, RetentionForm, RetentionPeriodForm
 from archive.models import YearArchive
 from audit.models import AuditEvent
 from audit.services import record
@@ -101,7 +101,16 @@ def retention(request):
     may_decide = authz.can(request.user, Action.DECIDE_RETENTION, school)
     bound = request.method == "POST"
     form = RetentionForm(request.POST if bound else None, due=due) if may_decide else None
-    if bound:
+    period_form = RetentionPeriodForm(instance=school) if may_decide else None
+    if bound and "retention_years" in request.POST:
+        authz.check(request.user, Action.DECIDE_RETENTION, school)
+        period_form = RetentionPeriodForm(request.POST, instance=school)
+        form = RetentionForm(due=due)
+        if period_form.is_valid():
+            period_form.save()
+            messages.success(request, _("The retention period is saved."))
+            return redirect("archive_retention")
+    elif bound:
         authz.check(request.user, Action.DECIDE_RETENTION, school)
         if form.is_valid():
             chosen = set(form.cleaned_data["students"])
@@ -124,6 +133,12 @@ def retention(request):
     return render(
         request,
         "archive/retention.html",
-        {"due": due, "form": form, "school": school, "decisions": services.decisions_of(school)[:20]},
+        {
+            "due": due,
+            "form": form,
+            "period_form": period_form,
+            "school": school,
+            "decisions": services.decisions_of(school)[:20],
+        },
         status=400 if bound else 200,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.utils import timezone
@@ -263,3 +264,91 @@ class RolloverForm(forms.Form):
         label=_("Make the new year the current school year now"), required=False
     )
     confirm = forms.BooleanField(label=_("I have checked the list of moves"), required=True)
+
+
+# --- a year at a school outside the system, entered from its học bạ (issue 10) --------------------
+
+_LEVELS = ("Đ", "CĐ", "Tốt", "Khá", "Đạt", "Chưa đạt", "Giỏi", "Trung bình", "Yếu", "Kém")
+
+
+def clean_mark(value: str) -> str:
+    """An average as the học bạ prints it ("8,5"; "8.5" is accepted) or a level word; "" for none."""
+    value = " ".join((value or "").split())
+    if not value:
+        return ""
+    if value in _LEVELS:
+        return value
+    try:
+        number = Decimal(value.replace(",", "."))
+    except InvalidOperation:
+        raise forms.ValidationError(_("Write an average such as 8,5 or a level such as Đ, Tốt.")) from None
+    if not (0 <= number <= 10) or number.as_tuple().exponent < -1:
+        raise forms.ValidationError(_("An average lies between 0 and 10 with at most one decimal."))
+    return f"{number:.1f}".replace(".", ",")
+
+
+class MarkField(forms.CharField):
+    def __init__(self, **kwargs):
+        super().__init__(max_length=20, required=False, **kwargs)
+
+    def clean(self, value):
+        return clean_mark(super().clean(value))
+
+
+class EarlierSubjectForm(forms.Form):
+    name = forms.CharField(label=_("Subject"), max_length=120, required=False)
+    hk1 = MarkField(label=_("Term I"))
+    hk2 = MarkField(label=_("Term II"))
+    year = MarkField(label=_("Year"))
+    retest = MarkField(label=_("Retest"))
+    comment = forms.CharField(label=_("Comment"), max_length=500, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("name") and any(data.get(k) for k in ("hk1", "hk2", "year", "retest")):
+            self.add_error("name", _("Name the subject of these results."))
+        return data
+
+
+EarlierSubjectFormSet = forms.formset_factory(EarlierSubjectForm, extra=0, max_num=30, absolute_max=30)
+
+
+class EarlierYearForm(forms.Form):
+    DECISIONS = [
+        ("", "—"),
+        ("len_lop", _("Promoted")),
+        ("hoan_thanh_chuong_trinh", _("Completed the programme")),
+        ("khong_len_lop", _("Not promoted")),
+    ]
+    start_year = forms.IntegerField(label=_("School year starting in"), min_value=2000, max_value=2100)
+    grade = forms.IntegerField(label=_("Grade"), min_value=6, max_value=12)
+    class_name = forms.CharField(label=_("Class"), max_length=20)
+    school_name = forms.CharField(label=_("School"), max_length=200)
+    province_name = forms.CharField(label=_("Province"), max_length=100, required=False)
+    homeroom = forms.CharField(label=_("Homeroom teacher"), max_length=150, required=False)
+    conduct_hk1 = MarkField(label=_("Conduct, term I"))
+    academic_hk1 = MarkField(label=_("Academic, term I"))
+    conduct_hk2 = MarkField(label=_("Conduct, term II"))
+    academic_hk2 = MarkField(label=_("Academic, term II"))
+    conduct_year = MarkField(label=_("Conduct, year"))
+    academic_year = MarkField(label=_("Academic, year"))
+    absences = forms.IntegerField(
+        label=_("Sessions missed in the year"), min_value=0, max_value=400, initial=0
+    )
+    decision = forms.ChoiceField(label=_("Decision"), choices=DECISIONS, required=False)
+    honour = forms.CharField(label=_("Honour"), max_length=100, required=False)
+    homeroom_comment = forms.CharField(
+        label=_("Homeroom teacher's comment"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+
+    def __init__(self, *args, student, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.student = student
+
+    def clean_start_year(self):
+        start_year = self.cleaned_data["start_year"]
+        if self.student.external_years.filter(start_year=start_year).exists():
+            raise forms.ValidationError(_("This school year is already recorded for the student."))
+        if self.student.enrolments.filter(classroom__school_year__start_year__lte=start_year).exists():
+            raise forms.ValidationError(_("From this school year on the student studied in this system."))
+        return start_year

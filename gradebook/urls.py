@@ -35,6 +35,11 @@ urlpatterns = [
     path("students/", views.student_list, name="student_list"),
     path("students/<uuid:student_uuid>/", views.student_detail, name="student_detail"),
     path("students/<uuid:student_uuid>/move/", views_lifecycle.student_move, name="student_move"),
+    path(
+        "students/<uuid:student_uuid>/earlier-years/new/",
+        views_lifecycle.earlier_year_new,
+        name="earlier_year_new",
+    ),
     path("students/<uuid:student_uuid>/hocba.xml", views_lifecycle.student_xml, name="student_xml"),
     path("classes/<uuid:classroom_uuid>/hocba.xml", views_lifecycle.classroom_xml, name="classroom_xml"),
     path("transfers/", views_lifecycle.transfer_list, name="transfer_list"),

@@ -23,12 +23,14 @@ from gradebook.forms import (
     AcceptTransferForm,
     ClassChangeForm,
     DropoutForm,
+    EarlierSubjectFormSet,
+    EarlierYearForm,
     RefuseTransferForm,
     RolloverForm,
     TransferInForm,
     TransferOutForm,
 )
-from gradebook.models import Classroom, Student, StudentTransfer
+from gradebook.models import Classroom, Student, StudentTransfer, Subject
 from gradebook.selectors.structure import current_year
 from gradebook.services import lifecycle, rollover
 from gradebook.services.structure import StructureError
@@ -337,4 +339,34 @@ def rollover_view(request):
         "gradebook/rollover.html",
         {"plan": the_plan, "form": form, "counts": the_plan.counts, "actions": rollover},
         status=400 if form.is_bound else 200,
+    )
+
+
+@login_required
+def earlier_year_new(request, student_uuid):
+    """The học bạ of a year at a school outside the system, typed in by the admin board."""
+    student = _student(request, student_uuid)
+    authz.check(request.user, Action.MANAGE_SCHOOL_DATA, student.school)
+    bound = request.method == "POST"
+    form = EarlierYearForm(request.POST if bound else None, student=student)
+    names = list(
+        Subject.objects.filter(school=student.school).order_by("order").values_list("name", flat=True)
+    )
+    subjects = EarlierSubjectFormSet(
+        request.POST if bound else None, prefix="subjects", initial=[{"name": n} for n in names[:30]]
+    )
+    if bound and form.is_valid() and subjects.is_valid():
+        lifecycle.record_earlier_year(
+            request.user,
+            student,
+            form.cleaned_data,
+            [f.cleaned_data for f in subjects.forms if f.cleaned_data],
+        )
+        messages.success(request, _("The earlier year is recorded."))
+        return redirect("student_detail", student_uuid=student.uuid)
+    return render(
+        request,
+        "gradebook/earlier_year.html",
+        {"student": student, "form": form, "subjects": subjects},
+        status=400 if bound else 200,
     )

@@ -459,3 +459,63 @@ def test_rollover_of_the_demo_school_gives_the_expected_class_sizes():
     assert {c.name for c in classes if c.grade == 6} <= set(
         done.next_year.classrooms.values_list("name", flat=True)
     )
+
+
+def test_an_earlier_year_is_typed_in_from_the_old_hoc_ba(world, client):
+    # a student who came this year from outside the system, grade 7 now, grade 6 elsewhere
+    student = world.other_student
+    url = reverse("earlier_year_new", args=[student.uuid])
+    client.force_login(world.math_teacher)
+    assert client.get(url).status_code == 403
+    client.force_login(world.admin_board)
+    page = client.get(url).content.decode()
+    assert 'value="Toán"' in page  # the school's subjects are offered
+    form = {
+        "start_year": "2025",
+        "grade": "6",
+        "class_name": "6A3",
+        "school_name": "Trường THCS Kim Liên",
+        "province_name": "Thành phố Hà Nội",
+        "homeroom": "Đỗ Thị Hạnh",
+        "conduct_hk1": "Tốt",
+        "academic_hk1": "Khá",
+        "conduct_hk2": "Tốt",
+        "academic_hk2": "Tốt",
+        "conduct_year": "Tốt",
+        "academic_year": "Tốt",
+        "absences": "2",
+        "decision": "len_lop",
+        "honour": "Học sinh Giỏi",
+        "homeroom_comment": "Chăm ngoan",
+        "subjects-TOTAL_FORMS": "2",
+        "subjects-INITIAL_FORMS": "0",
+        "subjects-0-name": "Toán",
+        "subjects-0-hk1": "8.5",
+        "subjects-0-hk2": "11",
+        "subjects-0-year": "9,0",
+        "subjects-1-name": "Giáo dục thể chất",
+        "subjects-1-year": "Đ",
+    }
+    # the year the student already studies here is refused; a mark above 10 is refused next to its cell
+    response = client.post(url, form | {"start_year": "2026"})
+    assert response.status_code == 400 and "đã học trong hệ thống" in response.content.decode()
+    response = client.post(url, form)
+    text = response.content.decode()
+    assert response.status_code == 400 and "từ 0 đến 10" in text and 'value="8.5"' in text
+    assert not ExternalYearRecord.objects.exists()
+    response = client.post(url, form | {"subjects-0-hk2": "8,1"})
+    assert response.status_code == 302
+    record = ExternalYearRecord.objects.get(student=student)
+    assert record.source == "entered" and record.regulation == "TT22"
+    assert record.subjects[0] | {} == {
+        "name": "Toán",
+        "hk1": "8,5",
+        "hk2": "8,1",
+        "year": "9,0",
+        "retest": "",
+        "comment": "",
+        "teacher": "",
+    }
+    assert record.periods["year"] == {"conduct": "Tốt", "academic": "Tốt"}
+    year = transcript(student)["years"][0]
+    assert year["external"] == record and year["promoted"] and year["subjects"][1]["year"] == "Đ"

@@ -26,12 +26,14 @@ from gradebook.models import (
     Classroom,
     ConductResult,
     Enrolment,
+    ExternalYearRecord,
     LeavingReason,
     Score,
     Student,
     StudentTransfer,
     SubjectComment,
 )
+from gradebook.regulations import registry
 from gradebook.services.structure import StructureError
 
 
@@ -451,3 +453,49 @@ def transfer_in(
         classroom=classroom.name,
     )
     return transfer
+
+
+@transaction.atomic
+def record_earlier_year(
+    actor: User, student: Student, data: dict, subjects: list[dict]
+) -> ExternalYearRecord:
+    """A year the student spent at a school outside the system, typed in from its học bạ by the admin
+    board; printed in the học bạ as coming from that school."""
+    authz.check(actor, Action.MANAGE_SCHOOL_DATA, student.school)
+    record_ = ExternalYearRecord.objects.create(
+        student=student,
+        start_year=data["start_year"],
+        grade=data["grade"],
+        class_name=data["class_name"].strip(),
+        school_name=data["school_name"].strip(),
+        province_name=data.get("province_name", "").strip(),
+        homeroom=data.get("homeroom", "").strip(),
+        regulation=registry.regulation_for(data["start_year"], data["grade"]).code,
+        subjects=[
+            {k: s.get(k, "") for k in ("name", "hk1", "hk2", "year", "retest", "comment")} | {"teacher": ""}
+            for s in subjects
+            if s.get("name")
+        ],
+        periods={
+            p: {
+                "conduct": data.get(f"conduct_{p.lower()}", ""),
+                "academic": data.get(f"academic_{p.lower()}", ""),
+            }
+            for p in ("HK1", "HK2", "year")
+        },
+        absences=data.get("absences") or 0,
+        decision=data.get("decision", ""),
+        honour=data.get("honour", "").strip(),
+        homeroom_comment=data.get("homeroom_comment", "").strip(),
+        source=ExternalYearRecord.Source.ENTERED,
+        created_by=actor,
+    )
+    record(
+        AuditEvent.Action.IMPORT,
+        actor=actor,
+        school=student.school,
+        obj=student,
+        earlier_year=f"{record_.start_year}-{record_.start_year + 1}",
+        school_name=record_.school_name,
+    )
+    return record_
