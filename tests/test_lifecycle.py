@@ -519,3 +519,14 @@ def test_an_earlier_year_is_typed_in_from_the_old_hoc_ba(world, client):
     assert record.periods["year"] == {"conduct": "Tốt", "academic": "Tốt"}
     year = transcript(student)["years"][0]
     assert year["external"] == record and year["promoted"] and year["subjects"][1]["year"] == "Đ"
+
+
+def test_an_oversized_xml_file_is_refused_before_parsing(world, client, settings):
+    settings.XML_IMPORT_MAX_BYTES = 1024
+    client.force_login(world.admin_board)
+    big = b'<transcripts xmlns="urn:sodiem:hocba:1">' + b" " * 2048 + b"</transcripts>"
+    response = client.post(
+        reverse("transfer_in"),
+        {"classroom": world.classroom.pk, "on": "02/11/2026", "xml": SimpleUploadedFile("hb.xml", big)},
+    )
+    assert response.status_code == 400 and "Tệp lớn hơn" in response.content.decode()

@@ -69,6 +69,7 @@ NOT_PERIOD_DATA = {
     "student_move": "enrolment changes (class change, dropout, transfer): a class change copies the "
     "recorded scores unchanged to the new class, it enters or changes no value (tests/test_lifecycle.py)",
     "student_xml": "read (download, audited)",
+    "earlier_year_new": "a year at another school, typed in from its học bạ: no period of this school",
     "classroom_xml": "read (download, audited)",
     "transfer_list": "read",
     "transfer_in": "a new student's enrolment and earlier years from another school",

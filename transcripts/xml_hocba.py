@@ -18,6 +18,7 @@ from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 from django.conf import settings
 from django.db import transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from lxml import etree
@@ -163,11 +164,15 @@ class Parsed:
     students: list[ImportedStudent]
 
 
+def max_bytes() -> int:
+    return getattr(settings, "XML_IMPORT_MAX_BYTES", 5 * 1024 * 1024)
+
+
 def parse(data: bytes) -> Parsed:
     """Refuse what is not a valid học bạ file, with a message a clerk understands."""
-    limit = getattr(settings, "XML_IMPORT_MAX_BYTES", 5 * 1024 * 1024)
+    limit = max_bytes()
     if len(data) > limit:
-        raise XmlImportError(_("The file is larger than %(mb)d MB.") % {"mb": limit // (1024 * 1024)})
+        raise XmlImportError(_("The file is larger than %(size)s.") % {"size": filesizeformat(limit)})
     try:
         SafeET.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException:

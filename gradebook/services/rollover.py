@@ -31,7 +31,7 @@ from gradebook.models import (
     Term,
 )
 from gradebook.selectors.summer import final_decisions
-from gradebook.services.structure import create_classroom, set_homeroom_teacher
+from gradebook.services.structure import StructureError, create_classroom, set_homeroom_teacher
 
 PROMOTE, RETAIN, GRADUATE, WAIT, PLACED = "promote", "retain", "graduate", "wait", "placed"
 
@@ -205,7 +205,10 @@ def apply(actor: User, year: SchoolYear, *, make_current: bool = False) -> Plan:
             continue
         classroom = create_classroom(actor, next_year, new.grade, new.name)
         if new.homeroom is not None and new.homeroom.is_active:
-            set_homeroom_teacher(actor, classroom, new.homeroom)
+            try:
+                set_homeroom_teacher(actor, classroom, new.homeroom)
+            except StructureError:  # no longer on the staff: the admin board chooses another
+                pass
         classes[new.name] = classroom
     enrolments = []
     for move in the_plan.moves:
