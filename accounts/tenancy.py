@@ -25,3 +25,13 @@ def current_school(request) -> School | None:
 def set_current_school(request, school: School) -> None:
     request.session[SESSION_KEY] = str(school.uuid)
     request._sodiem_school = school
+
+
+def school_or_404(request) -> School:
+    """The school the request works in; a user without one finds nothing here."""
+    from django.http import Http404
+
+    school = current_school(request)
+    if school is None:
+        raise Http404
+    return school

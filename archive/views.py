@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from accounts import authz
 from accounts.authz import Action
-from accounts.tenancy import current_school
+from accounts.tenancy import school_or_404
 from archive import bundle, services
 from archive.forms import ArchiveRequestForm, RetentionForm, RetentionPeriodForm
 from archive.models import YearArchive
@@ -18,16 +18,9 @@ from audit.models import AuditEvent
 from audit.services import record
 
 
-def _school(request):
-    school = current_school(request)
-    if school is None:
-        raise Http404
-    return school
-
-
 @login_required
 def archive_home(request):
-    school = _school(request)
+    school = school_or_404(request)
     authz.check(request.user, Action.ARCHIVE_YEAR, school)
     bound = request.method == "POST"
     form = ArchiveRequestForm(request.POST if bound else None, school=school)
@@ -62,7 +55,7 @@ def _archive(request, archive_uuid) -> YearArchive:
         YearArchive.objects.select_related("school", "school_year"), uuid=archive_uuid
     )
     authz.check(request.user, Action.ARCHIVE_YEAR, archive)
-    if archive.school_id != _school(request).pk:
+    if archive.school_id != school_or_404(request).pk:
         raise Http404
     return archive
 
@@ -95,7 +88,7 @@ def archive_download(request, archive_uuid):
 
 @login_required
 def retention(request):
-    school = _school(request)
+    school = school_or_404(request)
     authz.check(request.user, Action.ARCHIVE_YEAR, school)
     due = services.retention_due(school)
     may_decide = authz.can(request.user, Action.DECIDE_RETENTION, school)

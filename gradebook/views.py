@@ -1,10 +1,9 @@
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
 from accounts import authz
 from accounts.authz import Action
-from accounts.tenancy import current_school
+from accounts.tenancy import current_school, school_or_404
 from gradebook.models import Classroom, Enrolment, Student
 from gradebook.selectors import structure as selectors
 from gradebook.selectors.student_record import student_record
@@ -18,16 +17,9 @@ def home(request):
     )
 
 
-def _school(request):
-    school = current_school(request)
-    if school is None:
-        raise Http404
-    return school
-
-
 @login_required
 def classroom_list(request):
-    school = _school(request)
+    school = school_or_404(request)
     authz.check(request.user, Action.VIEW_SCHOOL, school)
     year = selectors.current_year(school)
     classrooms = selectors.visible_classrooms(request.user, school, year) if year else []
@@ -59,7 +51,7 @@ def classroom_detail(request, classroom_uuid):
 
 @login_required
 def student_list(request):
-    school = _school(request)
+    school = school_or_404(request)
     authz.check(request.user, Action.MANAGE_SCHOOL_DATA, school)
     query = request.GET.get("q", "").strip()[:100]
     students = selectors.students_of(school, query)[:500]

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import authz
 from accounts.authz import Action
-from accounts.tenancy import current_school
+from accounts.tenancy import school_or_404
 from audit.models import AuditEvent
 from audit.services import record
 from gradebook.forms import (
@@ -40,17 +40,10 @@ from gradebook.services.structure import StructureError
 logger = logging.getLogger(__name__)
 
 
-def _school(request):
-    school = current_school(request)
-    if school is None:
-        raise Http404
-    return school
-
-
 def _student(request, student_uuid) -> Student:
     """A student of the school the user works in now (another school's student is not found)."""
     student = get_object_or_404(Student.objects.select_related("school"), uuid=student_uuid)
-    if student.school_id != _school(request).pk:
+    if student.school_id != school_or_404(request).pk:
         raise Http404
     return student
 
@@ -162,7 +155,7 @@ def _hand_over(request, transfer: StudentTransfer) -> str:
 
 @login_required
 def transfer_list(request):
-    school = _school(request)
+    school = school_or_404(request)
     may_accept = authz.can(request.user, Action.ACCEPT_TRANSFER, school)
     if not (may_accept or authz.can(request.user, Action.MANAGE_SCHOOL_DATA, school)):
         authz.check(request.user, Action.ACCEPT_TRANSFER, school)
@@ -185,7 +178,7 @@ def transfer_list(request):
 
 
 def _transfer(request, transfer_uuid) -> StudentTransfer:
-    school = _school(request)
+    school = school_or_404(request)
     transfer = get_object_or_404(
         StudentTransfer.objects.select_related("student", "from_school", "to_school"), uuid=transfer_uuid
     )
@@ -198,7 +191,7 @@ def _transfer(request, transfer_uuid) -> StudentTransfer:
 @require_POST
 def transfer_accept(request, transfer_uuid):
     transfer = _transfer(request, transfer_uuid)
-    school = _school(request)
+    school = school_or_404(request)
     authz.check(request.user, Action.ACCEPT_TRANSFER, school)
     year = current_year(school)
     form = AcceptTransferForm(request.POST, school_year=year, prefix=str(transfer.uuid))
@@ -252,7 +245,7 @@ def transfer_in(request):
     """Chuyển đến from outside the system: typed in, or from the old school's học bạ XML."""
     from transcripts import xml_hocba
 
-    school = _school(request)
+    school = school_or_404(request)
     authz.check(request.user, Action.MANAGE_SCHOOL_DATA, school)
     year = current_year(school)
     if year is None:
@@ -325,7 +318,7 @@ def classroom_xml(request, classroom_uuid):
 @login_required
 def rollover_view(request):
     """Lên lớp: the preview of every move, then the rollover."""
-    school = _school(request)
+    school = school_or_404(request)
     authz.check(request.user, Action.MANAGE_SCHOOL_DATA, school)
     year = current_year(school)
     if year is None:

@@ -30,7 +30,16 @@ from transcripts.selectors import transcript
 NS = "urn:sodiem:hocba:1"
 SCHEMA_PATH = Path(__file__).parent / "schema" / "hocba-1.0.xsd"
 _Q = f"{{{NS}}}"
-PERIODS = ("HK1", "HK2", "year")
+# <subject> children and the học bạ's subject keys (transcripts.selectors.transcript_year)
+SUBJECT_TAGS = (
+    ("name", "name"),
+    ("term1", "hk1"),
+    ("term2", "hk2"),
+    ("yearResult", "year"),
+    ("retest", "retest"),
+    ("comment", "comment"),
+    ("teacher", "teacher"),
+)
 
 
 class XmlImportError(Exception):
@@ -89,15 +98,7 @@ def _transcript_element(parent, student: Student) -> None:
         _add(year, "homeroomTeacher", y["homeroom"])
         for subject in y["subjects"]:
             node_s = _add(year, "subject")
-            for tag, key in (
-                ("name", "name"),
-                ("term1", "hk1"),
-                ("term2", "hk2"),
-                ("yearResult", "year"),
-                ("retest", "retest"),
-                ("comment", "comment"),
-                ("teacher", "teacher"),
-            ):
+            for tag, key in SUBJECT_TAGS:
                 _add(node_s, tag, subject[key])
         for p in y["periods"]:
             period = _add(year, "period", code=p["code"])
@@ -245,19 +246,7 @@ def _student(node) -> ImportedStudent:
                 class_name=_text(y, "className")[:20],
                 homeroom=_text(y, "homeroomTeacher")[:150],
                 subjects=[
-                    {
-                        key: _text(sub, tag)
-                        for tag, key in (
-                            ("name", "name"),
-                            ("term1", "hk1"),
-                            ("term2", "hk2"),
-                            ("yearResult", "year"),
-                            ("retest", "retest"),
-                            ("comment", "comment"),
-                            ("teacher", "teacher"),
-                        )
-                    }
-                    for sub in y.iterfind(_Q + "subject")
+                    {key: _text(sub, tag) for tag, key in SUBJECT_TAGS} for sub in y.iterfind(_Q + "subject")
                 ],
                 periods=periods,
                 absences=min(int(_text(y, "absences") or 0), 32767),

@@ -363,39 +363,22 @@ def accept_transfer(actor: User, transfer: StudentTransfer, classroom: Classroom
 def _move_family_accounts(student: Student, old_school_id: int, new_school: School, actor: User) -> None:
     """The student's own account and their guardians' parent role follow them; a parent keeps the old
     school's role while another of their children still belongs to it."""
-    users = []
-    if student.user_id:
-        RoleAssignment.objects.filter(
-            user_id=student.user_id, role=Role.STUDENT, school_id=old_school_id
-        ).delete()
+
+    def move(user, role: str, keep_old: bool) -> None:
+        if not keep_old:
+            RoleAssignment.objects.filter(user=user, role=role, school_id=old_school_id).delete()
         RoleAssignment.objects.get_or_create(
-            user_id=student.user_id,
-            role=Role.STUDENT,
-            school=new_school,
-            department=None,
-            defaults={"granted_by": actor},
+            user=user, role=role, school=new_school, department=None, defaults={"granted_by": actor}
         )
-        users.append(student.user)
-    for guardian in student.guardians.exclude(user=None).select_related("user"):
-        still_there = (
-            Student.objects.filter(school_id=old_school_id, guardians__user=guardian.user)
-            .exclude(pk=student.pk)
-            .exists()
-        )
-        if not still_there:
-            RoleAssignment.objects.filter(
-                user=guardian.user, role=Role.PARENT, school_id=old_school_id
-            ).delete()
-        RoleAssignment.objects.get_or_create(
-            user=guardian.user,
-            role=Role.PARENT,
-            school=new_school,
-            department=None,
-            defaults={"granted_by": actor},
-        )
-        users.append(guardian.user)
-    for user in users:
         authz.forget(user)
+
+    if student.user_id:
+        move(student.user, Role.STUDENT, keep_old=False)
+    for guardian in student.guardians.exclude(user=None).select_related("user"):
+        siblings = Student.objects.filter(school_id=old_school_id, guardians__user=guardian.user).exclude(
+            pk=student.pk
+        )
+        move(guardian.user, Role.PARENT, keep_old=siblings.exists())
 
 
 @transaction.atomic
