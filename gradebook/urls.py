@@ -41,6 +41,11 @@ urlpatterns = [
         name="earlier_year_new",
     ),
     path("students/<uuid:student_uuid>/hocba.xml", views_lifecycle.student_xml, name="student_xml"),
+    path(
+        "classes/<uuid:classroom_uuid>/family-accounts/",
+        views_lifecycle.family_accounts,
+        name="family_accounts",
+    ),
     path("classes/<uuid:classroom_uuid>/hocba.xml", views_lifecycle.classroom_xml, name="classroom_xml"),
     path("transfers/", views_lifecycle.transfer_list, name="transfer_list"),
     path("transfers/in/", views_lifecycle.transfer_in, name="transfer_in"),

@@ -7,6 +7,7 @@ from accounts.tenancy import current_school, school_or_404
 from gradebook.models import Classroom, Enrolment, Student
 from gradebook.selectors import structure as selectors
 from gradebook.selectors.student_record import student_record
+from transcripts.documents import approved_transcript
 
 
 @login_required
@@ -45,6 +46,9 @@ def classroom_detail(request, classroom_uuid):
             "assignments": assignments,
             "can_manage": authz.can(request.user, Action.MANAGE_CLASSROOM, classroom),
             "may_export": authz.can(request.user, Action.PRINT_CLASS_BOOKS, classroom),
+            "may_manage_accounts": authz.can(
+                request.user, Action.MANAGE_ACCOUNTS, classroom.school_year.school
+            ),
         },
     )
 
@@ -82,6 +86,7 @@ def student_detail(request, student_uuid):
             "enrolments": enrolments,
             "record": student_record(current) if current else None,
             "external_years": student.external_years.all(),
+            "approved_transcript": approved_transcript(student),
             # another school's earlier years are the new school's to read, not to move or export
             "may_move": student.school_id == getattr(current_school(request), "pk", None)
             and (

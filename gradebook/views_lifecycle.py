@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -379,4 +380,39 @@ def earlier_year_new(request, student_uuid):
         "gradebook/earlier_year.html",
         {"student": student, "form": form, "subjects": subjects},
         status=400 if bound else 200,
+    )
+
+
+@login_required
+def family_accounts(request, classroom_uuid):
+    """Accounts for the class's students and parents, created in bulk, with printable login slips."""
+    from gradebook.services import family
+
+    classroom = get_object_or_404(
+        Classroom.objects.select_related("school_year__school"), uuid=classroom_uuid
+    )
+    school = classroom.school_year.school
+    authz.check(request.user, Action.MANAGE_ACCOUNTS, school)
+    if request.method == "POST":
+        slips = family.create_family_accounts(
+            request.user,
+            classroom,
+            students="students" in request.POST,
+            parents="parents" in request.POST,
+            request=request,
+        )
+        if not slips:
+            messages.info(request, _("Everyone of the class already has an account."))
+            return redirect("family_accounts", classroom_uuid=classroom.uuid)
+        response = render(
+            request,
+            "accounts/login_slips.html",
+            {"rows": slips, "imported": True, "classroom": classroom, "site_url": settings.SITE_URL},
+        )
+        response["Cache-Control"] = "no-store"
+        return response
+    return render(
+        request,
+        "gradebook/family_accounts.html",
+        {"classroom": classroom, "rows": family.family_status(classroom)},
     )

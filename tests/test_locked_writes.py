@@ -69,6 +69,8 @@ NOT_PERIOD_DATA = {
     "student_move": "enrolment changes (class change, dropout, transfer): a class change copies the "
     "recorded scores unchanged to the new class, it enters or changes no value (tests/test_lifecycle.py)",
     "student_xml": "read (download, audited)",
+    "family_accounts": "accounts of the class's students and parents",
+    "family_transcript": "read (PDF, audited)",
     "earlier_year_new": "a year at another school, typed in from its học bạ: no period of this school",
     "classroom_xml": "read (download, audited)",
     "transfer_list": "read",

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Count
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -231,3 +232,17 @@ def signature_title(user: User, document: PrintedDocument, turn: Turn) -> str:
     if turn.step == "principal" and Role.PRINCIPAL not in authz.roles_in(user, document.school):
         return "KT. Hiệu trưởng - Phó Hiệu trưởng"
     return turn.title
+
+
+def approved_transcript(student) -> PrintedDocument | None:
+    """The latest học bạ of the student signed by everyone in turn, the principal last: what the family
+    may download (seed 001 Đ7.3). A transcript still waiting for a signature is not shown to them."""
+    candidates = (
+        PrintedDocument.objects.filter(
+            kind=Kind.TRANSCRIPT, student=student, school=student.school, blank=False
+        )
+        .annotate(signed=Count("signatures"))
+        .filter(signed__gt=0)
+        .order_by("-printed_at")
+    )
+    return next((d for d in candidates if next_turn(d) is None), None)

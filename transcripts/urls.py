@@ -22,6 +22,7 @@ urlpatterns = [
     path("batches/<uuid:batch_uuid>/download/", views_books.batch_download, name="print_batch_download"),
     path("d/<uuid:document_uuid>/", views_books.document_detail, name="document_detail"),
     path("d/<uuid:document_uuid>/file.pdf", views_books.document_file, name="document_file"),
+    path("students/<uuid:student_uuid>/hoc-ba.pdf", views_books.family_transcript, name="family_transcript"),
     path("d/<uuid:document_uuid>/sign/", views_books.document_sign, name="document_sign"),
     path("certificate/", views_books.certificate, name="certificate"),
 ]

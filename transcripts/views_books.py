@@ -262,7 +262,24 @@ def document_detail(request, document_uuid):
 
 @login_required
 def document_file(request, document_uuid):
-    document = _document(request, document_uuid)
+    return _pdf_response(request, _document(request, document_uuid))
+
+
+@login_required
+def family_transcript(request, student_uuid):
+    """The approved học bạ of a student, for the student and their parents (and the school's staff who
+    may see the student): the latest copy signed by everyone in turn."""
+    from gradebook.models import Student
+
+    student = get_object_or_404(Student.objects.select_related("school"), uuid=student_uuid)
+    authz.check(request.user, Action.VIEW_STUDENT, student)
+    document = documents.approved_transcript(student)
+    if document is None:
+        raise Http404(_("The học bạ has not been signed and approved yet."))
+    return _pdf_response(request, document)
+
+
+def _pdf_response(request, document: PrintedDocument):
     record(
         AuditEvent.Action.PDF,
         request=request,
