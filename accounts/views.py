@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -69,6 +69,9 @@ def password_change(request):
     )
 
 
+OTP_PENDING_KEY = "sodiem_otp_pending_key"
+
+
 def _otp_qr_svg(device: TOTPDevice) -> str:
     return qr_svg(device.config_url)
 
@@ -76,14 +79,24 @@ def _otp_qr_svg(device: TOTPDevice) -> str:
 @login_required
 @require_http_methods(["GET", "POST"])
 def otp_setup(request):
-    device = TOTPDevice.objects.filter(
-        user=request.user, confirmed=False
-    ).first() or TOTPDevice.objects.create(user=request.user, name="Sổ Điểm", confirmed=False)
+    """Turn on TOTP: the new secret waits in the session (a GET writes nothing) until the first code
+    from the authenticator app confirms it; only then is the device stored."""
+    from django_otp.oath import TOTP
+    from django_otp.util import random_hex
+
+    key = request.session.get(OTP_PENDING_KEY)
+    if not key:
+        key = request.session[OTP_PENDING_KEY] = random_hex(20)
+    device = TOTPDevice(user=request.user, name="Sổ Điểm", key=key, confirmed=False)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["token"]):
+        totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+        if totp.verify(int(form.cleaned_data["token"]), tolerance=device.tolerance):
+            TOTPDevice.objects.filter(user=request.user, confirmed=False).delete()
             device.confirmed = True
+            device.last_t = totp.t()
             device.save()
+            del request.session[OTP_PENDING_KEY]
             otp_login(request, device)
             messages.success(request, _("Two-factor authentication is now on for your account."))
             return redirect("home")
@@ -291,6 +304,7 @@ def staff_import_confirm(request):
 
 
 @login_required
+@require_safe
 def staff_import_template(request):
     school = _school_or_404(request)
     authz.check(request.user, Action.MANAGE_ACCOUNTS, school)

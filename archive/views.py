@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from accounts import authz
 from accounts.authz import Action
@@ -61,6 +62,7 @@ def _archive(request, archive_uuid) -> YearArchive:
 
 
 @login_required
+@require_safe
 def archive_detail(request, archive_uuid):
     archive = _archive(request, archive_uuid)
     check = None
@@ -71,6 +73,7 @@ def archive_detail(request, archive_uuid):
 
 
 @login_required
+@require_safe
 def archive_download(request, archive_uuid):
     archive = _archive(request, archive_uuid)
     if archive.status != YearArchive.Status.DONE:

@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from accounts import authz
 from accounts.authz import Action
@@ -51,6 +52,7 @@ def _filters(request):
 
 
 @login_required
+@require_safe
 def audit_trail(request):
     school, form, changes, events = _filters(request)
     tab = "events" if request.GET.get("tab") == "events" else "scores"
@@ -65,6 +67,7 @@ def audit_trail(request):
 
 
 @login_required
+@require_safe
 def audit_export(request):
     """The filtered trail as .xlsx: one sheet of score changes, one of events."""
     from openpyxl import Workbook

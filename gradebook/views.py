@@ -1,5 +1,6 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_safe
 
 from accounts import authz
 from accounts.authz import Action
@@ -11,6 +12,7 @@ from transcripts.documents import approved_transcript
 
 
 @login_required
+@require_safe
 def home(request):
     """A home page per role that leads to that role's work."""
     return render(
@@ -19,6 +21,7 @@ def home(request):
 
 
 @login_required
+@require_safe
 def classroom_list(request):
     school = school_or_404(request)
     authz.check(request.user, Action.VIEW_SCHOOL, school)
@@ -28,6 +31,7 @@ def classroom_list(request):
 
 
 @login_required
+@require_safe
 def classroom_detail(request, classroom_uuid):
     classroom = get_object_or_404(
         Classroom.objects.select_related("school_year__school", "homeroom_teacher"), uuid=classroom_uuid
@@ -54,6 +58,7 @@ def classroom_detail(request, classroom_uuid):
 
 
 @login_required
+@require_safe
 def student_list(request):
     school = school_or_404(request)
     authz.check(request.user, Action.MANAGE_SCHOOL_DATA, school)
@@ -63,6 +68,7 @@ def student_list(request):
 
 
 @login_required
+@require_safe
 def student_detail(request, student_uuid):
     student = get_object_or_404(Student.objects.select_related("school"), uuid=student_uuid)
     authz.check(request.user, Action.VIEW_STUDENT, student)

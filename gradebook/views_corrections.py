@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts import authz
 from accounts.authz import Action
@@ -32,6 +32,7 @@ def _correction(request, correction_uuid) -> CorrectionRequest:
 
 
 @login_required
+@require_safe
 def correction_list(request):
     school = current_school(request)
     if school is None:
@@ -145,6 +146,7 @@ def _apply_form(correction, school, data=None) -> CorrectionApplyForm:
 
 
 @login_required
+@require_safe
 def correction_detail(request, correction_uuid):
     correction = _correction(request, correction_uuid)
     return render(request, "gradebook/correction_detail.html", _detail_context(request, correction))
@@ -208,6 +210,7 @@ def _add_errors(form, exc: CorrectionError) -> None:
 
 
 @login_required
+@require_safe
 def correction_evidence(request, correction_uuid, evidence_id):
     correction = _correction(request, correction_uuid)
     evidence = get_object_or_404(CorrectionEvidence, pk=evidence_id, request=correction)

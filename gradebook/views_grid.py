@@ -14,10 +14,11 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts import authz
 from accounts.authz import Action
+from accounts.tenancy import school_or_404
 from audit.models import AuditEvent
 from audit.services import client_ip, record
 from gradebook import excel_grid
@@ -78,6 +79,7 @@ def _editable(user, assignment, term) -> tuple[bool, str, date | None]:
 
 
 @login_required
+@require_safe
 def grid(request, assignment_uuid, term):
     assignment = _assignment(request, assignment_uuid, term)
     editable, locked_message, month_until = _editable(request.user, assignment, term)
@@ -154,7 +156,8 @@ def _parse_changes(payload) -> list[score_service.CellChange]:
 
 
 def _payload(request) -> dict:
-    if len(request.body) > 2_000_000:
+    # the grid speaks JSON; a form post (its body already parsed and consumed) is a bad request
+    if request.content_type != "application/json" or len(request.body) > 2_000_000:
         raise ValueError
     payload = json.loads(request.body or b"{}")
     if not isinstance(payload, dict):
@@ -172,6 +175,7 @@ def _bad_request():
 @json_login_required
 def grid_check(request, assignment_uuid, term):
     assignment = _assignment(request, assignment_uuid, term)
+    authz.check(request.user, Action.ENTER_SCORES, assignment)  # before reading what was sent
     try:
         changes = _parse_changes(_payload(request))
     except (ValueError, json.JSONDecodeError):
@@ -204,6 +208,7 @@ def _parse_dates(payload) -> dict[str, date | None]:
 @json_login_required
 def grid_save(request, assignment_uuid, term):
     assignment = _assignment(request, assignment_uuid, term)
+    authz.check(request.user, Action.ENTER_SCORES, assignment)
     try:
         payload = _payload(request)
         changes = _parse_changes(payload)
@@ -237,6 +242,7 @@ def grid_preview(request, assignment_uuid, term):
 
 
 @login_required
+@require_safe
 def grid_excel(request, assignment_uuid, term):
     assignment = _assignment(request, assignment_uuid, term)
     content = excel_grid.export_grid(assignment, term, grid_data(assignment, term))
@@ -325,6 +331,8 @@ def grid_import(request, assignment_uuid, term):
 @login_required
 @require_http_methods(["GET", "POST"])
 def comment_bank(request):
+    """A teacher's own comments to reuse: a staff member's tool, not the families'."""
+    authz.check(request.user, Action.VIEW_SCHOOL, school_or_404(request))
     error = ""
     if request.method == "POST":
         delete_id = request.POST.get("delete", "")

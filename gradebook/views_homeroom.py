@@ -6,10 +6,12 @@ from datetime import date, datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts import authz
 from accounts import services as account_services
@@ -178,6 +180,12 @@ def class_results_page(request, classroom_uuid, period):
         raise Http404
     error, missing = "", []
     if request.method == "POST":
+        # the homeroom teacher reviews and submits, the principal (or a delegate) decides
+        if not (
+            authz.can(request.user, Action.MANAGE_CLASSROOM, classroom)
+            or authz.can(request.user, Action.DECIDE_RESULTS, classroom)
+        ):
+            raise PermissionDenied(_("You do not have the right to do this."))
         action = request.POST.get("action")
         try:
             if action == "review":
@@ -305,6 +313,8 @@ def discipline(request, classroom_uuid):
     may_decide = authz.can(request.user, Action.DECIDE_RESULTS, classroom)
     error = ""
     if request.method == "POST":
+        if not (editable or may_decide):
+            raise PermissionDenied(_("You do not have the right to do this."))
         action = request.POST.get("action")
         try:
             if action == "note":
@@ -381,6 +391,7 @@ def _date(text: str) -> date:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def progress(request):
     """The entry progress board: the board sees the school, a department head their department; the
     monthly snapshots side by side; reminders to the teachers behind."""
@@ -428,6 +439,7 @@ def _statistics(request):
 
 
 @login_required
+@require_safe
 def statistics(request):
     school, year, period, data = _statistics(request)
     return render(
@@ -447,6 +459,7 @@ def statistics(request):
 
 
 @login_required
+@require_safe
 def statistics_export(request):
     """The statistics as .xlsx (levels, subject bands, decisions); needs the right to extract data."""
     school, year, period, data = _statistics(request)

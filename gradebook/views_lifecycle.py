@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts import authz
 from accounts.authz import Action
@@ -155,6 +155,7 @@ def _hand_over(request, transfer: StudentTransfer) -> str:
 
 
 @login_required
+@require_safe
 def transfer_list(request):
     school = school_or_404(request)
     may_accept = authz.can(request.user, Action.ACCEPT_TRANSFER, school)
@@ -178,23 +179,27 @@ def transfer_list(request):
     )
 
 
-def _transfer(request, transfer_uuid) -> StudentTransfer:
+def _transfer(request, transfer_uuid, *, side: str) -> StudentTransfer:
+    """A transfer of the school the user works in, on its `side` ("to": the receiving school accepts or
+    refuses; "from": the old school withdraws it); the other side is refused, any other school finds
+    nothing."""
     school = school_or_404(request)
     transfer = get_object_or_404(
         StudentTransfer.objects.select_related("student", "from_school", "to_school"), uuid=transfer_uuid
     )
     if school.pk not in (transfer.from_school_id, transfer.to_school_id):
         raise Http404
+    if school.pk != (transfer.to_school_id if side == "to" else transfer.from_school_id):
+        raise PermissionDenied(_("You do not have the right to do this."))
+    authz.check(request.user, Action.ACCEPT_TRANSFER if side == "to" else Action.TRANSFER_STUDENT, school)
     return transfer
 
 
 @login_required
 @require_POST
 def transfer_accept(request, transfer_uuid):
-    transfer = _transfer(request, transfer_uuid)
-    school = school_or_404(request)
-    authz.check(request.user, Action.ACCEPT_TRANSFER, school)
-    year = current_year(school)
+    transfer = _transfer(request, transfer_uuid, side="to")
+    year = current_year(transfer.to_school)
     form = AcceptTransferForm(request.POST, school_year=year, prefix=str(transfer.uuid))
     if form.is_valid():
         try:
@@ -214,7 +219,7 @@ def transfer_accept(request, transfer_uuid):
 @login_required
 @require_POST
 def transfer_refuse(request, transfer_uuid):
-    transfer = _transfer(request, transfer_uuid)
+    transfer = _transfer(request, transfer_uuid, side="to")
     form = RefuseTransferForm(request.POST, prefix=str(transfer.uuid))
     if form.is_valid():
         try:
@@ -231,7 +236,7 @@ def transfer_refuse(request, transfer_uuid):
 @login_required
 @require_POST
 def transfer_cancel(request, transfer_uuid):
-    transfer = _transfer(request, transfer_uuid)
+    transfer = _transfer(request, transfer_uuid, side="from")
     try:
         lifecycle.cancel_transfer(request.user, transfer)
     except StructureError as exc:
@@ -293,6 +298,7 @@ def _xml_response(request, school, data: bytes, name: str, obj) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def student_xml(request, student_uuid):
     from transcripts import xml_hocba
 
@@ -304,6 +310,7 @@ def student_xml(request, student_uuid):
 
 
 @login_required
+@require_safe
 def classroom_xml(request, classroom_uuid):
     from transcripts import xml_hocba
 

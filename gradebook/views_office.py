@@ -9,6 +9,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from gradebook.selectors import statistics as stats
 from gradebook.selectors.progress import entry_progress
@@ -23,6 +24,7 @@ def _period(request) -> str:
 
 
 @login_required
+@require_safe
 def office_overview(request):
     schools = list(office_schools(request.user))
     if not schools:
@@ -59,6 +61,7 @@ def office_overview(request):
 
 
 @login_required
+@require_safe
 def office_school(request, school_uuid):
     school = next((s for s in office_schools(request.user) if str(s.uuid) == str(school_uuid)), None)
     if school is None:

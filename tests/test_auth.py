@@ -98,10 +98,14 @@ def test_school_can_require_two_factor_for_leaders(world, client):
     response = client.get(reverse("home"))
     assert response.url == reverse("accounts:otp_setup")
     client.get(reverse("accounts:otp_setup"))
-    device = TOTPDevice.objects.get(user=world.principal)
+    assert not TOTPDevice.objects.exists()  # the secret waits in the session until confirmed
+    pending = TOTPDevice(key=client.session["sodiem_otp_pending_key"])
     assert client.post(reverse("accounts:otp_setup"), {"token": "000000"}).status_code == 200
-    token = f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+    assert not TOTPDevice.objects.exists()
+    token = f"{totp(pending.bin_key, step=pending.step, t0=pending.t0, digits=pending.digits):06d}"
     assert client.post(reverse("accounts:otp_setup"), {"token": token}).status_code == 302
+    device = TOTPDevice.objects.get(user=world.principal)
+    assert device.confirmed and device.key == pending.key
     assert client.get(reverse("home")).status_code == 200
     # a new session must give the code again
     other = Client()

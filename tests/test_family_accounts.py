@@ -47,7 +47,9 @@ def test_the_admin_board_creates_the_missing_family_accounts_with_slips(world, c
     # the slip's password works, and the parent reads only her own child
     password = passwords[names.index("ph.thcsa2600031.me")]
     client.logout()
-    response = client.post(reverse("accounts:login"), {"username": "ph.thcsa2600031.me", "password": password})
+    response = client.post(
+        reverse("accounts:login"), {"username": "ph.thcsa2600031.me", "password": password}
+    )
     assert response.status_code == 302  # signed in (and asked to change the password first)
     User.objects.filter(pk=mother.pk).update(must_change_password=False)
     assert client.get(reverse("student_detail", args=[khoi.uuid])).status_code == 200
@@ -66,10 +68,15 @@ def test_another_schools_admin_board_finds_no_class(world, other_world, client):
 def test_the_approved_hoc_ba_is_theirs_to_download_once_signed(klass, client):
     world = klass
     url = reverse("family_transcript", args=[world.student.uuid])
-    document = issue(Target(Kind.TRANSCRIPT, world.school, world.year, student=world.student), user=world.clerk)
+    document = issue(
+        Target(Kind.TRANSCRIPT, world.school, world.year, student=world.student), user=world.clerk
+    )
     client.force_login(world.parent)
     assert client.get(url).status_code == 404  # printed, not signed: not for the family yet
-    assert "approved-transcript" not in client.get(reverse("student_detail", args=[world.student.uuid])).content.decode()
+    assert (
+        "approved-transcript"
+        not in client.get(reverse("student_detail", args=[world.student.uuid])).content.decode()
+    )
     signing.store_certificate(world.school, self_signed_p12(world.school.name, b"k"), "k", world.principal)
     signing.sign_document(document, world.literature_teacher)
     assert client.get(url).status_code == 404  # the principal has not signed

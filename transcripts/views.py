@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 
 from accounts import authz
 from accounts.authz import Action
@@ -44,6 +45,7 @@ def _correction_context(correction) -> dict:
 
 
 @login_required
+@require_safe
 def correction_request_pdf(request, correction_uuid):
     """Giấy đề nghị thay đổi thông tin (forms.md §7.1)."""
     correction = _correction(request, correction_uuid)
@@ -84,6 +86,7 @@ def correction_request_pdf(request, correction_uuid):
 
 
 @login_required
+@require_safe
 def correction_record_pdf(request, correction_uuid):
     """Biên bản sửa điểm of an applied request (forms.md §7.2)."""
     correction = _correction(request, correction_uuid)
@@ -126,6 +129,7 @@ def correction_record_pdf(request, correction_uuid):
 
 
 @login_required
+@require_safe
 def correction_log_pdf(request):
     """Nhật ký sửa điểm of a month, for one teacher or all (forms.md §7.3; seed 002 I.6: BGH prints it
     before the monthly staff meeting). A change of a saved score, by the grid or by a correction."""
@@ -175,6 +179,7 @@ def correction_log_pdf(request):
 
 
 @login_required
+@require_safe
 def quality_report_pdf(request):
     """Công khai chất lượng giáo dục of the current school year (forms.md §8.3)."""
     school = current_school(request)

@@ -11,7 +11,7 @@ from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts import authz
 from accounts.authz import Action
@@ -58,6 +58,7 @@ def _awaiting(user, school) -> list[PrintedDocument]:
 
 
 @login_required
+@require_safe
 def documents_home(request):
     school, year = _school_and_year(request)
     user = request.user
@@ -170,6 +171,7 @@ def _batch(request, batch_uuid) -> PrintBatch:
 
 
 @login_required
+@require_safe
 def batch_detail(request, batch_uuid):
     batch = _batch(request, batch_uuid)
     return render(
@@ -185,6 +187,7 @@ def batch_detail(request, batch_uuid):
 
 
 @login_required
+@require_safe
 def batch_status(request, batch_uuid):
     batch = _batch(request, batch_uuid)
     return JsonResponse(
@@ -199,6 +202,7 @@ def batch_status(request, batch_uuid):
 
 
 @login_required
+@require_safe
 def batch_download(request, batch_uuid):
     batch = _batch(request, batch_uuid)
     if batch.status != PrintBatch.Status.DONE:
@@ -256,16 +260,19 @@ def _document_page(request, document: PrintedDocument, form: SignForm | None = N
 
 
 @login_required
+@require_safe
 def document_detail(request, document_uuid):
     return _document_page(request, _document(request, document_uuid))
 
 
 @login_required
+@require_safe
 def document_file(request, document_uuid):
     return _pdf_response(request, _document(request, document_uuid))
 
 
 @login_required
+@require_safe
 def family_transcript(request, student_uuid):
     """The approved học bạ of a student, for the student and their parents (and the school's staff who
     may see the student): the latest copy signed by everyone in turn."""
@@ -346,6 +353,7 @@ def certificate(request):
 # -- public verification ------------------------------------------------------------------------
 
 
+@require_safe
 def verify_document(request, document_uuid):
     """What the QR code of a paper copy leads to: that the document exists, its hash, issuer and
     signers — nothing else about the student."""
