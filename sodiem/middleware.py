@@ -2,7 +2,7 @@
 keyboard types it). Refused at the door with a 400, before any view, so a hand-made request can never
 turn into a database error (a 500) or half a write."""
 
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.utils.translation import gettext as _
 
 
@@ -30,5 +30,11 @@ class RejectNulMiddleware:
 
     def __call__(self, request):
         if _has_nul(request):
-            return HttpResponseBadRequest(_("The request holds a character no form accepts (NUL)."))
+            message = _("The request holds a character no form accepts (NUL).")
+            # the grid speaks JSON: its refusal too, so that the page can show it beside the cells
+            if request.content_type == "application/json" or "application/json" in request.headers.get(
+                "Accept", ""
+            ):
+                return JsonResponse({"error": message}, status=400)
+            return HttpResponseBadRequest(message)
         return self.get_response(request)
