@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = _("Accounts and schools")
+
+    def ready(self):
+        from accounts import reauth  # noqa: F401 (connects the sign-in time stamp)

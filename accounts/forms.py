@@ -88,3 +88,25 @@ class TokenForm(forms.Form):
         if not token.isdigit():
             raise forms.ValidationError(_("Enter the 6 digits shown by your authenticator app."))
         return token
+
+
+class ReauthForm(forms.Form):
+    password = forms.CharField(label=_("Your password"), widget=forms.PasswordInput, max_length=128)
+    otp_token = forms.CharField(label=_("6-digit code"), max_length=6, required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        self.devices = list(TOTPDevice.objects.filter(user=user, confirmed=True))
+        if not self.devices:
+            del self.fields["otp_token"]
+
+    def clean(self):
+        data = super().clean()
+        if not self.user.check_password(data.get("password") or ""):
+            self.add_error("password", _("The password is not correct."))
+        elif self.devices and not any(d.verify_token(data.get("otp_token") or "") for d in self.devices):
+            self.add_error("otp_token", _("The code is not correct or has expired."))
+        return data

@@ -17,8 +17,17 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts import authz, selectors, services
 from accounts.authz import Action
 from accounts.excel import write_template
-from accounts.forms import AccountForm, GrantRoleForm, ImportForm, LoginForm, PasswordChangeForm, TokenForm
+from accounts.forms import (
+    AccountForm,
+    GrantRoleForm,
+    ImportForm,
+    LoginForm,
+    PasswordChangeForm,
+    ReauthForm,
+    TokenForm,
+)
 from accounts.models import RoleAssignment, School, User
+from accounts.reauth import recent_auth_required, safe_next, stamp
 from accounts.tenancy import current_school, set_current_school
 from sodiem.http import uuid_or_404
 from sodiem.qr import qr_svg
@@ -67,6 +76,31 @@ def password_change(request):
     return render(
         request, "accounts/password_change.html", {"form": form, "forced": request.user.must_change_password}
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reauth_view(request):
+    """Confirm the password (and the TOTP code) before a sensitive change."""
+    bound = request.method == "POST"
+    form = ReauthForm(request.POST if bound else None, user=request.user)
+    next_url = safe_next(request, request.GET.get("next"))
+    if bound and form.is_valid():
+        request.session.pop(REAUTH_FAILURES, None)
+        stamp(request)
+        return redirect(next_url)
+    if bound:
+        # a stolen session cannot guess the password here: five wrong tries end the session
+        failures = request.session[REAUTH_FAILURES] = request.session.get(REAUTH_FAILURES, 0) + 1
+        if failures >= 5:
+            from django.contrib.auth import logout
+
+            logout(request)
+            return redirect("accounts:login")
+    return render(request, "accounts/reauth.html", {"form": form}, status=400 if bound else 200)
+
+
+REAUTH_FAILURES = "sodiem_reauth_failures"
 
 
 OTP_PENDING_KEY = "sodiem_otp_pending_key"
@@ -146,6 +180,7 @@ def staff_list(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@recent_auth_required
 def staff_create(request):
     school = _school_or_404(request)
     authz.check(request.user, Action.MANAGE_ACCOUNTS, school)
@@ -182,6 +217,7 @@ def _member_or_404(school: School, user_uuid) -> User:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@recent_auth_required(only_post=True)
 def staff_detail(request, user_uuid):
     school = _school_or_404(request)
     person = _member_or_404(school, user_uuid)
@@ -215,6 +251,7 @@ def staff_detail(request, user_uuid):
 
 @login_required
 @require_POST
+@recent_auth_required
 def staff_remove_role(request, user_uuid, role_uuid):
     school = _school_or_404(request)
     person = _member_or_404(school, user_uuid)
@@ -232,6 +269,7 @@ def staff_remove_role(request, user_uuid, role_uuid):
 
 @login_required
 @require_POST
+@recent_auth_required
 def staff_reset_password(request, user_uuid):
     school = _school_or_404(request)
     person = _member_or_404(school, user_uuid)
@@ -242,6 +280,7 @@ def staff_reset_password(request, user_uuid):
 
 @login_required
 @require_POST
+@recent_auth_required
 def staff_deactivate(request, user_uuid):
     school = _school_or_404(request)
     person = _member_or_404(school, user_uuid)
@@ -286,6 +325,7 @@ def staff_import(request):
 
 @login_required
 @require_POST
+@recent_auth_required
 def staff_import_confirm(request):
     school = _school_or_404(request)
     authz.check(request.user, Action.MANAGE_ACCOUNTS, school)

@@ -7,10 +7,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts import authz
 from accounts.authz import Action
+from accounts.reauth import recent_auth_required
 from accounts.tenancy import school_or_404
 from archive import bundle, services
 from archive.forms import ArchiveRequestForm, RetentionForm, RetentionPeriodForm
@@ -90,6 +91,8 @@ def archive_download(request, archive_uuid):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
+@recent_auth_required(only_post=True)
 def retention(request):
     school = school_or_404(request)
     authz.check(request.user, Action.ARCHIVE_YEAR, school)

@@ -105,6 +105,7 @@ def matrix():
         "accounts:login": (None, {**everyone(302), "anon": 200}, {**everyone(302), "anon": 200}),
         "accounts:logout": (None, public(405), public(302)),
         "accounts:password_change": (None, everyone(), everyone()),
+        "accounts:reauth": (None, everyone(), everyone(400)),
         "accounts:otp_setup": (None, everyone(), everyone()),
         "accounts:otp_verify": (None, everyone(), everyone()),
         "accounts:switch_school": (None, everyone(405), everyone(404)),

@@ -89,6 +89,7 @@ NOT_PERIOD_DATA = {
     "accounts:login": "authentication",
     "accounts:logout": "authentication",
     "accounts:password_change": "the user's own password",
+    "accounts:reauth": "authentication (the password confirmed again)",
     "accounts:otp_setup": "authentication",
     "accounts:otp_verify": "authentication",
     "accounts:switch_school": "a session setting",

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from accounts import authz
 from accounts.authz import Action
 from accounts.models import User
+from accounts.reauth import recent_auth_required
 from accounts.tenancy import current_school
 from audit.models import AuditEvent
 from audit.services import record
@@ -323,6 +324,7 @@ def document_sign(request, document_uuid):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@recent_auth_required(only_post=True)
 def certificate(request):
     school = current_school(request)
     if school is None:
