@@ -11,7 +11,7 @@ PORT ?= 8000
 # backup commands (postgresql-client, unless the PostgreSQL server already brought them).
 APT_PACKAGES := fonts-noto-core fonts-dejavu-core fonts-liberation poppler-utils chromium gettext
 
-.PHONY: install system-deps run test check clean
+.PHONY: install system-deps run test check audit clean
 
 $(VENV)/.installed: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python >= 3.12 not found"; exit 1; }
@@ -65,3 +65,12 @@ check: install
 
 clean:
 	rm -rf $(VENV) db.sqlite3 media/ .pytest_cache
+
+# Known vulnerabilities in the pinned dependencies (pip-audit, PyPI's advisory data). The service must
+# be reachable: where it is not (an offline mirror), say so plainly instead of passing silently.
+audit: install
+	@if curl -sf -m 15 -o /dev/null https://pypi.org/pypi/django/6.1.3/json; then \
+	  $(VENV)/bin/uv pip freeze --python $(PY) | grep -v -e '^-e ' -e '^sodiem' > .audit-requirements.txt; \
+	  $(VENV)/bin/pip-audit --strict --no-deps --disable-pip -r .audit-requirements.txt; status=$$?; \
+	  rm -f .audit-requirements.txt; exit $$status; \
+	else echo "pip-audit: PyPI's advisory service is not reachable from this machine: audit NOT run"; fi
