@@ -392,3 +392,44 @@ def test_lists_and_pdfs_hold_no_other_schools_ids(people, other_world, client):
         client.force_login(users["admin_board"] if name == "student_list" else users["principal"])
         body = client.get(reverse(name)).content.decode()
         assert not any(f in body for f in foreign), name
+
+
+def test_every_write_needs_the_csrf_token(people):
+    """A POST without the CSRF token is refused wherever it is allowed with one (no view is exempt)."""
+    from django.test import Client
+
+    users, kwargs = people
+    client = Client(enforce_csrf_checks=True)
+    for name, (target, _get_rule, post_rule) in sorted(matrix().items()):
+        if post_rule is None:
+            continue
+        allowed = [r for r, code in post_rule.items() if code in (200, 302, 400) and r != "anon"]
+        if not allowed:
+            continue
+        client.logout()
+        client.force_login(users[allowed[0]])
+        response = client.post(reverse(name, kwargs=kwargs[target]), {})
+        assert response.status_code == 403 and b"CSRF" in response.content, name
+
+
+def test_authenticated_pages_are_not_cached(people, client):
+    users, kwargs = people
+    for role in ("student", "teacher", "principal"):
+        client.force_login(users[role])
+        for name, (target, get_rule, _post_rule) in sorted(matrix().items()):
+            if get_rule[role] != 200 or name in ("health", "verify_pdf", "verify_document", "set_language"):
+                continue
+            response = client.get(reverse(name, kwargs=kwargs[target]))
+            assert "no-store" in response.get("Cache-Control", ""), f"{name} as {role}"
+
+
+def test_a_family_reaches_nothing_of_another_student(people, world, client):
+    """Every URL that takes a student, with the id of a classmate who is not theirs."""
+    users, kwargs = people
+    names = [n for n, (target, _g, _p) in matrix().items() if target == "student"]
+    for role in ("student", "parent"):
+        client.force_login(users[role])
+        for name in names:
+            url = reverse(name, kwargs={"student_uuid": world.other_student.uuid})
+            assert client.get(url).status_code in (403, 404), f"{name} as {role}"
+            assert client.post(url, {}).status_code in (403, 404, 405), f"{name} as {role}"

@@ -122,6 +122,9 @@ def test_bad_input_never_breaks_a_form(people, client, name, role, target):
         assert response.status_code < 500
         if response.status_code == 400:
             assert _writes() == before, f"{name}: a refused submission wrote rows"
+            if response["Content-Type"].startswith("text/html") and len(response.content) > 500:
+                # a page: the message is shown where the user looks (next to the field, or on top)
+                assert b'role="alert"' in response.content or b"field-error" in response.content, name
 
     post()
 
