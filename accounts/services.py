@@ -82,15 +82,36 @@ def create_account(
     bad = [r for r in roles if r not in allowed]
     if bad:
         raise AccountError(_("Unknown role: %(roles)s") % {"roles": ", ".join(bad)})
+    user, password = new_account(
+        actor, school, username=username, full_name=full_name, email=email, phone=phone, request=request
+    )
+    for role in roles:
+        _grant(actor, school, user, role, department if role == Role.DEPARTMENT_HEAD else None, request)
+    return user, password
+
+
+def new_account(
+    actor: User,
+    school: School,
+    *,
+    username: str,
+    full_name: str,
+    email: str = "",
+    phone: str = "",
+    request=None,
+) -> tuple[User, str]:
+    """An account with a temporary password, to be changed at the first sign-in; recorded. The caller
+    has validated the fields and grants the roles."""
     password = temporary_password()
     user = User(
-        username=username.strip(), full_name=" ".join(full_name.split()), email=email.strip(), phone=phone
+        username=username.strip(),
+        full_name=" ".join(full_name.split())[:150],
+        email=email.strip(),
+        phone=phone,
     )
     user.set_password(password)
     user.must_change_password = True
     user.save()
-    for role in roles:
-        _grant(actor, school, user, role, department if role == Role.DEPARTMENT_HEAD else None, request)
     record(
         AuditEvent.Action.ACCOUNT_CREATED,
         actor=actor,

@@ -11,9 +11,7 @@ from django.utils.text import slugify
 from accounts import authz
 from accounts.authz import Action
 from accounts.models import Role, RoleAssignment, User
-from accounts.services import temporary_password
-from audit.models import AuditEvent
-from audit.services import record
+from accounts.services import new_account
 from gradebook.models import Classroom, Enrolment, Guardian, Student
 
 RELATION_SUFFIX = {
@@ -47,21 +45,10 @@ def _free(username: str) -> str:
 
 
 def _account(actor: User, school, username: str, full_name: str, role: str, request) -> tuple[User, str]:
-    password = temporary_password()
-    user = User(username=_free(username), full_name=" ".join(full_name.split())[:150])
-    user.set_password(password)
-    user.must_change_password = True
-    user.save()
-    RoleAssignment.objects.create(user=user, role=role, school=school, granted_by=actor)
-    record(
-        AuditEvent.Action.ACCOUNT_CREATED,
-        actor=actor,
-        request=request,
-        school=school,
-        obj=user,
-        username=user.username,
-        role=role,
+    user, password = new_account(
+        actor, school, username=_free(username), full_name=full_name, request=request
     )
+    RoleAssignment.objects.create(user=user, role=role, school=school, granted_by=actor)
     return user, password
 
 

@@ -115,24 +115,16 @@ def _carry_over(actor: User, old: Enrolment, new: Enrolment, *, reason: str) -> 
                 )
             )
     _create(actor, SubjectComment, comments, reason)
-    _create(
-        actor,
-        Absence,
-        [
-            Absence(enrolment=new, date=a.date, excused=a.excused, reason=a.reason)
-            for a in Absence.objects.filter(enrolment=old)
-        ],
-        reason,
-    )
-    _create(
-        actor,
-        ConductResult,
-        [
-            ConductResult(enrolment=new, period=c.period, level=c.level, comment=c.comment)
-            for c in ConductResult.objects.filter(enrolment=old)
-        ],
-        reason,
-    )
+    absences = [
+        Absence(enrolment=new, date=a.date, excused=a.excused, reason=a.reason)
+        for a in Absence.objects.filter(enrolment=old)
+    ]
+    conduct = [
+        ConductResult(enrolment=new, period=c.period, level=c.level, comment=c.comment)
+        for c in ConductResult.objects.filter(enrolment=old)
+    ]
+    _create(actor, Absence, absences, reason)
+    _create(actor, ConductResult, conduct, reason)
     return len(scores)
 
 
