@@ -73,8 +73,16 @@ def upsert_with_history(
 
 
 def orm_upsert_with_history(model, rows, unique_fields, reasons, created, user, when, extra_history):
-    """The portable path: the ORM's upsert, then the library's bulk history helper."""
+    """The portable path: the ORM's upsert, then the library's bulk history helper. `rows` may be
+    plain objects carrying the model's attributes (the grid's): they become instances here."""
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    plain = [row for row in rows if not isinstance(row, model)]
+    if plain:
+        originals = rows
+        rows = [
+            row if isinstance(row, model) else model(**{k: v for k, v in vars(row).items() if k[0] != "_"})
+            for row in rows
+        ]
     unique = set(unique_fields)
     update_fields = [f.name for f in fields if f.name not in unique and f.name != "uuid"]
     model.objects.bulk_create(
@@ -86,6 +94,9 @@ def orm_upsert_with_history(model, rows, unique_fields, reasons, created, user, 
             row.pk = by_uuid[row.uuid]
     for row, reason in zip(rows, reasons, strict=True):
         row._change_reason = reason
+    if plain:
+        for original, row in zip(originals, rows, strict=True):
+            original.id = row.pk
     for flag in (True, False):
         batch = [row for row, new in zip(rows, created, strict=True) if new is flag]
         if batch:
@@ -159,5 +170,6 @@ def _postgresql(model, rows, unique_fields, reasons, created, user, when, extra_
         ids = dict((uuid, pk) for pk, uuid in cursor.fetchall())
     if len(ids) != len(rows):
         raise RuntimeError(f"{len(rows)} rows written but {len(ids)} history rows")
+    pk = model._meta.pk.attname
     for row in rows:
-        row.pk = ids[row.uuid]
+        setattr(row, pk, ids[row.uuid])

@@ -9,10 +9,12 @@ django-simple-history row for every changed cell (who, when, IP, old → new, wh
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from statistics import mean
+from types import SimpleNamespace
 
 from django.db import transaction
 from django.utils import timezone
@@ -21,6 +23,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from accounts import authz
 from accounts.authz import Action
+from accounts.models import User
 from gradebook.models import (
     AssessmentColumn,
     AssessmentKind,
@@ -158,10 +161,16 @@ def _load(assignment: TeachingAssignment, term: str, enrolment_ids: set[int], wh
     if not whole_class:
         scores = scores.filter(enrolment_id__in=enrolment_ids)
         comments = comments.filter(enrolment_id__in=enrolment_ids)
-    # the author's name is needed only for a conflict, rare: loaded then (see _who)
-    return {(s.enrolment_id, key_of(s.kind, s.index)): s for s in scores}, {
-        c.enrolment_id: c for c in comments
-    }
+    # Plain rows, not model instances: a whole grid is 400+ cells and the upsert reads attributes only.
+    # The author's name is needed only for a conflict, rare: loaded then (see _who).
+    rows = (
+        SimpleNamespace(**dict(zip(SCORE_FIELDS, values, strict=True)))
+        for values in scores.values_list(*SCORE_FIELDS)
+    )
+    return {(r.enrolment_id, key_of(r.kind, r.index)): r for r in rows}, {c.enrolment_id: c for c in comments}
+
+
+SCORE_FIELDS = [f.attname for f in Score._meta.concrete_fields]
 
 
 def _exempt_ids(assignment: TeachingAssignment, term: str, enrolment_ids) -> set[int]:
@@ -175,7 +184,8 @@ def _exempt_ids(assignment: TeachingAssignment, term: str, enrolment_ids) -> set
 def _who(obj) -> tuple[str, str]:
     if obj is None:
         return "", ""
-    name = obj.updated_by.get_full_name() if obj.updated_by_id else ""
+    author = User.objects.filter(pk=obj.updated_by_id).first() if obj.updated_by_id else None
+    name = author.get_full_name() if author else ""
     return name, timezone.localtime(obj.updated_at).strftime("%H:%M %d/%m/%Y") if obj.updated_at else ""
 
 
@@ -309,15 +319,24 @@ def save_grid(
                 outcome.message = month_lock_message(month_until)
                 continue
             if current is None:
-                current = Score(
-                    assignment=assignment, enrolment=enrolment, term=term, kind=kind, index=index, version=0
+                current = SimpleNamespace(
+                    id=None,
+                    uuid=uuid.uuid4(),
+                    assignment_id=assignment.pk,
+                    enrolment_id=enrolment.pk,
+                    term=term,
+                    kind=kind,
+                    index=index,
+                    version=0,
+                    first_entered_at=None,
+                    late=False,
                 )
                 new_scores.append(current)
             else:
                 changed_scores.append(current)
             current.value, current.level = value, level
             current.version += 1
-            current.updated_by = actor
+            current.updated_by_id = actor.pk
             current.updated_at = now
             current.held_on = column.held_on if column else None
             if current.first_entered_at is None and (value is not None or level):
