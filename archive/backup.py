@@ -211,3 +211,15 @@ def restore(source: Path) -> RestoreReport:
                     shutil.rmtree(root)
                 tar.extractall(root.parent, members=members, filter="data")
     return compare(manifest["tables"])
+
+
+def prune(output: Path, keep: int) -> list[Path]:
+    """Remove all but the `keep` newest backups under `output` (their names sort by time); returns the
+    removed directories. Only directories that are backups (a manifest of this format) are touched."""
+    backups = sorted(
+        p for p in output.glob("sodiem-backup-*") if p.is_dir() and (p / "manifest.json").is_file()
+    )
+    removed = backups[: max(0, len(backups) - keep)]
+    for path in removed:
+        shutil.rmtree(path)
+    return removed

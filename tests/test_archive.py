@@ -218,3 +218,18 @@ def test_backup_drop_restore_gives_the_same_rows_and_content(tmp_path, settings)
     dump.write_bytes(dump.read_bytes() + b"x")
     with pytest.raises(backups.BackupError, match="SHA-256"):
         backups.restore(target)
+
+
+def test_old_backups_are_pruned_but_nothing_else(tmp_path):
+    for stamp in ("20270101-020000", "20270102-020000", "20270103-020000"):
+        folder = tmp_path / f"sodiem-backup-{stamp}"
+        folder.mkdir()
+        (folder / "manifest.json").write_text("{}")
+    (tmp_path / "sodiem-backup-notes").mkdir()  # not a backup: no manifest
+    removed = backups.prune(tmp_path, keep=2)
+    assert [p.name for p in removed] == ["sodiem-backup-20270101-020000"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "sodiem-backup-20270102-020000",
+        "sodiem-backup-20270103-020000",
+        "sodiem-backup-notes",
+    ]
