@@ -28,7 +28,7 @@ from accounts.forms import (
 )
 from accounts.models import RoleAssignment, School, User
 from accounts.reauth import recent_auth_required, safe_next, stamp
-from accounts.tenancy import current_school, set_current_school
+from accounts.tenancy import school_or_404, set_current_school
 from sodiem.http import uuid_or_404
 from sodiem.qr import qr_svg
 
@@ -39,13 +39,6 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
-
-
-def _school_or_404(request) -> School:
-    school = current_school(request)
-    if school is None:
-        raise Http404
-    return school
 
 
 @login_required
@@ -163,7 +156,7 @@ def otp_verify(request):
 
 @login_required
 def staff_list(request):
-    school = _school_or_404(request)
+    school = school_or_404(request)
     authz.check(request.user, Action.VIEW_ACCOUNTS, school)
     query = request.GET.get("q", "").strip()
     people = selectors.staff_of(school, query)
@@ -182,7 +175,7 @@ def staff_list(request):
 @require_http_methods(["GET", "POST"])
 @recent_auth_required
 def staff_create(request):
-    school = _school_or_404(request)
+    school = school_or_404(request)
     authz.check(request.user, Action.MANAGE_ACCOUNTS, school)
     form = AccountForm(request.POST or None, school=school)
     if request.method == "POST" and form.is_valid():
@@ -219,7 +212,7 @@ def _member_or_404(school: School, user_uuid) -> User:
 @require_http_methods(["GET", "POST"])
 @recent_auth_required(only_post=True)
 def staff_detail(request, user_uuid):
-    school = _school_or_404(request)
+    school = school_or_404(request)
     person = _member_or_404(school, user_uuid)
     authz.check(request.user, Action.VIEW_ACCOUNTS, school)
     can_manage = authz.can(request.user, Action.MANAGE_ACCOUNTS, school)
@@ -253,7 +246,7 @@ def staff_detail(request, user_uuid):
 @require_POST
 @recent_auth_required
 def staff_remove_role(request, user_uuid, role_uuid):
-    school = _school_or_404(request)
+    school = school_or_404(request)
     person = _member_or_404(school, user_uuid)
     authz.check(request.user, Action.MANAGE_ACCOUNTS, school)
     assignment = get_object_or_404(RoleAssignment, uuid=role_uuid, user=person, school=school)
@@ -271,7 +264,7 @@ def staff_remove_role(request, user_uuid, role_uuid):
 @require_POST
 @recent_auth_required
 def staff_reset_password(request, user_uuid):
-    school = _school_or_404(request)
+    school = school_or_404(request)
     person = _member_or_404(school, user_uuid)
     authz.check(request.user, Action.MANAGE_ACCOUNTS, school)
     password = services.reset_password(request.user, school, person, request)
@@ -282,7 +275,7 @@ def staff_reset_password(request, user_uuid):
 @require_POST
 @recent_auth_required
 def staff_deactivate(request, user_uuid):
-    school = _school_or_404(request)
+    school = school_or_404(request)
     person = _member_or_404(school, user_uuid)
     authz.check(request.user, Action.MANAGE_ACCOUNTS, school)
     try:
@@ -306,7 +299,7 @@ def staff_deactivate(request, user_uuid):
 @login_required
 @require_http_methods(["GET", "POST"])
 def staff_import(request):
-    school = _school_or_404(request)
+    school = school_or_404(request)
     authz.check(request.user, Action.MANAGE_ACCOUNTS, school)
     form = ImportForm(request.POST or None, request.FILES or None)
     report = None
@@ -327,7 +320,7 @@ def staff_import(request):
 @require_POST
 @recent_auth_required
 def staff_import_confirm(request):
-    school = _school_or_404(request)
+    school = school_or_404(request)
     authz.check(request.user, Action.MANAGE_ACCOUNTS, school)
     pending = request.session.pop(_IMPORT_SESSION, None)
     if not pending or pending.get("school") != str(school.uuid) or not pending.get("rows"):
@@ -346,7 +339,7 @@ def staff_import_confirm(request):
 @login_required
 @require_safe
 def staff_import_template(request):
-    school = _school_or_404(request)
+    school = school_or_404(request)
     authz.check(request.user, Action.MANAGE_ACCOUNTS, school)
     content = write_template(
         services.IMPORT_HEADERS,

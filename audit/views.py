@@ -6,7 +6,7 @@ from __future__ import annotations
 from io import BytesIO
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,7 +15,7 @@ from django.views.decorators.http import require_safe
 from accounts import authz
 from accounts.authz import Action
 from accounts.excel import neutralise_formulas
-from accounts.tenancy import current_school
+from accounts.tenancy import school_or_404
 from audit.forms import TrailFilterForm
 from audit.models import AuditEvent
 from audit.selectors import EventFilter, ScoreChangeFilter, audit_events, score_changes
@@ -27,9 +27,7 @@ EXPORT_ROWS = 50_000
 
 
 def _filters(request):
-    school = current_school(request)
-    if school is None:
-        raise Http404
+    school = school_or_404(request)
     authz.check(request.user, Action.VIEW_AUDIT, school)
     form = TrailFilterForm(request.GET or None, school=school, school_year=current_year(school))
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}

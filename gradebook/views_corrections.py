@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST, require_safe
 from accounts import authz
 from accounts.authz import Action
 from accounts.models import STAFF_ROLES, User
-from accounts.tenancy import current_school
+from accounts.tenancy import current_school, school_or_404
 from audit.models import AuditEvent
 from audit.services import record
 from gradebook.forms import CorrectionApplyForm, CorrectionDecisionForm
@@ -34,9 +34,7 @@ def _correction(request, correction_uuid) -> CorrectionRequest:
 @login_required
 @require_safe
 def correction_list(request):
-    school = current_school(request)
-    if school is None:
-        raise Http404
+    school = school_or_404(request)
     authz.check(request.user, Action.VIEW_SCHOOL, school)
     status = request.GET.get("status", "")
     return render(

@@ -17,7 +17,7 @@ from accounts import authz
 from accounts import services as account_services
 from accounts.authz import Action
 from accounts.models import Role, RoleAssignment
-from accounts.tenancy import current_school
+from accounts.tenancy import current_school, school_or_404
 from audit.models import AuditEvent
 from audit.services import record
 from gradebook.excel_statistics import statistics_workbook
@@ -282,9 +282,7 @@ def summer(request, classroom_uuid):
 @login_required
 def results_delegation(request):
     """The principal chooses which vice principals may approve class results."""
-    school = current_school(request)
-    if school is None:
-        raise Http404
+    school = school_or_404(request)
     authz.check(request.user, Action.DELEGATE, school)
     vices = RoleAssignment.objects.filter(school=school, role=Role.VICE_PRINCIPAL).select_related("user")
     if request.method == "POST":

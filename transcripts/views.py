@@ -15,7 +15,7 @@ from accounts import authz
 from accounts.authz import Action
 from accounts.models import Role, RoleAssignment, User
 from accounts.selectors import principal_of
-from accounts.tenancy import current_school
+from accounts.tenancy import current_school, school_or_404
 from audit.selectors import ScoreChangeFilter, score_changes
 from gradebook.models import CorrectionRequest, Term
 from gradebook.selectors.corrections import request_rows, visible_correction
@@ -133,9 +133,7 @@ def correction_record_pdf(request, correction_uuid):
 def correction_log_pdf(request):
     """Nhật ký sửa điểm of a month, for one teacher or all (forms.md §7.3; seed 002 I.6: BGH prints it
     before the monthly staff meeting). A change of a saved score, by the grid or by a correction."""
-    school = current_school(request)
-    if school is None:
-        raise Http404
+    school = school_or_404(request)
     authz.check(request.user, Action.VIEW_ALL_CORRECTIONS, school)
     month = parse_month(request.GET.get("month")) or timezone.localdate().replace(day=1)
     teacher = None

@@ -17,7 +17,7 @@ from accounts import authz
 from accounts.authz import Action
 from accounts.models import User
 from accounts.reauth import recent_auth_required
-from accounts.tenancy import current_school
+from accounts.tenancy import current_school, school_or_404
 from audit.models import AuditEvent
 from audit.services import record
 from gradebook.models import Classroom, Student
@@ -326,9 +326,7 @@ def document_sign(request, document_uuid):
 @require_http_methods(["GET", "POST"])
 @recent_auth_required(only_post=True)
 def certificate(request):
-    school = current_school(request)
-    if school is None:
-        raise Http404
+    school = school_or_404(request)
     authz.check(request.user, Action.MANAGE_CERTIFICATE, school)
     form = CertificateForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():

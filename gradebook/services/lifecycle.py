@@ -46,16 +46,18 @@ def _studying(enrolment: Enrolment) -> None:
         raise LifecycleError(_("%(name)s is no longer studying in this class.") % {"name": enrolment.student})
 
 
-def _within_year(enrolment: Enrolment, on: date) -> None:
-    year = enrolment.classroom.school_year
-    if not (max(year.start_date, enrolment.start_date) <= on <= year.end_date):
+def _between(on: date, first: date, last: date) -> None:
+    if not (first <= on <= last):
         raise LifecycleError(
             _("The date must fall between %(start)s and %(end)s.")
-            % {
-                "start": max(year.start_date, enrolment.start_date).strftime("%d/%m/%Y"),
-                "end": year.end_date.strftime("%d/%m/%Y"),
-            }
+            % {"start": first.strftime("%d/%m/%Y"), "end": last.strftime("%d/%m/%Y")}
         )
+
+
+def _within_year(enrolment: Enrolment, on: date) -> None:
+    """A day of the enrolment's school year, not before the student joined the class."""
+    year = enrolment.classroom.school_year
+    _between(on, max(year.start_date, enrolment.start_date), year.end_date)
 
 
 def _end(enrolment: Enrolment, status: str, on: date) -> None:
@@ -389,12 +391,7 @@ def transfer_in(
     authz.check(actor, Action.MANAGE_SCHOOL_DATA, school)
     if not from_school_name.strip():
         raise LifecycleError(_("Enter the school the student comes from."))
-    year = classroom.school_year
-    if not (year.start_date <= on <= year.end_date):
-        raise LifecycleError(
-            _("The date must fall between %(start)s and %(end)s.")
-            % {"start": year.start_date.strftime("%d/%m/%Y"), "end": year.end_date.strftime("%d/%m/%Y")}
-        )
+    _between(on, classroom.school_year.start_date, classroom.school_year.end_date)
     if student.personal_id and Student.objects.filter(personal_id=student.personal_id).exists():
         raise LifecycleError(
             _(

@@ -144,7 +144,9 @@ def plan(year: SchoolYear) -> Plan:
         else:
             result.moves.append(Move(e, WAIT, why=_("the retest or summer training is not complete")))
     existing = (
-        dict(Classroom.objects.filter(school_year=next_year).values_list("name", "pk")) if next_year else {}
+        set(Classroom.objects.filter(school_year=next_year).values_list("name", flat=True))
+        if next_year
+        else set()
     )
     sizes = Counter(m.to_class for m in result.moves if m.action in (PROMOTE, RETAIN))
     if next_year:
