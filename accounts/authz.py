@@ -70,9 +70,10 @@ def _cache(user) -> dict:
 
 
 def forget(user) -> None:
-    """Drop the cached roles (after a grant or removal)."""
-    if hasattr(user, "_sodiem_roles"):
-        del user._sodiem_roles
+    """Drop the cached roles and object rights (after a grant or removal)."""
+    for attr in ("_sodiem_roles", "_sodiem_perms"):
+        if hasattr(user, attr):
+            delattr(user, attr)
 
 
 def roles_in(user, school: School | int | None) -> set[str]:
@@ -127,12 +128,17 @@ def _object_perm(user, codename: str, obj) -> bool:
     from django.contrib.contenttypes.models import ContentType
     from guardian.models import UserObjectPermission
 
-    return UserObjectPermission.objects.filter(
-        user_id=user.pk,
-        content_type=ContentType.objects.get_for_model(obj),
-        object_pk=str(obj.pk),
-        permission__codename=codename,
-    ).exists()
+    # kept on the user object like its roles: the view and the service it calls ask the same question
+    perms = getattr(user, "_sodiem_perms", None)
+    if perms is None:
+        perms = user._sodiem_perms = {}
+    content_type = ContentType.objects.get_for_model(obj)
+    key = (codename, content_type.pk, obj.pk)
+    if key not in perms:
+        perms[key] = UserObjectPermission.objects.filter(
+            user_id=user.pk, content_type=content_type, object_pk=str(obj.pk), permission__codename=codename
+        ).exists()
+    return perms[key]
 
 
 def can(user, action: Action | str, obj: Any) -> bool:

@@ -441,6 +441,27 @@ class HistoricalAssessment(HistoricalIP):
         abstract = True
 
 
+class AssessmentHistory(HistoricalRecords):
+    """The history of the tables every grid save writes a row per cell into (scores, comments).
+
+    Its author is kept as an id for good: no database constraint (400 deferred key checks at every
+    commit), no cascade (an audit row must not lose its author when an account goes: accounts are
+    deactivated, not deleted) and no index (the audit reads changes by class-subject, cell and date;
+    a teacher's changes are those of their class-subjects)."""
+
+    def _get_history_user_fields(self):
+        return {
+            "history_user": models.ForeignKey(
+                User,
+                null=True,
+                related_name="+",
+                on_delete=models.DO_NOTHING,
+                db_constraint=False,
+                db_index=False,
+            )
+        }
+
+
 class AssessmentColumn(models.Model):
     """One assessment of a class-subject in a term (e.g. ĐĐGtx2 of HK I) and the day it was held."""
 
@@ -494,9 +515,11 @@ class Score(models.Model):
     first_entered_at = models.DateTimeField(null=True, blank=True)
     # entered later than the school's limit after the day the assessment was held (seed 002 III.1e)
     late = models.BooleanField(default=False)
-    # History is read by cell (id), student, class-subject, author and date; the uuid and updated_by
-    # indexes would only repeat id and history_user and slow every grid save.
-    history = HistoricalRecords(bases=[HistoricalAssessment], no_db_index=["uuid", "updated_by"])
+    # History is read by cell (id), class-subject (the audit page, the books) and date. Every grid save
+    # writes a history row per cell, so it carries no other index: the uuid and updated_by ones would
+    # repeat id and the author, and a student's rows are reached through the class-subject (their
+    # corrections through the partial correction index).
+    history = AssessmentHistory(bases=[HistoricalAssessment], no_db_index=["uuid", "updated_by", "enrolment"])
 
     class Meta:
         verbose_name = _("score")
@@ -528,7 +551,7 @@ class SubjectComment(models.Model):
     version = models.PositiveIntegerField(default=1)
     updated_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords(bases=[HistoricalAssessment])
+    history = AssessmentHistory(bases=[HistoricalAssessment])
 
     class Meta:
         constraints = [

@@ -496,3 +496,91 @@ def test_comment_bank(world, client):
     assert "Nhập nhận xét cần lưu." in client.post(reverse("comment_bank"), {"text": "   "}).content.decode()
     client.force_login(world.literature_teacher)
     assert "Cần cố gắng hơn" not in client.get(reverse("comment_bank")).content.decode()
+
+
+@pytest.mark.parametrize("path", ["postgresql", "orm"])
+def test_one_save_mixing_new_and_changed_cells_gives_each_its_own_history(world, monkeypatch, path):
+    """New cells ('+', no reason) and changed ones ('~', the reason) in one statement; a changed
+    row keeps its uuid; the other cells of the grid get no history row."""
+    from gradebook.services import bulk_history
+
+    if path == "orm":
+        monkeypatch.setattr(bulk_history.connection, "vendor", "sqlite")
+    students = roster(world, 3)
+    first = [change(world, "tx1", "5", enrolment=e) for e in students] + [
+        change(world, "tx2", "9", enrolment=students[0])
+    ]
+    save_grid(world.math_teacher, world.math, "HK1", first)
+    before = {e.pk: stored(world, "tx1", e).uuid for e in students}
+    mixed = [change(world, "tx1", "6", 1, enrolment=e) for e in students[:2]] + [
+        change(world, "gk", "7,5", enrolment=e) for e in students
+    ]
+    report = save_grid(world.math_teacher, world.math, "HK1", mixed, reason="Chấm lại bài")
+    assert len(report.by_status("saved")) == 5
+    for e in students[:2]:
+        score = stored(world, "tx1", e)
+        assert (score.value, score.version, score.uuid) == (Decimal("6.0"), 2, before[e.pk])
+        last = score.history.order_by("-history_id").first()
+        assert (last.history_type, last.history_change_reason, last.value) == (
+            "~",
+            "Chấm lại bài",
+            Decimal("6.0"),
+        )
+    for e in students:
+        (entered,) = stored(world, "gk", e).history.all()
+        assert (entered.history_type, entered.history_change_reason or "") == ("+", "")
+        assert entered.value == Decimal("7.5") and entered.history_user_id == world.math_teacher.pk
+    untouched = stored(world, "tx1", students[2])
+    assert untouched.version == 1 and untouched.history.count() == 1
+    assert stored(world, "tx2", students[0]).history.count() == 1
+
+
+def test_read_together_gives_what_the_querysets_give(world):
+    """One round trip on PostgreSQL, the same rows and Python values as the ORM's values_list."""
+    from gradebook.services.bulk_history import read_together
+    from gradebook.services.locks import lock_state, lock_state_query
+
+    save_grid(world.math_teacher, world.math, "HK1", [change(world, "tx1", "8,5"), change(world, "gk", "")])
+    scores = Score.objects.filter(assignment=world.math).order_by("pk")
+    fields = ("uuid", "value", "level", "first_entered_at", "late", "held_on", "version")
+    in_force(world, term="month", month_end=date(2026, 9, 30))
+    in_force(world, term="month", month_end=date(2026, 10, 31))
+    year_lock = in_force(world, term="year")
+    query = lock_state_query(world.classroom, "HK1")
+    rows, lock_rows, empty = read_together(
+        scores.values_list(*fields), query, Score.objects.filter(pk=-1).values_list("pk")
+    )
+    assert rows == list(scores.values_list(*fields)) and len(rows) == 1 and empty == []
+    state = query.state(lock_rows)
+    assert (state.lock, state.month_until, state.approved) == (year_lock, date(2026, 10, 31), None)
+    assert state == lock_state(world.classroom, "HK1")
+
+
+def test_a_replaced_teacher_loses_the_right_at_once(world):
+    """The object rights are remembered on the user object (the view and the service ask the same
+    question); handing the class-subject to someone else forgets them."""
+    from django.core.exceptions import PermissionDenied
+
+    from gradebook.services.structure import assign_teacher
+
+    teacher = world.math_teacher
+    save_grid(teacher, world.math, "HK1", [change(world, "tx1", "7")])
+    assign_teacher(None, world.math, world.head)
+    with pytest.raises(PermissionDenied):
+        save_grid(teacher, world.math, "HK1", [change(world, "tx2", "7")])
+    save_grid(world.head, world.math, "HK1", [change(world, "tx2", "7")])
+    assign_teacher(None, world.math, teacher)
+    save_grid(teacher, world.math, "HK1", [change(world, "tx3", "7")])
+    assert Score.objects.filter(assignment=world.math).count() == 3
+
+
+def test_history_keeps_its_author_even_if_the_account_is_removed(world):
+    """Audit rows keep the author's id for good (no cascade, no constraint): removing an account,
+    which the product never does (accounts are deactivated), must not rewrite the history."""
+    teacher = world.math_teacher
+    save_grid(teacher, world.math, "HK1", [change(world, "tx1", "7")])
+    teacher_id = teacher.pk
+    teacher.delete()
+    (entered,) = stored(world).history.all()
+    assert entered.history_user_id == teacher_id and entered.value == Decimal("7.0")
+    assert stored(world).updated_by_id is None  # the score itself follows the model's SET_NULL

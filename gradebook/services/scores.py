@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from statistics import mean
 from types import SimpleNamespace
 
@@ -36,8 +37,8 @@ from gradebook.models import (
 )
 from gradebook.regulations import registry
 from gradebook.regulations.base import RuleError, fmt
-from gradebook.services.bulk_history import REASON_MAX, upsert_with_history
-from gradebook.services.locks import PeriodLocked, ensure_open, lock_state, month_lock_message
+from gradebook.services.bulk_history import REASON_MAX, read_together, upsert_with_history
+from gradebook.services.locks import lock_state, lock_state_query, month_lock_message
 
 COMMENT_COLUMN = "comment"
 MAX_COMMENT = 500
@@ -71,6 +72,7 @@ def columns_for(assignment: TeachingAssignment, term: str, extra_regular: int = 
     return cols
 
 
+@lru_cache(maxsize=64)  # the grid's few column keys, checked against the grid's columns before
 def column_of(key: str) -> tuple[str, int]:
     if key == "gk":
         return AssessmentKind.MIDTERM, 1
@@ -82,6 +84,7 @@ def column_of(key: str) -> tuple[str, int]:
     raise ValueError(key)
 
 
+@lru_cache(maxsize=64)
 def key_of(kind: str, index: int) -> str:
     return {AssessmentKind.MIDTERM: "gk", AssessmentKind.FINAL: "ck"}.get(kind, f"tx{index}")
 
@@ -90,9 +93,15 @@ class CellError(ValueError):
     pass
 
 
-def parse_cell(subject_kind: str, raw: str) -> tuple[Decimal | None, str]:
+def parse_cell(subject_kind: str, raw) -> tuple[Decimal | None, str]:
     """Typed text → (value, level). '' clears. '8,5' and '8.5' both mean 8,5."""
     text = " ".join(str(raw or "").split())
+    # every valid entry is short; a long one is refused without taking a place in the cache
+    return _parse_text(subject_kind, text) if len(text) <= 10 else _parse_text.__wrapped__(subject_kind, text)
+
+
+@lru_cache(maxsize=1024)  # a grid repeats the same few dozen entries
+def _parse_text(subject_kind: str, text: str) -> tuple[Decimal | None, str]:
     if text == "":
         return None, ""
     if subject_kind == Subject.Kind.COMMENT:
@@ -108,6 +117,7 @@ def parse_cell(subject_kind: str, raw: str) -> tuple[Decimal | None, str]:
     return value.quantize(Decimal("0.1")), ""
 
 
+@lru_cache(maxsize=256)
 def display_value(value: Decimal | None, level: str) -> str:
     """What the cell shows: 8 / 8,5 / Đ / CĐ."""
     if level:
@@ -153,24 +163,33 @@ class SaveReport:
         }
 
 
-def _load(assignment: TeachingAssignment, term: str, enrolment_ids: set[int], whole_class: bool):
-    """The saved cells of the students concerned (the whole class without an IN list: a save of the
-    whole grid would otherwise send 45 ids and make the planner work for nothing)."""
-    scores = Score.objects.filter(assignment=assignment, term=term)
-    comments = SubjectComment.objects.filter(assignment=assignment, term=term).select_related("updated_by")
-    if not whole_class:
-        scores = scores.filter(enrolment_id__in=enrolment_ids)
-        comments = comments.filter(enrolment_id__in=enrolment_ids)
-    # Plain rows, not model instances: a whole grid is 400+ cells and the upsert reads attributes only.
-    # The author's name is needed only for a conflict, rare: loaded then (see _who).
-    rows = (
-        SimpleNamespace(**dict(zip(SCORE_FIELDS, values, strict=True)))
-        for values in scores.values_list(*SCORE_FIELDS)
-    )
-    return {(r.enrolment_id, key_of(r.kind, r.index)): r for r in rows}, {c.enrolment_id: c for c in comments}
+# What a save reads of a saved cell: enough to decide (value, version, first entry) and to write the
+# row back whole. Plain tuples, not 400 model instances; the author and the time of the last change
+# are read only for a conflict (see _score_author).
+_CELL_FIELDS = (
+    "enrolment_id",
+    "kind",
+    "index",
+    "uuid",
+    "value",
+    "level",
+    "version",
+    "first_entered_at",
+    "late",
+)
 
 
-SCORE_FIELDS = [f.attname for f in Score._meta.concrete_fields]
+def _load_comments(assignment: TeachingAssignment, term: str, enrolment_ids: set[int]):
+    comments = SubjectComment.objects.filter(assignment=assignment, term=term, enrolment_id__in=enrolment_ids)
+    return {c.enrolment_id: c for c in comments.select_related("updated_by")}
+
+
+def _score_author(cell_uuid) -> tuple[str, str]:
+    return _who(Score.objects.filter(uuid=cell_uuid).only("updated_by_id", "updated_at").first())
+
+
+def _student_name(enrolment_id: int) -> str:
+    return str(Enrolment.objects.select_related("student").get(pk=enrolment_id).student)
 
 
 def _exempt_ids(assignment: TeachingAssignment, term: str, enrolment_ids) -> set[int]:
@@ -210,14 +229,10 @@ def save_grid(
     authz.check(actor, Action.ENTER_SCORES, assignment)
     if term not in ("HK1", "HK2"):
         raise GridError(_("Unknown term."))
-    try:
-        month_until = ensure_open(assignment.classroom, term).month_until
-    except PeriodLocked as exc:
-        raise GridError(str(exc)) from None
     reason = " ".join((reason or "").split())[:REASON_MAX].strip()
     school = assignment.classroom.school_year.school
     subject_kind = assignment.subject.kind
-    valid_columns = {c.key for c in columns_for(assignment, term, extra_regular=20)} | {COMMENT_COLUMN}
+    score_columns = {c.key: (c.kind, c.index) for c in columns_for(assignment, term, extra_regular=20)}
     report = SaveReport()
     now = timezone.now()
     today = timezone.localdate()
@@ -225,53 +240,73 @@ def save_grid(
 
     with transaction.atomic():
         # One writer at a time per class-subject: the row lock serialises saves, so version checks and
-        # inserts of new cells cannot race (two tabs, two people, a retry).
-        TeachingAssignment.objects.select_for_update().only("pk").get(pk=assignment.pk)
-        # the student's name only appears in a refusal (rare): loaded then
-        enrolments = {
-            str(e.uuid): e
-            for e in Enrolment.objects.filter(classroom_id=assignment.classroom_id).only(
-                "pk", "uuid", "status"
-            )
-        }
-        wanted = {enrolments[c.enrolment].pk for c in changes if c.enrolment in enrolments}
-        scores, comments = _load(assignment, term, wanted, whole_class=len(wanted) == len(enrolments))
+        # inserts of new cells cannot race (two tabs, two people, a retry). The row lock, the period
+        # locks in force, the roster (the student's name only appears in a refusal: loaded then), the
+        # saved cells and the columns' dates are read in one round trip, the row lock first.
+        locks = lock_state_query(assignment.classroom, term)
+        cells = Score.objects.filter(assignment=assignment, term=term)
+        _row, lock_rows, roster, cell_rows, column_rows = read_together(
+            TeachingAssignment.objects.filter(pk=assignment.pk).select_for_update().values_list("pk"),
+            locks,
+            Enrolment.objects.filter(classroom_id=assignment.classroom_id)
+            .order_by()  # not the roster order: that would join the students for nothing
+            .values_list("uuid", "pk", "status"),
+            cells.values_list(*_CELL_FIELDS),
+            AssessmentColumn.objects.filter(assignment=assignment, term=term).values_list(
+                "kind", "index", "held_on"
+            ),
+        )
+        state = locks.state(lock_rows)
+        if state.closed:
+            raise GridError(state.message())
+        month_until = state.month_until
+        enrolments = {str(uuid_): (pk, status) for uuid_, pk, status in roster}  # uuid → (id, status)
+        scores = {(row[0], key_of(row[1], row[2])): row for row in cell_rows}
+        held = {key_of(kind, index): held_on for kind, index, held_on in column_rows}
+        wanted = {enrolments[c.enrolment][0] for c in changes if c.enrolment in enrolments}
+        comments = (
+            _load_comments(assignment, term, wanted)
+            if any(c.column == COMMENT_COLUMN for c in changes)
+            else {}
+        )
         exempt = (
             _exempt_ids(assignment, term, wanted)
             if registry.get(assignment.classroom.regulation).exemption_removes_subject
             else set()
         )
-        columns = {
-            (c.kind, c.index): c for c in AssessmentColumn.objects.filter(assignment=assignment, term=term)
-        }
         if dates:
-            _save_dates(assignment, term, dates, columns, actor, ip, month_until)
+            _save_dates(assignment, term, dates, held, actor, month_until)
 
-        new_scores: list[Score] = []
-        changed_scores: list[Score] = []
+        new_scores: list[SimpleNamespace] = []
+        changed_scores: list[SimpleNamespace] = []
         new_comments: list[SubjectComment] = []
         changed_comments: list[SubjectComment] = []
         seen: set[tuple[str, str]] = set()
+        studying = Enrolment.Status.STUDYING
+        assignment_id, actor_id = assignment.pk, actor.pk
         for change in changes:
             outcome = CellOutcome(change.enrolment, change.column, "refused")
             report.outcomes.append(outcome)
             enrolment = enrolments.get(change.enrolment)
-            if enrolment is None or change.column not in valid_columns:
+            if enrolment is None or (change.column not in score_columns and change.column != COMMENT_COLUMN):
                 outcome.message = _("This cell is not part of the grid.")
                 continue
             if (change.enrolment, change.column) in seen:
                 outcome.message = _("The same cell was sent twice.")
                 continue
             seen.add((change.enrolment, change.column))
-            if enrolment.status != Enrolment.Status.STUDYING:
-                outcome.message = _("%(name)s no longer studies in this class.") % {"name": enrolment.student}
+            enrolment_id, status = enrolment
+            if status != studying:
+                outcome.message = _("%(name)s no longer studies in this class.") % {
+                    "name": _student_name(enrolment_id)
+                }
                 continue
             if change.column == COMMENT_COLUMN:
                 _comment_change(
                     actor,
                     assignment,
                     term,
-                    enrolment,
+                    enrolment_id,
                     change,
                     comments,
                     outcome,
@@ -285,22 +320,23 @@ def save_grid(
             except CellError as exc:
                 outcome.message = str(exc)
                 continue
-            if enrolment.pk in exempt and (value is not None or level):
+            if enrolment_id in exempt and (value is not None or level):
                 outcome.message = _("%(name)s is exempted from this subject: no score is entered.") % {
-                    "name": enrolment.student
+                    "name": _student_name(enrolment_id)
                 }
                 continue
-            current = scores.get((enrolment.pk, change.column))
-            current_version = current.version if current else 0
-            current_value = (current.value, current.level) if current else (None, "")
-            outcome.value = display_value(*current_value)
-            outcome.version = current_version
+            current = scores.get((enrolment_id, change.column))
+            if current is None:
+                current_version, current_value = 0, (None, "")
+            else:
+                current_version, current_value = current[6], (current[4], current[5])
             if change.version != current_version:
+                outcome.value, outcome.version = display_value(*current_value), current_version
                 if (value, level) == current_value:
                     outcome.status = "unchanged"
                     continue
                 outcome.status = "conflict"
-                outcome.changed_by, outcome.changed_at = _who(current)
+                outcome.changed_by, outcome.changed_at = _score_author(current[3])
                 outcome.message = _("Changed meanwhile by %(who)s at %(when)s.") % {
                     "who": outcome.changed_by or "?",
                     "when": outcome.changed_at,
@@ -308,51 +344,49 @@ def save_grid(
                 continue
             if (value, level) == current_value:
                 outcome.status = "unchanged"
+                outcome.value, outcome.version = display_value(*current_value), current_version
                 continue
-            had_value = current is not None and (current.value is not None or current.level)
+            had_value = current_value != (None, "")
             if had_value and not reason:
                 outcome.message = _("Changing a saved score needs a reason.")
+                outcome.value, outcome.version = display_value(*current_value), current_version
                 continue
-            kind, index = column_of(change.column)
-            column = columns.get((kind, index))
-            if month_until and column and column.held_on and column.held_on <= month_until:
+            held_on = held.get(change.column)
+            if month_until and held_on and held_on <= month_until:
                 outcome.message = month_lock_message(month_until)
+                outcome.value, outcome.version = display_value(*current_value), current_version
                 continue
-            if current is None:
-                current = SimpleNamespace(
-                    id=None,
-                    uuid=uuid.uuid4(),
-                    assignment_id=assignment.pk,
-                    enrolment_id=enrolment.pk,
-                    term=term,
-                    kind=kind,
-                    index=index,
-                    version=0,
-                    first_entered_at=None,
-                    late=False,
-                )
-                new_scores.append(current)
-            else:
-                changed_scores.append(current)
-            current.value, current.level = value, level
-            current.version += 1
-            current.updated_by_id = actor.pk
-            current.updated_at = now
-            current.held_on = column.held_on if column else None
-            if current.first_entered_at is None and (value is not None or level):
-                current.first_entered_at = now
-                current.late = _is_late(current.held_on, kind, school, today)
-            current._change_reason = reason if had_value else ""
+            kind, index = score_columns[change.column]
+            row = SimpleNamespace(
+                uuid=current[3] if current else uuid.uuid4(),
+                assignment_id=assignment_id,
+                enrolment_id=enrolment_id,
+                term=term,
+                kind=kind,
+                index=index,
+                value=value,
+                level=level,
+                held_on=held_on,
+                version=current_version + 1,
+                updated_by_id=actor_id,
+                updated_at=now,
+                first_entered_at=current[7] if current else None,
+                late=current[8] if current else False,
+                _reason=reason if had_value else "",
+            )
+            if row.first_entered_at is None and (value is not None or level):
+                row.first_entered_at = now
+                row.late = _is_late(held_on, kind, school, today)
+            (changed_scores if current else new_scores).append(row)
             outcome.status = "saved"
-            outcome.value = display_value(value, level)
-            outcome.version = current.version
+            outcome.value, outcome.version = display_value(value, level), row.version
 
         written = new_scores + changed_scores
         upsert_with_history(
             Score,
             written,
             unique_fields=["assignment", "enrolment", "term", "kind", "index"],
-            reasons=[score._change_reason for score in written],
+            reasons=[row._reason for row in written],
             created=[True] * len(new_scores) + [False] * len(changed_scores),
             user=actor,
             when=now,
@@ -374,13 +408,13 @@ def save_grid(
 
 
 def _comment_change(
-    actor, assignment, term, enrolment, change, comments, outcome, new_comments, changed_comments, reason
+    actor, assignment, term, enrolment_id, change, comments, outcome, new_comments, changed_comments, reason
 ):
     text = " ".join(str(change.value or "").split())
     if len(text) > MAX_COMMENT:
         outcome.message = _("A comment has at most %(n)d characters.") % {"n": MAX_COMMENT}
         return
-    current = comments.get(enrolment.pk)
+    current = comments.get(enrolment_id)
     current_version = current.version if current else 0
     outcome.value = current.text if current else ""
     outcome.version = current_version
@@ -399,7 +433,7 @@ def _comment_change(
         outcome.status = "unchanged"
         return
     if current is None:
-        current = SubjectComment(assignment=assignment, enrolment=enrolment, term=term, version=0)
+        current = SubjectComment(assignment=assignment, enrolment_id=enrolment_id, term=term, version=0)
         new_comments.append(current)
     else:
         changed_comments.append(current)
@@ -413,22 +447,33 @@ def _comment_change(
     outcome.version = current.version
 
 
-def _save_dates(assignment, term, dates, columns, actor, ip, month_until=None) -> None:
+def _save_dates(assignment, term, dates, held, actor, month_until=None) -> None:
+    """Write the column dates typed in the grid's header that differ from the saved ones (`held`,
+    column key → date, updated here); a date inside a locked month stays as it is."""
+    changed = {}
     for key, held_on in dates.items():
         try:
-            kind, index = column_of(key)
+            column_of(key)
         except ValueError:
             continue
-        column = columns.get((kind, index))
+        old = held.get(key)
+        if old == held_on or (month_until and any(d and d <= month_until for d in (old, held_on))):
+            continue
+        changed[key] = held_on
+    if not changed:
+        return
+    existing = {
+        key_of(c.kind, c.index): c for c in AssessmentColumn.objects.filter(assignment=assignment, term=term)
+    }
+    for key, held_on in changed.items():
+        column = existing.get(key)
         if column is None:
+            kind, index = column_of(key)
             column = AssessmentColumn(assignment=assignment, term=term, kind=kind, index=index)
-            columns[(kind, index)] = column
-        if month_until and any(d and d <= month_until for d in (column.held_on, held_on)):
-            continue  # a date inside a locked month stays as it is
-        if column.held_on != held_on:
-            column.held_on = held_on
-            column._history_user = actor
-            column.save()
+        column.held_on = held_on
+        column._history_user = actor
+        column.save()
+        held[key] = held_on
 
 
 # -- before saving: the diff and the mistake guard ---------------------------------------------------

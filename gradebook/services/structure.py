@@ -63,6 +63,7 @@ def set_homeroom_teacher(actor: User | None, classroom: Classroom, teacher: User
     if teacher is not None:
         _check_staff(school, teacher)
         assign_perm("gradebook.manage_classroom", teacher, classroom)
+        authz.forget(teacher)
         _ensure_role(school, teacher, Role.HOMEROOM_TEACHER, actor)
     classroom.homeroom_teacher = teacher
     classroom.save(update_fields=["homeroom_teacher"])
@@ -76,9 +77,11 @@ def assign_teacher(actor: User | None, assignment: TeachingAssignment, teacher: 
     previous = assignment.teacher
     if previous is not None and previous != teacher:
         remove_perm("gradebook.enter_scores", previous, assignment)
+        authz.forget(previous)
     if teacher is not None:
         _check_staff(school, teacher)
         assign_perm("gradebook.enter_scores", teacher, assignment)
+        authz.forget(teacher)
         _ensure_role(school, teacher, Role.SUBJECT_TEACHER, actor)
     assignment.teacher = teacher
     assignment.save(update_fields=["teacher"])
