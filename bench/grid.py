@@ -25,7 +25,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
-from gradebook.models import Score, Subject, TeachingAssignment  # noqa: E402
+from gradebook.models import AssessmentColumn, Score, Subject, TeachingAssignment  # noqa: E402
 from gradebook.selectors.structure import current_year  # noqa: E402
 from gradebook.services.scores import CellChange, column_of, key_of, save_grid  # noqa: E402
 
@@ -97,6 +97,13 @@ VALUES = [
     {(e.pk, c): Decimal(6 + (i * j) % 4) for i, e in enumerate(enrolments) for j, c in enumerate(COLUMNS)},
 ]
 teacher = largest.teacher
+held = {
+    key_of(kind, index): held_on
+    for kind, index, held_on in AssessmentColumn.objects.filter(assignment=largest, term=TERM).values_list(
+        "kind", "index", "held_on"
+    )
+}
+DATES = {c: held.get(c) for c in COLUMNS}  # as the grid sends them: every column, here unchanged
 
 
 def versions():
@@ -114,7 +121,7 @@ def django_save(values, first=False):
         for c in COLUMNS
     ]
     started = time.perf_counter()
-    result = save_grid(teacher, largest, TERM, changes, reason="Đo hiệu năng", ip="127.0.0.1")
+    result = save_grid(teacher, largest, TERM, changes, reason="Đo hiệu năng", dates=DATES, ip="127.0.0.1")
     elapsed = time.perf_counter() - started
     done = len(result.by_status("saved")) + (len(result.by_status("unchanged")) if first else 0)
     assert done == len(changes), [o for o in result.outcomes if o.status not in ("saved", "unchanged")][:3]
@@ -160,7 +167,7 @@ def raw_upsert(values):
 # Every cell exists, then the two writers take turns so that each write changes all 405 cells.
 django_save(VALUES[1], first=True)
 saves, upserts = [], []
-for _ in range(12):
+for _ in range(20):
     saves.append(django_save(VALUES[0]))
     upserts.append(raw_upsert(VALUES[1]))
 raw.close()
