@@ -232,6 +232,17 @@ def can(user, action: Action | str, obj: Any) -> bool:
     return False
 
 
+def may_view_students_of(user, classroom) -> bool:
+    """VIEW_STUDENT for the students of a class by virtue of the class alone (its roster links to
+    their profiles): the school-wide readers, its homeroom teacher and its subject teachers."""
+    roles = roles_in(user, school_id_of(classroom))
+    if roles & _SCHOOL_WIDE_READERS:
+        return True
+    if not roles & STAFF_ROLES:
+        return False
+    return classroom.homeroom_teacher_id == user.pk or classroom.assignments.filter(teacher=user).exists()
+
+
 def check(user, action: Action | str, obj: Any) -> None:
     """Raise Http404 for another school's object, PermissionDenied for a lesser role."""
     if not is_member(user, obj):

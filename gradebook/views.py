@@ -49,6 +49,7 @@ def classroom_detail(request, classroom_uuid):
             "roster": selectors.roster(classroom),
             "assignments": assignments,
             "can_manage": authz.can(request.user, Action.MANAGE_CLASSROOM, classroom),
+            "may_view_students": authz.may_view_students_of(request.user, classroom),
             "may_export": authz.can(request.user, Action.PRINT_CLASS_BOOKS, classroom),
             "may_manage_accounts": authz.can(
                 request.user, Action.MANAGE_ACCOUNTS, classroom.school_year.school

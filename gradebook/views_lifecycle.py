@@ -174,7 +174,11 @@ def transfer_list(request):
     return render(
         request,
         "gradebook/transfers.html",
-        {"transfers": transfers, "year": year},
+        {
+            "transfers": transfers,
+            "year": year,
+            "may_transfer_in": authz.can(request.user, Action.MANAGE_SCHOOL_DATA, school),
+        },
     )
 
 

@@ -11,6 +11,7 @@ admin board of another school; the district and province offices.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -433,3 +434,33 @@ def test_a_family_reaches_nothing_of_another_student(people, world, client):
             url = reverse(name, kwargs={"student_uuid": world.other_student.uuid})
             assert client.get(url).status_code in (403, 404), f"{name} as {role}"
             assert client.post(url, {}).status_code in (403, 404, 405), f"{name} as {role}"
+
+
+_NOT_PAGES = re.compile(r"(/static/|/media/|logout|\.pdf|\.xlsx|\.xml|\.zip|/admin/|/evidence/|/file)")
+
+
+@pytest.mark.parametrize(
+    "who",
+    ["student", "parent", "teacher", "homeroom", "head", "clerk", "admin_board", "principal", "district"],
+)
+def test_no_role_is_shown_a_link_that_refuses_it(people, client, who):
+    """Every page a role reaches from its home (three clicks deep) links only to pages it may open: a
+    menu entry, a button or a name that leads to 403 is a dead end for a teacher or a parent."""
+    users, _kwargs = people
+    client.force_login(users[who])
+    seen, frontier, refused = {"/"}, ["/"], []
+    for _depth in range(4):
+        following = []
+        for url in frontier:
+            response = client.get(url)
+            if response.status_code in (403, 404):
+                refused.append((url, response.status_code))
+            if response.status_code != 200 or "text/html" not in response["Content-Type"]:
+                continue
+            for href in re.findall(r'href="(/[^"#?]*)', response.content.decode()):
+                if href not in seen and not _NOT_PAGES.search(href):
+                    seen.add(href)
+                    following.append(href)
+        frontier = following[:60]
+    assert len(seen) > (2 if who in ("student", "parent", "district") else 8)
+    assert refused == []
