@@ -89,6 +89,7 @@ def test_class_book_holds_every_section_with_scores_attendance_and_the_year_rank
     world = klass
     document, pdf = printed(world, Kind.CLASS_BOOK, classroom=world.classroom)
     text = flat(pdf)
+    assert "TRƯỜNG: THCS THỬ NGHIỆM A" in text  # the cover's 'TRƯỜNG: …' without a second 'Trường'
     for heading in (
         "SỔ THEO DÕI VÀ ĐÁNH GIÁ HỌC SINH",
         "HƯỚNG DẪN SỬ DỤNG SỔ THEO DÕI VÀ ĐÁNH GIÁ HỌC SINH",
@@ -118,6 +119,8 @@ def test_transcript_prints_profile_year_pages_and_promotion(klass):
     assert "HỌC BẠ" in text and "TRUNG HỌC CƠ SỞ" in text
     assert "(Mẫu ban hành kèm theo Thông tư số 22/2021/TT-BGDĐT ngày 20 tháng 7 năm 2021)" in text
     assert "TRẦN THỊ BÌNH" in text  # cover and page 1 print the name in capitals
+    # the form says 'TRƯỜNG THCS: …': the name follows without repeating it
+    assert "TRƯỜNG THCS: THỬ NGHIỆM A" in text and "TRƯỜNG THCS: TRƯỜNG" not in text
     assert "QUÁ TRÌNH HỌC TẬP" in text and "2026 - 2027" in text
     assert "Họ và tên: Trần Thị Bình Lớp: 6A1 Năm học: 2026 - 2027" in text
     assert re.search(r"Toán 9,0 9,0 9,0", text)
@@ -396,3 +399,22 @@ def test_public_check_of_a_paper_copy_reveals_no_student_data(klass, client):
     forged = client.get(f"/verify/{document.uuid}/?h={'0' * 64}").content.decode()
     assert "KHÔNG khớp" in forged
     assert client.get(f"/verify/{uuid.uuid4()}/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "name, level, after_truong, after_level",
+    [
+        ("Trường THCS Lê Quý Đôn", "THCS", "THCS Lê Quý Đôn", "Lê Quý Đôn"),
+        ("TRƯỜNG THPT Chu Văn An", "THPT", "THPT Chu Văn An", "Chu Văn An"),
+        ("Trường Trung học cơ sở Nguyễn Du", "THCS", "Trung học cơ sở Nguyễn Du", "Nguyễn Du"),
+        ("THCS Giảng Võ", "THCS", "THCS Giảng Võ", "Giảng Võ"),
+        ("Trường PTDTBT THCS Mường Tè", "THCS", "PTDTBT THCS Mường Tè", "PTDTBT THCS Mường Tè"),
+        ("Trường THCS", "THCS", "THCS", "THCS"),  # nothing after the level: the level stays
+    ],
+)
+def test_cover_lines_do_not_repeat_the_words_of_the_form(name, level, after_truong, after_level):
+    from accounts.models import School
+    from transcripts.selectors import _after, _after_level
+
+    assert _after(name, "Trường") == after_truong
+    assert _after_level(School(name=name, level=level)) == after_level

@@ -6,6 +6,7 @@ templates only lay them out. Wording printed on the forms is Vietnamese by law, 
 
 from __future__ import annotations
 
+import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -77,12 +78,31 @@ def score_text(value, level: str) -> str:
     return show(value)
 
 
+def _after(name: str, prefix: str) -> str:
+    """The school's name after a prefix the form already prints ('Trường THCS Lê Quý Đôn' on a
+    'TRƯỜNG THCS: …' line is 'Lê Quý Đôn'); the whole name when it does not begin with it."""
+    name, prefix = unicodedata.normalize("NFC", name), unicodedata.normalize("NFC", prefix)
+    if name.casefold().startswith(prefix.casefold() + " "):
+        return name[len(prefix) :].strip()
+    return name
+
+
+def _after_level(school: School) -> str:
+    name = _after(school.name, "Trường")
+    for words in (school.level, LEVEL_NAME[school.level]):
+        name = _after(name, words)
+    return name
+
+
 def school_lines(school: School, year: SchoolYear | None) -> dict:
     """The three lines at the top of every cover (forms.md §2.1, §1.9: the district line became the
-    commune line after the 2025 reform)."""
+    commune line after the 2025 reform). The books' covers say 'TRƯỜNG: …' and the học bạ's
+    'TRƯỜNG THCS: …' (or THPT): the name is printed without the words the form already has."""
     new_units = year is not None and year.start_year >= 2025
     return {
         "school": school,
+        "school_after_truong": _after(school.name, "Trường"),
+        "school_after_level": _after_level(school),
         "unit_label": "Xã/Phường/Đặc khu" if new_units else "Huyện/Quận/Thị xã/Thành phố",
         "unit": school.place_name if new_units and school.place_name else school.district.name,
         "province": school.district.province.name,
