@@ -17,7 +17,7 @@ from accounts import authz
 from accounts import services as account_services
 from accounts.authz import Action
 from accounts.models import Role, RoleAssignment
-from accounts.tenancy import current_school, school_or_404
+from accounts.tenancy import school_or_404
 from audit.models import AuditEvent
 from audit.services import record
 from gradebook.excel_statistics import statistics_workbook
@@ -35,7 +35,7 @@ from gradebook.selectors.class_results import class_results
 from gradebook.selectors.homeroom import attendance_sheet, conduct_sheet
 from gradebook.selectors.progress import entry_progress
 from gradebook.selectors.statistics import school_statistics
-from gradebook.selectors.structure import current_year
+from gradebook.selectors.structure import current_year_or_404
 from gradebook.selectors.summer import summer_sheet
 from gradebook.services import homeroom as service
 from gradebook.services import progress as progress_service
@@ -393,10 +393,8 @@ def _date(text: str) -> date:
 def progress(request):
     """The entry progress board: the board sees the school, a department head their department; the
     monthly snapshots side by side; reminders to the teachers behind."""
-    school = current_school(request)
-    year = current_year(school) if school else None
-    if year is None:
-        raise Http404
+    school = school_or_404(request)
+    year = current_year_or_404(school)
     authz.check(request.user, Action.VIEW_PROGRESS, school)
     departments = authz.progress_scope(request.user, school)
     whole_school = departments is None
@@ -427,10 +425,8 @@ def progress(request):
 
 
 def _statistics(request):
-    school = current_school(request)
-    year = current_year(school) if school else None
-    if year is None:
-        raise Http404
+    school = school_or_404(request)
+    year = current_year_or_404(school)
     authz.check(request.user, Action.VIEW_STATISTICS, school)
     period = stats.period_of(request.GET.get("period"))
     return school, year, period, school_statistics(year, period)

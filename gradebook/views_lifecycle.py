@@ -34,7 +34,7 @@ from gradebook.forms import (
     TransferOutForm,
 )
 from gradebook.models import Classroom, Student, StudentTransfer, Subject
-from gradebook.selectors.structure import current_year
+from gradebook.selectors.structure import current_year, current_year_or_404
 from gradebook.services import lifecycle, rollover
 from gradebook.services.structure import StructureError
 
@@ -256,9 +256,7 @@ def transfer_in(request):
 
     school = school_or_404(request)
     authz.check(request.user, Action.MANAGE_SCHOOL_DATA, school)
-    year = current_year(school)
-    if year is None:
-        raise Http404
+    year = current_year_or_404(school)
     bound = request.method == "POST"
     form = TransferInForm(request.POST if bound else None, request.FILES if bound else None, school_year=year)
     if request.method == "POST" and form.is_valid():
@@ -331,9 +329,7 @@ def rollover_view(request):
     """Lên lớp: the preview of every move, then the rollover."""
     school = school_or_404(request)
     authz.check(request.user, Action.MANAGE_SCHOOL_DATA, school)
-    year = current_year(school)
-    if year is None:
-        raise Http404
+    year = current_year_or_404(school)
     form = RolloverForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -12,19 +12,15 @@ from django.views.decorators.http import require_POST
 
 from accounts import authz
 from accounts.authz import Action
-from accounts.tenancy import current_school
+from accounts.tenancy import current_school, school_or_404
 from gradebook.forms import LockDecisionForm, ReopeningForm
 from gradebook.models import LockReopening, PeriodLock
-from gradebook.selectors.structure import current_year
+from gradebook.selectors.structure import current_year_or_404
 from gradebook.services import locks as lock_service
 
 
 def _year(request):
-    school = current_school(request)
-    year = current_year(school) if school else None
-    if year is None:
-        raise Http404
-    return year
+    return current_year_or_404(school_or_404(request))
 
 
 def _status(lock: PeriodLock, now) -> str:

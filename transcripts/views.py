@@ -20,7 +20,7 @@ from audit.selectors import ScoreChangeFilter, score_changes
 from gradebook.models import CorrectionRequest, Term
 from gradebook.selectors.corrections import request_rows, visible_correction
 from gradebook.selectors.quality_report import quality_report
-from gradebook.selectors.structure import current_year
+from gradebook.selectors.structure import current_year_or_404
 from gradebook.services.corrections import locked_columns
 from gradebook.services.homeroom import add_months, parse_month
 from sodiem.http import uuid_or_404
@@ -180,10 +180,8 @@ def correction_log_pdf(request):
 @require_safe
 def quality_report_pdf(request):
     """Công khai chất lượng giáo dục of the current school year (forms.md §8.3)."""
-    school = current_school(request)
-    year = current_year(school) if school else None
-    if year is None:
-        raise Http404
+    school = school_or_404(request)
+    year = current_year_or_404(school)
     authz.check(request.user, Action.VIEW_STATISTICS, school)
     principal = principal_of(school)
     return pdf_response(

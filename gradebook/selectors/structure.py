@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.db.models import Count, Prefetch, Q
+from django.http import Http404
 from django.utils import timezone
 
 from accounts import authz
@@ -11,6 +12,14 @@ from gradebook.selectors.progress import entry_progress
 
 def current_year(school: School) -> SchoolYear | None:
     return school.school_years.filter(is_current=True).first() or school.school_years.first()
+
+
+def current_year_or_404(school: School) -> SchoolYear:
+    """The school's current year; a school not set up yet has none to show."""
+    year = current_year(school)
+    if year is None:
+        raise Http404
+    return year
 
 
 def classrooms_of_year(school_year: SchoolYear):
