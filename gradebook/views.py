@@ -84,6 +84,8 @@ def student_detail(request, student_uuid):
         ),
         None,
     )
+    own = student.school_id == getattr(current_school(request), "pk", None)
+    may_manage = authz.can(request.user, Action.MANAGE_SCHOOL_DATA, student.school)
     return render(
         request,
         "gradebook/student_detail.html",
@@ -95,11 +97,9 @@ def student_detail(request, student_uuid):
             "external_years": student.external_years.all(),
             "approved_transcript": approved_transcript(student),
             # another school's earlier years are the new school's to read, not to move or export
-            "may_move": student.school_id == getattr(current_school(request), "pk", None)
-            and (
-                authz.can(request.user, Action.MANAGE_SCHOOL_DATA, student.school)
-                or authz.can(request.user, Action.TRANSFER_STUDENT, student.school)
-            ),
+            "may_move": own
+            and (may_manage or authz.can(request.user, Action.TRANSFER_STUDENT, student.school)),
+            "may_add_earlier_year": own and may_manage,
             "may_export": authz.can(request.user, Action.PRINT_BOOKS, student.school),
         },
     )
