@@ -138,6 +138,7 @@ def build(year: SchoolYear, user: User | None, path: Path, *, progress=None) -> 
     """Write the bundle of `year` to `path`; returns the manifest."""
     from transcripts import signing, xml_hocba
     from transcripts.documents import Kind, Target
+    from transcripts.selectors import shared_class_results
 
     school = year.school
     certificate = signing.active_certificate(school)
@@ -162,12 +163,13 @@ def build(year: SchoolYear, user: User | None, path: Path, *, progress=None) -> 
                 .select_related("student")
                 .order_by("student__sort_key")
             )
-            for number, e in enumerate(enrolments, 1):
-                pdf = _pdf_of(Target(kind=Kind.TRANSCRIPT, student=e.student, **common), user)
-                name = slugify(e.student.full_name) or str(e.student.uuid)
-                writer.add(f"pdf/hoc-ba/{folder}/{number:02d}-{name}.pdf", pdf, compress=False)
-                counts["transcripts"] += 1
-            writer.add(f"data/hoc-ba/{folder}.xml", xml_hocba.export_classroom(classroom))
+            with shared_class_results():  # the class's results once for its học bạ and its XML
+                for number, e in enumerate(enrolments, 1):
+                    pdf = _pdf_of(Target(kind=Kind.TRANSCRIPT, student=e.student, **common), user)
+                    name = slugify(e.student.full_name) or str(e.student.uuid)
+                    writer.add(f"pdf/hoc-ba/{folder}/{number:02d}-{name}.pdf", pdf, compress=False)
+                    counts["transcripts"] += 1
+                writer.add(f"data/hoc-ba/{folder}.xml", xml_hocba.export_classroom(classroom))
             counts["xml"] += 1
             if progress:
                 progress(classroom)

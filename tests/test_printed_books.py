@@ -418,3 +418,40 @@ def test_cover_lines_do_not_repeat_the_words_of_the_form(name, level, after_truo
 
     assert _after(name, "Trường") == after_truong
     assert _after_level(School(name=name, level=level)) == after_level
+
+
+def test_a_class_batch_prints_each_student_the_hoc_ba_they_get_alone(klass):
+    """Inside a batch the class's results are computed once, not once per student; every student's
+    học bạ — a student who left the class included — is the same as printed alone."""
+    from django.db import connection
+    from django.template.loader import render_to_string
+    from django.test.utils import CaptureQueriesContext
+
+    from gradebook.models import Enrolment
+    from transcripts.documents import TEMPLATE, content
+    from transcripts.selectors import shared_class_results
+
+    world = klass
+    Enrolment.objects.filter(pk=world.dung.pk).update(
+        status=Enrolment.Status.DROPPED_OUT, end_date=timezone.localdate()
+    )
+    students = [
+        e.student for e in Enrolment.objects.filter(classroom=world.classroom).select_related("student")
+    ]
+
+    def books():
+        return [
+            render_to_string(
+                TEMPLATE[Kind.TRANSCRIPT],
+                content(Target(Kind.TRANSCRIPT, world.school, world.year, student=s)),
+            )
+            for s in students
+        ]
+
+    with CaptureQueriesContext(connection) as alone_queries:
+        alone = books()
+    with shared_class_results(), CaptureQueriesContext(connection) as batch_queries:
+        together = books()
+    assert len(students) >= 4 and together == alone
+    assert "Không được lên lớp" in together[[s.pk for s in students].index(world.dung.student_id)]
+    assert len(batch_queries) < len(alone_queries) - 5 * (len(students) - 1)

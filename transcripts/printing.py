@@ -22,6 +22,7 @@ from audit.services import record
 from gradebook.models import Classroom, Enrolment, SchoolYear, Student
 from transcripts.documents import Kind, Target, issue
 from transcripts.models import PrintBatch, PrintedDocument
+from transcripts.selectors import shared_class_results
 
 logger = logging.getLogger(__name__)
 
@@ -122,10 +123,11 @@ def print_part(batch_id: int, part: dict) -> int:
     )
     made = 0
     try:
-        for target in targets(batch, part):
-            issue(target, user=batch.requested_by, batch=batch)
-            made += 1
-            PrintBatch.objects.filter(pk=batch_id).update(done=F("done") + 1)
+        with shared_class_results():  # a part is one class: its results computed once
+            for target in targets(batch, part):
+                issue(target, user=batch.requested_by, batch=batch)
+                made += 1
+                PrintBatch.objects.filter(pk=batch_id).update(done=F("done") + 1)
     except Exception as exc:
         logger.exception("printing batch %s failed", batch.uuid)
         PrintBatch.objects.filter(pk=batch_id).update(

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import unicodedata
 from collections import Counter, defaultdict
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -504,11 +506,37 @@ def _promotion_text(code: str) -> str:
     }.get(code, "")
 
 
+_SHARED_RESULTS: ContextVar[dict[int, dict] | None] = ContextVar("shared_class_results", default=None)
+
+
+@contextmanager
+def shared_class_results():
+    """Within the block the học bạ of many students compute each class's results once (a class's
+    batch, its XML export, the year archive), not once per student: a student's results depend on
+    their own records only."""
+    token = _SHARED_RESULTS.set({})
+    try:
+        yield
+    finally:
+        _SHARED_RESULTS.reset(token)
+
+
+def _class_results(enrolment: Enrolment) -> dict:
+    classroom = enrolment.classroom
+    shared = _SHARED_RESULTS.get()
+    if shared is None:
+        return compute_results(classroom.school_year, [classroom], also=[enrolment.pk])
+    if classroom.pk not in shared:
+        everyone = list(Enrolment.objects.filter(classroom=classroom).values_list("pk", flat=True))
+        shared[classroom.pk] = compute_results(classroom.school_year, [classroom], also=everyone)
+    return shared[classroom.pk]
+
+
 def transcript_year(enrolment: Enrolment) -> dict:
     """The two pages of one school year in the học bạ (forms.md §5.4, §5.5)."""
     classroom = enrolment.classroom
     year = classroom.school_year
-    results = compute_results(year, [classroom], also=[enrolment.pk])
+    results = _class_results(enrolment)
     result = results.get(enrolment.pk)
     assignments = list(classroom_assignments(classroom))
     retests = {

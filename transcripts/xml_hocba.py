@@ -25,7 +25,7 @@ from lxml import etree
 
 from accounts.models import School
 from gradebook.models import Classroom, Enrolment, ExternalYearRecord, Guardian, Student
-from transcripts.selectors import transcript
+from transcripts.selectors import shared_class_results, transcript
 
 NS = "urn:sodiem:hocba:1"
 SCHEMA_PATH = Path(__file__).parent / "schema" / "hocba-1.0.xsd"
@@ -125,8 +125,9 @@ def export(school: School, students: list[Student]) -> bytes:
     _add(issuer, "schoolCode", school.code)
     _add(issuer, "schoolName", school.name)
     _add(issuer, "province", school.district.province.name)
-    for student in students:
-        _transcript_element(root, student)
+    with shared_class_results():
+        for student in students:
+            _transcript_element(root, student)
     schema().assertValid(root)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
