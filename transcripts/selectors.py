@@ -514,6 +514,9 @@ def shared_class_results():
     """Within the block the học bạ of many students compute each class's results once (a class's
     batch, its XML export, the year archive), not once per student: a student's results depend on
     their own records only."""
+    if _SHARED_RESULTS.get() is not None:  # inside a larger batch (the archive's class): its memo serves
+        yield
+        return
     token = _SHARED_RESULTS.set({})
     try:
         yield

@@ -85,20 +85,20 @@ def read_together(*reads) -> list[list[tuple]]:
     Python ones: a grid save reads its lock, lock state, roster, cells and columns at once. The values
     are the querysets' (aware datetimes in UTC, Decimals, UUIDs); fields that need a converter (JSON,
     custom fields) must not be asked. Elsewhere each read is simply run in turn."""
-    statements = [
-        read.query.sql_with_params() if isinstance(read, QuerySet) else read.sql_with_params()
-        for read in reads
-    ]
     if connection.vendor != "postgresql":
         results = []
-        for read, (sql, params) in zip(reads, statements, strict=True):
+        for read in reads:
             if isinstance(read, QuerySet):
                 results.append(list(read))
             else:
                 with connection.cursor() as cursor:
-                    cursor.execute(sql, params)
+                    cursor.execute(*read.sql_with_params())
                     results.append(cursor.fetchall())
         return results
+    statements = [
+        read.query.sql_with_params() if isinstance(read, QuerySet) else read.sql_with_params()
+        for read in reads
+    ]
     connection.ensure_connection()
     raw = connection.connection
     cursors = [psycopg.Cursor(raw) for _ in statements]

@@ -24,7 +24,6 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from accounts import authz
 from accounts.authz import Action
-from accounts.models import User
 from gradebook.models import (
     AssessmentColumn,
     AssessmentKind,
@@ -185,7 +184,12 @@ def _load_comments(assignment: TeachingAssignment, term: str, enrolment_ids: set
 
 
 def _score_author(cell_uuid) -> tuple[str, str]:
-    return _who(Score.objects.filter(uuid=cell_uuid).only("updated_by_id", "updated_at").first())
+    return _who(
+        Score.objects.filter(uuid=cell_uuid)
+        .select_related("updated_by")
+        .only("updated_at", "updated_by")
+        .first()
+    )
 
 
 def _student_name(enrolment_id: int) -> str:
@@ -203,7 +207,7 @@ def _exempt_ids(assignment: TeachingAssignment, term: str, enrolment_ids) -> set
 def _who(obj) -> tuple[str, str]:
     if obj is None:
         return "", ""
-    author = User.objects.filter(pk=obj.updated_by_id).first() if obj.updated_by_id else None
+    author = obj.updated_by  # loaded with the row by every caller (select_related)
     name = author.get_full_name() if author else ""
     return name, timezone.localtime(obj.updated_at).strftime("%H:%M %d/%m/%Y") if obj.updated_at else ""
 
