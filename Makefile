@@ -11,7 +11,7 @@ PORT ?= 8000
 # backup commands (postgresql-client, unless the PostgreSQL server already brought them).
 APT_PACKAGES := fonts-noto-core fonts-dejavu-core fonts-liberation poppler-utils chromium gettext
 
-.PHONY: install system-deps run test check audit clean
+.PHONY: install system-deps db-roles run test check audit clean
 
 $(VENV)/.installed: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python >= 3.12 not found"; exit 1; }
@@ -37,21 +37,43 @@ system-deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
+# The demo's database: the local PostgreSQL when it answers, run as in production (the owner role
+# migrates, the portal connects as the application role, the trail is chained and guarded); SQLite
+# (db.sqlite3, no chain) on a machine without PostgreSQL; DATABASE_URL when set.
+DEMO_DB ?= sodiem_demo
+DEMO_OWNER_URL ?= postgres://sodiem_owner@127.0.0.1:5432/$(DEMO_DB)
+DEMO_APP_URL ?= postgres://sodiem_app@127.0.0.1:5432/$(DEMO_DB)
+
 run: install
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo --if-empty
-	$(PY) manage.py demo_accounts --url http://$(HOST):$(PORT)/
-	# the printing worker runs beside the web server and stops with it
-	export SITE_URL=http://$(HOST):$(PORT); \
+	@set -e; \
+	if [ -n "$$DATABASE_URL" ]; then owner="$$DATABASE_URL"; app="$$DATABASE_URL"; \
+	elif $(PY) -c "import psycopg; psycopg.connect('$(PG_ADMIN_URL)', connect_timeout=3).close()" 2>/dev/null; then \
+	  $(PY) manage.py create_db_roles --admin-url $(PG_ADMIN_URL) --database $(DEMO_DB); \
+	  owner="$(DEMO_OWNER_URL)"; app="$(DEMO_APP_URL)"; \
+	else \
+	  echo "No PostgreSQL at $(PG_ADMIN_URL): the demo runs on SQLite (db.sqlite3), without the chained trail"; \
+	  owner=""; app=""; \
+	fi; \
+	DATABASE_URL="$$owner" $(PY) manage.py migrate --noinput; \
+	export DATABASE_URL="$$app" SITE_URL=http://$(HOST):$(PORT); \
+	$(PY) manage.py seed_demo --if-empty; \
+	$(PY) manage.py demo_accounts --url http://$(HOST):$(PORT)/; \
 	$(PY) manage.py db_worker --no-reload --verbosity 0 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-# Tests run against PostgreSQL (the local server unless DATABASE_URL says otherwise);
-# pytest-django creates and drops its own test database.
-TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/sodiem
+# PostgreSQL roles (audit/dbroles.py): the owner migrates, the application role is what the portal
+# connects as. Created by a role that may create roles: the local superuser unless PG_ADMIN_URL says.
+PG_ADMIN_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-test: install
+db-roles: $(VENV)/.installed
+	$(PY) manage.py create_db_roles --admin-url $(PG_ADMIN_URL)
+
+# Tests run against PostgreSQL (the local server unless DATABASE_URL says otherwise) as the owner, who
+# creates, migrates and drops the test database; the tests themselves act as the application role.
+TEST_DATABASE_URL ?= postgres://sodiem_owner@127.0.0.1:5432/sodiem
+
+test: install db-roles
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(PY) -m pytest -q $(PYTEST_ARGS)
 
 # The production checks CI runs besides the tests.

@@ -7,9 +7,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
-from accounts.history import HistoricalIP
+from accounts.history import TrailHistory
 
 
 class Province(models.Model):
@@ -110,7 +109,8 @@ class School(models.Model):
     correction_days_before_final = models.PositiveSmallIntegerField(
         _("corrections close this many days before the end-of-term test"), default=7
     )
-    history = HistoricalRecords(bases=[HistoricalIP])
+    history = TrailHistory()
+    chain_school = "self"  # the school whose chain its history joins (audit/chain.py)
 
     class Meta:
         ordering = ["name"]
@@ -160,7 +160,9 @@ class User(AbstractUser):
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     must_change_password = models.BooleanField(_("must change password at next login"), default=True)
     password_changed_at = models.DateTimeField(_("password changed at"), null=True, blank=True)
-    history = HistoricalRecords(bases=[HistoricalIP], excluded_fields=["password", "last_login"])
+    history = TrailHistory(excluded_fields=["password", "last_login"])
+    # history rows of accounts belong to no school: the deployment's chain (audit/chain.py)
+    chain_school = None
 
     class Meta:
         verbose_name = _("user")
@@ -213,7 +215,8 @@ class RoleAssignment(models.Model):
     may_approve_results = models.BooleanField(_("may approve class results"), default=False)
     granted_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     granted_at = models.DateTimeField(default=timezone.now)
-    history = HistoricalRecords(bases=[HistoricalIP])
+    history = TrailHistory()
+    chain_school = "school"  # the school whose chain its history joins (audit/chain.py)
 
     class Meta:
         verbose_name = _("role assignment")

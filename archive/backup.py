@@ -5,7 +5,12 @@ A backup is a directory:
 
     database.dump   pg_dump's custom format (every table, sequence, trigger)
     files.tar.gz    MEDIA_ROOT and PRIVATE_ROOT (photos, evidence, printed documents, archives)
-    manifest.json   when, the SHA-256 of both files, and each table's row count and content hash
+    manifest.json   when, the SHA-256 of both files, each table's row count and content hash, the seal
+                    of every chain taken for the backup (audit/seals.py), and an HMAC of all of it with
+                    the integrity key, so the manifest cannot be rewritten to match a changed dump
+
+The directory is readable by its owner only (0700, files 0600): it holds password hashes and two-factor
+secrets.
 
 The content hash of a table is the SHA-256 of its rows' text forms, sorted: the same after a restore
 whatever order the rows come back in. `restore` checks the backup's own hashes first, then every table
@@ -15,6 +20,7 @@ after restoring, and fails loudly on any difference.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
 import shutil
@@ -24,8 +30,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection, connections
+from django.db import DatabaseError, connection, connections
 from django.utils import timezone
+
+from audit import dbroles, seals
+from audit.models import ChainSeal
 
 FORMAT = "sodiem-backup/1"
 
@@ -80,6 +89,11 @@ def _media_roots() -> list[Path]:
     return [r for r in roots if not any(r != o and o in r.parents for o in roots)]
 
 
+def _mac(manifest: dict) -> str:
+    body = json.dumps({k: v for k, v in manifest.items() if k != "mac"}, sort_keys=True).encode()
+    return seals.mac_of(b"sodiem-backup|" + body)
+
+
 def backup(output: Path) -> Path:
     """Write a backup directory under `output`; returns its path."""
     db = _require_postgresql()
@@ -87,8 +101,13 @@ def backup(output: Path) -> Path:
         raise BackupError("A backup takes its own snapshot: run it outside a transaction.")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
     target = output / f"sodiem-backup-{stamp}"
-    target.mkdir(parents=True, exist_ok=False)
+    output.mkdir(parents=True, exist_ok=True, mode=0o700)
+    target.mkdir(mode=0o700, exist_ok=False)
+    os.chmod(target, 0o700)
+    # every chain sealed first: the snapshot holds the seals, the manifest carries them
+    sealed = [seals.as_dict(s) for s in seals.seal_all(ChainSeal.Reason.BACKUP)]
     dump = target / "database.dump"
+    dump.touch(mode=0o600)
     # the fingerprints and the dump see the same data: one repeatable-read snapshot exported to pg_dump
     with connection.cursor() as cursor:
         cursor.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
@@ -115,6 +134,7 @@ def backup(output: Path) -> Path:
     if run.returncode != 0:
         raise BackupError(f"pg_dump failed: {run.stderr.strip()}")
     files = target / "files.tar.gz"
+    files.touch(mode=0o600)
     with tarfile.open(files, "w:gz") as tar:
         for root in _media_roots():
             if root.exists():
@@ -127,8 +147,13 @@ def backup(output: Path) -> Path:
         "database_sha256": _sha256(dump),
         "files_sha256": _sha256(files),
         "tables": tables,
+        "seals": sealed,
+        "key_id": seals.key_id(),
     }
-    (target / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True), encoding="utf-8")
+    manifest["mac"] = _mac(manifest)
+    path = target / "manifest.json"
+    path.touch(mode=0o600)
+    path.write_text(json.dumps(manifest, indent=1, sort_keys=True), encoding="utf-8")
     return target
 
 
@@ -150,6 +175,10 @@ def check_backup(source: Path) -> dict:
         raise BackupError(f"{source}: no readable manifest.json ({exc})") from None
     if manifest.get("format") != FORMAT:
         raise BackupError(f"{source}: not a Sổ Điểm backup")
+    if manifest.get("key_id") != seals.key_id():
+        raise BackupError(f"{source}: made with another integrity key (INTEGRITY_KEY): cannot be checked")
+    if not hmac.compare_digest(str(manifest.get("mac", "")), _mac(manifest)):
+        raise BackupError(f"{source}: the manifest was changed after the backup (its HMAC does not verify)")
     for name, key in (("database.dump", "database_sha256"), ("files.tar.gz", "files_sha256")):
         path = source / name
         if not path.is_file() or _sha256(path) != manifest[key]:
@@ -176,14 +205,20 @@ def compare(expected: dict) -> RestoreReport:
 
 
 def restore(source: Path) -> RestoreReport:
-    """Replace the database and the files with the backup's, then check every table."""
+    """Replace the database and the files with the backup's, then check every table. Run as the owner
+    of the database (its DATABASE_URL): the application role may not drop the tables, and it gets its
+    rights back from the owner afterwards."""
     db = _require_postgresql()
     manifest = check_backup(source)
     for alias in connections:
         connections[alias].close()
     with connection.cursor() as cursor:
-        # what pg_restore --clean would not drop (tables created after the backup) goes too
-        cursor.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+        cursor.execute("RESET ROLE")  # the session's own role: the owner's
+        try:
+            # what pg_restore --clean would not drop (tables created after the backup) goes too
+            cursor.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+        except DatabaseError as exc:
+            raise BackupError(f"restore must run as the owner of the database ({exc})") from None
     connection.close()
     run = subprocess.run(  # noqa: S603
         [
@@ -201,6 +236,10 @@ def restore(source: Path) -> RestoreReport:
     )
     if run.returncode != 0:
         raise BackupError(f"pg_restore failed: {run.stderr.strip()}")
+    with connection.cursor() as cursor:
+        cursor.execute("RESET ROLE")
+    dbroles.grant(connection)  # the dump carries no rights: the application role gets its own back
+    connection.close()
     with tarfile.open(source / "files.tar.gz", "r:gz") as tar:
         for root in _media_roots():
             members = [

@@ -34,6 +34,8 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from audit import seals
+from audit.models import ChainSeal
 from gradebook.models import (
     Absence,
     Award,
@@ -177,8 +179,11 @@ def build(year: SchoolYear, user: User | None, path: Path, *, progress=None) -> 
         for name, queryset in _year_querysets(year).items():
             writer.add(f"data/{name}.json", serializers.serialize("json", queryset, indent=1).encode())
             counts["data"] += 1
+        # the school's chain sealed for the archive: its head travels inside the signed manifest
+        seal = seals.seal(school.pk, ChainSeal.Reason.ARCHIVE)
         manifest = {
             "format": FORMAT,
+            "seal": seals.as_dict(seal) if seal else None,
             "school": {"code": school.code, "name": school.name},
             "school_year": year.name,
             "created_at": timezone.localtime().isoformat(timespec="seconds"),

@@ -19,6 +19,7 @@ from accounts.authz import Action
 from accounts.models import School, User
 from archive import bundle
 from archive.models import RetentionDecision, YearArchive
+from audit import chain
 from audit.models import AuditEvent
 from audit.services import record
 from gradebook.models import CorrectionItem, Enrolment, SchoolYear, Student
@@ -137,8 +138,6 @@ def delete_expired(
     allowed = {d.student.pk for d in retention_due(school, today)}
     if any(s.pk not in allowed for s in students):
         raise RetentionError(_("A chosen student is not past the retention period."))
-    from simple_history.utils import get_history_model_for_model
-
     from gradebook.models import Guardian
     from transcripts.models import PrintedDocument
 
@@ -163,11 +162,15 @@ def delete_expired(
     deleted["enrolments"] = enrolments.delete()[0]
     users = [s.user for s in students if s.user_id]
     deleted["students"] = Student.objects.filter(pk__in=ids).delete()[0]
-    # the personal data kept in the history tables goes too (the audit trail keeps only ids)
-    for model in (Student, Guardian):
-        history = get_history_model_for_model(model)
-        field = "id" if model is Student else "student_id"
-        history.objects.filter(**{f"{field}__in": ids}).delete()
+    # the personal data kept in the history tables goes too (the audit trail keeps only ids), through
+    # the one lawful path that removes history rows: the chain names them and this decision
+    for model, field in ((Student, "id"), (Guardian, "student_id")):
+        history_ids = list(
+            model.history.model.objects.filter(**{f"{field}__in": ids}).values_list("history_id", flat=True)
+        )
+        deleted[f"history_{model._meta.model_name}"] = chain.dispose(
+            school.pk, model, history_ids, f"{decision_number.strip()}: {len(listed)} học sinh"
+        )
     for user in users:
         user.is_active = False
         user.save(update_fields=["is_active"])

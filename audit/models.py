@@ -1,11 +1,15 @@
-"""Audit events: logins, refused access, role grants, locks, corrections, exports, PDFs … (field
-history is django-simple-history).
+"""Audit events (logins, refused access, role grants, locks, corrections, exports, PDFs …) and the
+records that make the whole trail tamper-evident (docs/integrity.md).
 
-Rows are append-only: PostgreSQL refuses UPDATE and DELETE on the table (trigger, migration 0002), and
-each row carries the SHA-256 of its content and of the previous row's hash, so `manage.py verify_audit`
-finds a row changed or removed by someone with direct database access."""
+Field history is django-simple-history. Every history table and the audit events are append-only in
+PostgreSQL and hash-chained per school by the database itself (`audit/chain.py`): ChainLink rows, one
+per inserting statement and school, each holding the SHA-256 of every row it covers and the hash of the
+previous link. ChainSeal rows anchor a chain's head outside the database's reach (a keyed MAC, the
+school's signature, a copy on disk, in backups, archives and printed logs). IntegrityCheck keeps what
+the last verification found."""
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -77,8 +81,9 @@ class AuditEvent(models.Model):
     object_id = models.CharField(max_length=64, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
     details = models.JSONField(default=dict, blank=True)
-    prev_hash = models.CharField(max_length=64, blank=True)
-    hash = models.CharField(max_length=64, blank=True)
+
+    # the chain this table's rows join: the event's school (audit/chain.py)
+    chain_school = "school"
 
     class Meta:
         ordering = ["-at"]
@@ -86,3 +91,97 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.at:%d/%m/%Y %H:%M} {self.actor_name} {self.action}"
+
+
+class ChainLayout(models.Model):
+    """The columns of a chained table, in the order its rows are hashed, as they were when a link was
+    written: a column added later by a migration does not change the hash of older rows."""
+
+    table_name = models.CharField(max_length=63)
+    columns = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["table_name", "columns"], name="uniq_chain_layout")]
+
+    def __str__(self):
+        return self.table_name
+
+
+class ChainLink(models.Model):
+    """One link of a school's chain, written by the database when a statement inserts rows into a
+    chained table (or removes them on the lawful path of a retention decision). Never written by the
+    application: see audit/chain.py for the trigger and the hash."""
+
+    class Kind(models.TextChoices):
+        INSERT = "insert", _("Rows added")
+        DISPOSE = "dispose", _("Rows removed by a retention decision")
+
+    chain = models.IntegerField()  # the school's id; 0 for rows of no school (accounts, sign-ins)
+    seq = models.BigIntegerField()
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    table_name = models.CharField(max_length=63)
+    layout = models.ForeignKey(
+        ChainLayout, null=True, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False
+    )
+    at = models.DateTimeField()
+    row_ids = ArrayField(models.BigIntegerField())
+    row_hashes = models.BinaryField()  # SHA-256 of each row, 32 bytes each, in row_ids order
+    note = models.TextField(blank=True)
+    prev_hash = models.BinaryField()
+    hash = models.BinaryField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["chain", "seq"], name="uniq_chain_seq")]
+
+    def __str__(self):
+        return f"{self.chain}#{self.seq} {self.table_name}"
+
+
+class ChainSeal(models.Model):
+    """A chain's head (its last link) at a moment, keyed with the deployment's integrity key and, when
+    the school has a certificate, signed with it. Also written to a file outside the database and into
+    backups, year archives and the printed correction log: rows removed after a seal, or a chain
+    rewritten before it, no longer match it."""
+
+    class Reason(models.TextChoices):
+        DAILY = "daily", _("Daily seal")
+        LOCK = "lock", _("Lock carried out")
+        ARCHIVE = "archive", _("Year archive")
+        BACKUP = "backup", _("Backup")
+        PRINT = "print", _("Printed correction log")
+        MANUAL = "manual", _("On request")
+
+    chain = models.IntegerField()
+    seq = models.BigIntegerField()
+    head = models.CharField(max_length=64)  # hex SHA-256 of the link at `seq` ("" for an empty chain)
+    at = models.DateTimeField(default=timezone.now)
+    reason = models.CharField(max_length=10, choices=Reason.choices)
+    key_id = models.CharField(max_length=16)
+    mac = models.CharField(max_length=64)
+    signature = models.TextField(blank=True)  # base64 CMS by the school's certificate, when it has one
+
+    class Meta:
+        ordering = ["chain", "seq", "at"]
+        indexes = [models.Index(fields=["chain", "at"])]
+
+    def __str__(self):
+        return f"{self.chain}#{self.seq} {self.at:%d/%m/%Y %H:%M}"
+
+
+class IntegrityCheck(models.Model):
+    """What one verification of a chain found (manage.py verify_audit, check_integrity; nightly)."""
+
+    chain = models.IntegerField()
+    at = models.DateTimeField(default=timezone.now)
+    ok = models.BooleanField()
+    links = models.PositiveIntegerField(default=0)
+    rows = models.BigIntegerField(default=0)
+    problems = models.JSONField(default=list)  # [{"kind", "table", "row", "text"}], the first 200
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["chain", "at"])]
+
+    def __str__(self):
+        return f"{self.chain} {self.at:%d/%m/%Y %H:%M} {'ok' if self.ok else 'broken'}"

@@ -11,9 +11,8 @@ from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from accounts.models import RoleAssignment
-from audit.models import AuditEvent
-from gradebook.models import CorrectionItem, Score
-from gradebook.selectors.corrections import column_label
+from audit.models import AuditEvent, ChainSeal, IntegrityCheck
+from gradebook.models import CorrectionItem, Score, column_label
 from gradebook.services.scores import display_value
 
 
@@ -161,3 +160,12 @@ def audit_events(school, flt: EventFilter, *, limit: int | None = None):
     if end:
         qs = qs.filter(at__lt=end)
     return qs[:limit] if limit else qs
+
+
+def integrity_checks(school, limit: int = 10):
+    """The latest verifications of the school's chain (audit/verify.py), newest first."""
+    return list(IntegrityCheck.objects.filter(chain=school.pk).order_by("-at")[:limit])
+
+
+def integrity_seals(school, limit: int = 10):
+    return list(ChainSeal.objects.filter(chain=school.pk).order_by("-at")[:limit])

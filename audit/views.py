@@ -18,7 +18,14 @@ from accounts.excel import neutralise_formulas
 from accounts.tenancy import school_or_404
 from audit.forms import TrailFilterForm
 from audit.models import AuditEvent
-from audit.selectors import EventFilter, ScoreChangeFilter, audit_events, score_changes
+from audit.selectors import (
+    EventFilter,
+    ScoreChangeFilter,
+    audit_events,
+    integrity_checks,
+    integrity_seals,
+    score_changes,
+)
 from audit.services import record
 from gradebook.selectors.structure import current_year
 
@@ -53,12 +60,15 @@ def _filters(request):
 @require_safe
 def audit_trail(request):
     school, form, changes, events = _filters(request)
-    tab = "events" if request.GET.get("tab") == "events" else "scores"
+    tab = request.GET.get("tab") if request.GET.get("tab") in ("events", "integrity") else "scores"
     context = {"form": form, "tab": tab, "limit": PAGE_ROWS, "query": request.GET.urlencode()}
     if tab == "scores":
         context["changes"] = score_changes(school, changes, limit=PAGE_ROWS)
-    else:
+    elif tab == "events":
         context["events"] = list(audit_events(school, events, limit=PAGE_ROWS))
+    else:
+        context["checks"] = integrity_checks(school)
+        context["seals"] = integrity_seals(school)
     context["month"] = timezone.localdate().strftime("%Y-%m")
     context["teachers"] = form.fields["teacher"].queryset
     return render(request, "audit/trail.html", context)

@@ -8,9 +8,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
-from accounts.history import HistoricalIP
+from accounts.history import HistoricalIP, TrailHistory
 from accounts.models import Department, School, User
 from accounts.vietnamese import roster_key
 
@@ -132,7 +131,8 @@ class Classroom(models.Model):
     # The regulation is fixed when the class-year is created and never recomputed with a newer one
     # (assessment-rules.md §1).
     regulation = models.CharField(_("regulation"), max_length=20)
-    history = HistoricalRecords(bases=[HistoricalIP])
+    history = TrailHistory()
+    chain_school = "school_year__school"  # the school whose chain its history joins (audit/chain.py)
 
     class Meta:
         ordering = ["grade", "name"]
@@ -158,7 +158,10 @@ class TeachingAssignment(models.Model):
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="teaching_assignments"
     )
     periods_per_year = models.PositiveSmallIntegerField(_("periods per year"))
-    history = HistoricalRecords(bases=[HistoricalIP])
+    history = TrailHistory()
+    chain_school = (
+        "classroom__school_year__school"  # the school whose chain its history joins (audit/chain.py)
+    )
 
     class Meta:
         ordering = ["classroom", "subject__order"]
@@ -218,7 +221,9 @@ class Student(models.Model):
     leaving_reason = models.CharField(
         _("reason for leaving"), max_length=20, choices=LeavingReason.choices, blank=True
     )
-    history = HistoricalRecords(bases=[HistoricalIP])
+    history = TrailHistory()
+    chain_school = "school"  # the school whose chain its history joins (audit/chain.py)
+    chain_disposable = True  # personal data: removed after the retention period
 
     class Meta:
         ordering = ["sort_key"]
@@ -265,7 +270,9 @@ class Guardian(models.Model):
     user = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="guardianships"
     )
-    history = HistoricalRecords(bases=[HistoricalIP])
+    history = TrailHistory()
+    chain_school = "student__school"  # the school whose chain its history joins (audit/chain.py)
+    chain_disposable = True  # personal data: removed after the retention period
 
     class Meta:
         ordering = ["relationship"]
@@ -290,7 +297,10 @@ class Enrolment(models.Model):
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.STUDYING)
     start_date = models.DateField(_("from"))
     end_date = models.DateField(_("until"), null=True, blank=True)
-    history = HistoricalRecords(bases=[HistoricalIP])
+    history = TrailHistory()
+    chain_school = (
+        "classroom__school_year__school"  # the school whose chain its history joins (audit/chain.py)
+    )
 
     class Meta:
         ordering = ["classroom", "student__sort_key"]
@@ -351,7 +361,8 @@ class StudentTransfer(models.Model):
     decision_note = models.CharField(_("note"), max_length=300, blank=True)
     # the học bạ handed over (a PrintedDocument of the transcripts app, by its id)
     transcript_uuid = models.UUIDField(null=True, blank=True)
-    history = HistoricalRecords(bases=[HistoricalIP])
+    history = TrailHistory()
+    chain_school = "student__school"  # the school whose chain its history joins (audit/chain.py)
 
     class Meta:
         ordering = ["-requested_at"]
@@ -397,7 +408,8 @@ class ExternalYearRecord(models.Model):
     source_sha256 = models.CharField(max_length=64, blank=True)
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
-    history = HistoricalRecords(bases=[HistoricalIP])
+    history = TrailHistory()
+    chain_school = "student__school"  # the school whose chain its history joins (audit/chain.py)
 
     class Meta:
         ordering = ["start_year"]
@@ -423,6 +435,13 @@ class AssessmentKind(models.TextChoices):
     RETEST = "retest", _("Retest")  # đánh giá lại (TT22 Điều 14)
 
 
+def column_label(kind: str, index: int) -> str:
+    """The column as the forms name it: ĐĐGtx lần 1, ĐĐGgk, ĐĐGck (forms.md §7.1)."""
+    if kind == AssessmentKind.REGULAR:
+        return _("ĐĐGtx no. %(n)d") % {"n": index}
+    return {AssessmentKind.MIDTERM: "ĐĐGgk", AssessmentKind.FINAL: "ĐĐGck"}.get(kind, _("Retest"))
+
+
 class HistoricalAssessment(HistoricalIP):
     """History of a score or comment: besides who, when, IP and why, the correction request that
     carried the change when it was made after a lock (empty for ordinary entry)."""
@@ -441,25 +460,12 @@ class HistoricalAssessment(HistoricalIP):
         abstract = True
 
 
-class AssessmentHistory(HistoricalRecords):
-    """The history of the tables every grid save writes a row per cell into (scores, comments).
+class AssessmentHistory(TrailHistory):
+    """The history of the tables every grid save writes a row per cell into (scores, comments): its
+    author column carries no index either (the audit reads changes by class-subject, cell and date; a
+    teacher's changes are those of their class-subjects)."""
 
-    Its author is kept as an id for good: no database constraint (400 deferred key checks at every
-    commit), no cascade (an audit row must not lose its author when an account goes: accounts are
-    deactivated, not deleted) and no index (the audit reads changes by class-subject, cell and date;
-    a teacher's changes are those of their class-subjects)."""
-
-    def _get_history_user_fields(self):
-        return {
-            "history_user": models.ForeignKey(
-                User,
-                null=True,
-                related_name="+",
-                on_delete=models.DO_NOTHING,
-                db_constraint=False,
-                db_index=False,
-            )
-        }
+    author_index = False
 
 
 class AssessmentColumn(models.Model):
@@ -470,7 +476,8 @@ class AssessmentColumn(models.Model):
     kind = models.CharField(max_length=10, choices=AssessmentKind.choices)
     index = models.PositiveSmallIntegerField(default=1)
     held_on = models.DateField(_("held on"), null=True, blank=True)
-    history = HistoricalRecords(bases=[HistoricalIP])
+    history = TrailHistory()
+    chain_school = "assignment__classroom__school_year__school"  # the school whose chain its history joins (audit/chain.py)
 
     class Meta:
         constraints = [
@@ -520,6 +527,7 @@ class Score(models.Model):
     # repeat id and the author, and a student's rows are reached through the class-subject (their
     # corrections through the partial correction index).
     history = AssessmentHistory(bases=[HistoricalAssessment], no_db_index=["uuid", "updated_by", "enrolment"])
+    chain_school = "assignment__classroom__school_year__school"  # the school whose chain its history joins (audit/chain.py)
 
     class Meta:
         verbose_name = _("score")
@@ -540,6 +548,33 @@ class Score(models.Model):
     def __str__(self):
         return f"{self.kind}{self.index} {self.term}: {self.value if self.value is not None else self.level}"
 
+    @classmethod
+    def integrity_labels(cls, ids, *, from_history: bool = False) -> dict:
+        """How the integrity check names a cell (docs/integrity.md): class, subject, student, column."""
+        model = cls.history.model if from_history else cls
+        rows = model.objects.filter(id__in=ids).values_list(
+            "id",
+            "assignment__classroom__name",
+            "assignment__subject__name",
+            "enrolment__student__family_name",
+            "enrolment__student__middle_name",
+            "enrolment__student__given_name",
+            "term",
+            "kind",
+            "index",
+        )
+        labels = {}
+        for pk, classroom, subject, family, middle, given, term, kind, index in rows:
+            student = " ".join(p for p in (family, middle, given) if p)
+            labels[pk] = _("score of %(student)s, class %(classroom)s, %(subject)s, %(term)s %(column)s") % {
+                "student": student,
+                "classroom": classroom,
+                "subject": subject,
+                "term": term,
+                "column": column_label(kind, index),
+            }
+        return labels
+
 
 class SubjectComment(models.Model):
     """The subject teacher's comment on a student for a term (nhận xét)."""
@@ -552,6 +587,7 @@ class SubjectComment(models.Model):
     updated_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     updated_at = models.DateTimeField(auto_now=True)
     history = AssessmentHistory(bases=[HistoricalAssessment])
+    chain_school = "assignment__classroom__school_year__school"  # the school whose chain its history joins (audit/chain.py)
 
     class Meta:
         constraints = [
@@ -589,7 +625,8 @@ class Exemption(models.Model):
     subject = models.ForeignKey(Subject, on_delete=models.PROTECT)
     scope = models.CharField(max_length=4, choices=Scope.choices)
     reason = models.CharField(_("reason"), max_length=300)
-    history = HistoricalRecords(bases=[HistoricalIP])
+    history = TrailHistory()
+    chain_school = "enrolment__classroom__school_year__school"  # the school whose chain its history joins (audit/chain.py)
 
     class Meta:
         constraints = [
@@ -613,7 +650,8 @@ class ConductResult(models.Model):
     period = models.CharField(max_length=6, choices=Period.choices)
     level = models.CharField(_("level"), max_length=20)
     comment = models.TextField(_("comment"), blank=True)
-    history = HistoricalRecords(bases=[HistoricalIP])
+    history = TrailHistory()
+    chain_school = "enrolment__classroom__school_year__school"  # the school whose chain its history joins (audit/chain.py)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["enrolment", "period"], name="uniq_conduct")]
@@ -629,7 +667,8 @@ class Absence(models.Model):
     date = models.DateField(_("date"))
     excused = models.BooleanField(_("excused"))
     reason = models.CharField(_("reason"), max_length=200, blank=True)
-    history = HistoricalRecords(bases=[HistoricalIP])
+    history = TrailHistory()
+    chain_school = "enrolment__classroom__school_year__school"  # the school whose chain its history joins (audit/chain.py)
 
     class Meta:
         ordering = ["date"]
@@ -646,7 +685,8 @@ class DisciplineNote(models.Model):
     date = models.DateField(_("date"))
     text = models.CharField(_("note"), max_length=500)
     recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
-    history = HistoricalRecords(bases=[HistoricalIP])
+    history = TrailHistory()
+    chain_school = "enrolment__classroom__school_year__school"  # the school whose chain its history joins (audit/chain.py)
 
     class Meta:
         ordering = ["-date", "-pk"]
@@ -680,7 +720,8 @@ class Award(models.Model):
     decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_number = models.CharField(_("decision number"), max_length=40, blank=True)
-    history = HistoricalRecords(bases=[HistoricalIP])
+    history = TrailHistory()
+    chain_school = "enrolment__classroom__school_year__school"  # the school whose chain its history joins (audit/chain.py)
 
     class Meta:
         ordering = ["-date", "-pk"]
@@ -720,7 +761,10 @@ class AttendanceMonth(models.Model):
     month = models.DateField(_("month"))  # the first day
     confirmed_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     confirmed_at = models.DateTimeField(_("confirmed at"))
-    history = HistoricalRecords(bases=[HistoricalIP])
+    history = TrailHistory()
+    chain_school = (
+        "classroom__school_year__school"  # the school whose chain its history joins (audit/chain.py)
+    )
 
     class Meta:
         ordering = ["month"]
@@ -758,7 +802,10 @@ class ResultsApproval(models.Model):
     decision_note = models.CharField(_("principal's note"), max_length=500, blank=True)
     # the rows as approved (student → subjects, levels), so a later difference can be shown
     snapshot = models.JSONField(default=dict, blank=True)
-    history = HistoricalRecords(bases=[HistoricalIP])
+    history = TrailHistory()
+    chain_school = (
+        "classroom__school_year__school"  # the school whose chain its history joins (audit/chain.py)
+    )
 
     class Meta:
         verbose_name = _("results approval")
@@ -824,7 +871,8 @@ class PeriodLock(PrincipalDecision):
     month_end = models.DateField(_("month locked up to"), null=True, blank=True)
     locked_at = models.DateTimeField(_("locked from"))
     decision = models.CharField(_("note"), max_length=200, blank=True)
-    history = HistoricalRecords(bases=[HistoricalIP])
+    history = TrailHistory()
+    chain_school = "school_year__school"  # the school whose chain its history joins (audit/chain.py)
 
     class Meta:
         ordering = ["-locked_at"]
@@ -857,7 +905,8 @@ class LockReopening(PrincipalDecision):
     purpose = models.CharField(_("purpose"), max_length=200)
     starts_at = models.DateTimeField(_("from"))
     ends_at = models.DateTimeField(_("until"))
-    history = HistoricalRecords(bases=[HistoricalIP])
+    history = TrailHistory()
+    chain_school = "lock__school_year__school"  # the school whose chain its history joins (audit/chain.py)
 
     class Meta:
         ordering = ["-starts_at"]
@@ -939,7 +988,8 @@ class CorrectionRequest(models.Model):
     )
     secretary = models.CharField(_("secretary"), max_length=150, blank=True)
     record_number = models.CharField(_("record number"), max_length=40, blank=True)
-    history = HistoricalRecords(bases=[HistoricalIP])
+    history = TrailHistory()
+    chain_school = "assignment__classroom__school_year__school"  # the school whose chain its history joins (audit/chain.py)
 
     class Meta:
         ordering = ["-requested_at"]
@@ -980,7 +1030,8 @@ class CorrectionItem(models.Model):
     reason = models.CharField(_("reason"), max_length=300, blank=True)
     approved = models.BooleanField(null=True)  # None until the principal decides
     applied = models.BooleanField(default=False)
-    history = HistoricalRecords(bases=[HistoricalIP])
+    history = TrailHistory()
+    chain_school = "request__assignment__classroom__school_year__school"  # the school whose chain its history joins (audit/chain.py)
 
     class Meta:
         ordering = ["enrolment__student__sort_key", "kind", "index"]

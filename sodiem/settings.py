@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",
     "guardian",
     "simple_history",
     "axes",
@@ -114,6 +115,10 @@ else:
         }
     }
 
+# The PostgreSQL role the processes connect as (DATABASE_URL) may not change the trail; migrations run
+# as the tables' owner, which grants this role its rights (audit/dbroles.py, docs/integrity.md).
+DATABASE_APP_ROLE = env_str("DATABASE_APP_ROLE", "sodiem_app")
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
@@ -168,7 +173,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -197,6 +202,11 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 # Changing it (or SECRET_KEY without it) makes the stored certificates unreadable: set it in production.
 CERTIFICATE_KEY = env_str("CERTIFICATE_KEY", "")
 VERIFY_MAX_BYTES = env_int("VERIFY_MAX_BYTES", 30 * 1024 * 1024)
+# The key of the chain seals (audit/seals.py): derived from CERTIFICATE_KEY (or SECRET_KEY) when unset.
+# It must stay outside the database; changing it leaves older seals uncheckable.
+INTEGRITY_KEY = env_str("INTEGRITY_KEY", "")
+# A copy of every seal outside the database (on the private files' volume by default).
+INTEGRITY_SEAL_FILE = env_str("INTEGRITY_SEAL_FILE", str(PRIVATE_ROOT / "integrity" / "seals.jsonl"))
 
 # Background work (printing batches): Django's tasks framework with a database-backed queue and
 # worker (`manage.py db_worker`); several workers render in parallel.

@@ -19,6 +19,7 @@ from archive import bundle, services
 from archive.models import RetentionDecision, YearArchive
 from gradebook.models import Enrolment, LeavingReason, Score, Student
 from tests.factories import make_student
+from tests.owner import owner_rights
 from transcripts.selfsigned import self_signed_p12
 from transcripts.signing import store_certificate
 
@@ -193,13 +194,18 @@ def test_backup_drop_restore_gives_the_same_rows_and_content(tmp_path, settings)
     Score.objects.create(
         assignment=world.math, enrolment=world.enrolment, term="HK1", kind="regular", index=1, value="7.5"
     )
-    before = backups.table_fingerprints()
     target = backups.backup(tmp_path / "backups")
+    before = backups.table_fingerprints()
     manifest = json.loads((target / "manifest.json").read_text())
     assert manifest["tables"] == before and before["gradebook_score"]["rows"] == 1
+    # readable by its owner only: it holds password hashes and two-factor secrets
+    assert target.stat().st_mode & 0o777 == 0o700
+    assert {p.stat().st_mode & 0o777 for p in target.iterdir()} == {0o600}
+    # every chain was sealed for the backup, the seals are in the manifest
+    assert {s["chain"] for s in manifest["seals"]} >= {world.school.pk}
 
-    # the disaster: every table and the files gone
-    with connection.cursor() as cursor:
+    # the disaster: every table and the files gone (done by someone with the owner's rights)
+    with owner_rights(), connection.cursor() as cursor:
         cursor.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
     evidence.unlink()
     report = backups.restore(target)
@@ -213,6 +219,13 @@ def test_backup_drop_restore_gives_the_same_rows_and_content(tmp_path, settings)
 
     with pytest.raises(CommandError, match="--yes"):
         call_command("restore", str(target))
+    # a manifest rewritten to match a changed dump is refused: its HMAC no longer verifies
+    edited = json.loads((target / "manifest.json").read_text())
+    edited["tables"]["gradebook_score"]["rows"] = 2
+    (target / "manifest.json").write_text(json.dumps(edited))
+    with pytest.raises(backups.BackupError, match="HMAC"):
+        backups.restore(target)
+    (target / "manifest.json").write_text(json.dumps(manifest))
     # a backup changed after the fact is refused before anything is touched
     dump = target / "database.dump"
     dump.write_bytes(dump.read_bytes() + b"x")

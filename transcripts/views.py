@@ -16,6 +16,8 @@ from accounts.authz import Action
 from accounts.models import Role, RoleAssignment, User
 from accounts.selectors import principal_of
 from accounts.tenancy import current_school, school_or_404
+from audit import seals
+from audit.models import ChainSeal
 from audit.selectors import ScoreChangeFilter, score_changes
 from gradebook.models import CorrectionRequest, Term
 from gradebook.selectors.corrections import request_rows, visible_correction
@@ -154,6 +156,8 @@ def correction_log_pdf(request):
     )
     rows.reverse()  # oldest first on paper
     principal = principal_of(school)
+    # the paper anchors the school's chain as it stands now (docs/integrity.md): its head and the time
+    seal = seals.seal(school.pk, ChainSeal.Reason.PRINT)
     return pdf_response(
         request,
         "transcripts/correction_log.html",
@@ -163,6 +167,7 @@ def correction_log_pdf(request):
             "teacher": teacher,
             "rows": rows,
             "user": request.user,
+            "seal": seal,
             "signers": [
                 signer("Người lập", SIGN, name=request.user.full_name),
                 signer("Hiệu trưởng", SIGN_AND_SEAL, name=principal.full_name if principal else ""),

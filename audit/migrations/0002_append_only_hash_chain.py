@@ -21,14 +21,7 @@ DROP FUNCTION IF EXISTS audit_auditevent_append_only();
 
 
 def chain_existing_rows(apps, schema_editor):
-    from audit.chain import row_hash
-
-    AuditEvent = apps.get_model("audit", "AuditEvent")
-    previous = ""
-    for row in AuditEvent.objects.order_by("id").iterator():
-        row.prev_hash = previous
-        row.hash = previous = row_hash(row, previous)
-        row.save(update_fields=["prev_hash", "hash"])
+    """Superseded: these columns are dropped by 0007, whose per-school chains link every row."""
 
 
 def append_only(apps, schema_editor):

@@ -6,19 +6,11 @@ from dataclasses import dataclass
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext as _
 
 from accounts import authz
 from accounts.authz import Action
-from gradebook.models import AssessmentKind, CorrectionItem, CorrectionRequest
+from gradebook.models import AssessmentKind, CorrectionItem, CorrectionRequest, column_label
 from gradebook.services.scores import display_value
-
-
-def column_label(kind: str, index: int) -> str:
-    """The column as the forms name it: ĐĐGtx lần 1, ĐĐGgk, ĐĐGck (forms.md §7.1)."""
-    if kind == AssessmentKind.REGULAR:
-        return _("ĐĐGtx no. %(n)d") % {"n": index}
-    return {AssessmentKind.MIDTERM: "ĐĐGgk", AssessmentKind.FINAL: "ĐĐGck"}.get(kind, _("Retest"))
 
 
 def correction_requests(user, school, *, status: str = ""):

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from accounts import authz
 from accounts.models import Role, RoleAssignment, School
+from audit.models import IntegrityCheck
 from gradebook.models import Classroom, Enrolment, SchoolYear, Student, TeachingAssignment
 from gradebook.selectors.progress import entry_progress
 
@@ -127,6 +128,10 @@ def home_context(user, school: School | None) -> dict:
                     classroom__school_year=year, status=Enrolment.Status.STUDYING
                 ).count()
         context["is_board"] = bool(roles & {Role.PRINCIPAL, Role.VICE_PRINCIPAL})
+        if roles & {Role.PRINCIPAL, Role.VICE_PRINCIPAL, Role.ADMIN_BOARD}:
+            # the last verification of the school's trail (audit/verify.py, nightly)
+            context["integrity"] = IntegrityCheck.objects.filter(chain=school.pk).order_by("-at").first()
+            context["show_integrity"] = True
         context["is_admin_board"] = Role.ADMIN_BOARD in roles
         context["is_clerk"] = Role.CLERK in roles
         context["is_staff_member"] = authz.can(user, authz.Action.VIEW_SCHOOL, school)

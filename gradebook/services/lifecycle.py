@@ -19,6 +19,7 @@ from simple_history.utils import bulk_create_with_history
 from accounts import authz
 from accounts.authz import Action
 from accounts.models import Role, RoleAssignment, School, User
+from audit import chain
 from audit.models import AuditEvent
 from audit.services import record
 from gradebook.models import (
@@ -324,6 +325,8 @@ def accept_transfer(actor: User, transfer: StudentTransfer, classroom: Classroom
         raise LifecycleError(_("Choose a class of your school."))
     if on < transfer.transfer_date:
         raise LifecycleError(_("The student cannot start before the transfer date."))
+    # both schools' chains receive rows: take their locks in one order (audit/chain.py)
+    chain.lock_chains([transfer.from_school_id, transfer.to_school_id])
     student = Student.objects.select_for_update(of=("self",)).get(pk=transfer.student_id)
     old = transfer.from_enrolment
     if old is not None and old.status == Enrolment.Status.STUDYING:

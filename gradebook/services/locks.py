@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 
 from accounts import authz
 from accounts.authz import Action
-from audit.models import AuditEvent
+from audit import seals
+from audit.models import AuditEvent, ChainSeal
 from audit.services import record
 from gradebook.models import LockReopening, PeriodLock, ResultsApproval, SchoolYear
 
@@ -228,6 +229,8 @@ def _carry_out(actor, row, queryset, /, *, school_year, already: str, action: st
         row._history_user = actor
         row.save()
         record(action, actor=actor, request=request, school=school_year.school, obj=row, **details)
+        # the chain's head is sealed once this is committed: the trail up to a lock is anchored
+        seals.seal_after_commit(school_year.school_id, ChainSeal.Reason.LOCK)
     return row
 
 

@@ -354,12 +354,12 @@ class Command(BaseCommand):
             while student.personal_id in seen:
                 student.personal_id = f"{(int(student.personal_id) + 1) % 10**12:012d}"
             seen.add(student.personal_id)
-        Student.objects.bulk_create(students, batch_size=1000)
+        bulk_create_with_history(students, Student, batch_size=1000)
         enrolments = [
             Enrolment(student=s, classroom=c, start_date=c.school_year.start_date)
             for s, c in zip(students, placement, strict=True)
         ]
-        Enrolment.objects.bulk_create(enrolments, batch_size=1000)
+        bulk_create_with_history(enrolments, Enrolment, batch_size=1000)
         guardians = []
         for student in students:
             father = self._person_name(rng, False).split()
@@ -384,7 +384,7 @@ class Command(BaseCommand):
                     phone=f"08{rng.randint(10000000, 99999999)}",
                 )
             )
-        Guardian.objects.bulk_create(guardians, batch_size=2000)
+        bulk_create_with_history(guardians, Guardian, batch_size=2000)
         by_class: dict[int, list[Student]] = {}
         for student, classroom in zip(students, placement, strict=True):
             by_class.setdefault(classroom.pk, []).append(student)
@@ -401,13 +401,17 @@ class Command(BaseCommand):
         parent.mark_password_changed()
         parent.save()
         RoleAssignment.objects.create(user=parent, role=Role.PARENT, school=school)
-        Guardian.objects.filter(student=first, relationship="mother").update(user=parent)
+        # saved one by one: every change of a record with history leaves its history row
+        mother = first.guardians.get(relationship="mother")
+        mother.user = parent
+        mother.save(update_fields=["user"])
         pupil = User(username="hocsinh", full_name=first.full_name)
         pupil.set_password(DEMO_PASSWORD)
         pupil.mark_password_changed()
         pupil.save()
         RoleAssignment.objects.create(user=pupil, role=Role.STUDENT, school=school)
-        Student.objects.filter(pk=first.pk).update(user=pupil)
+        first.user = pupil
+        first.save(update_fields=["user"])
 
     def _scores(self, rng, year: SchoolYear, classrooms, full: bool):
         """Scores of every class-subject. Partial = term I as of late November: the regular scores but
@@ -506,6 +510,6 @@ class Command(BaseCommand):
                             )
                         )
         bulk_create_with_history(scores, Score, batch_size=5000)
-        AssessmentColumn.objects.bulk_create(column_rows, batch_size=5000)
-        ConductResult.objects.bulk_create(conducts, batch_size=5000)
-        Absence.objects.bulk_create(absences, batch_size=5000, ignore_conflicts=True)
+        bulk_create_with_history(column_rows, AssessmentColumn, batch_size=5000)
+        bulk_create_with_history(conducts, ConductResult, batch_size=5000)
+        bulk_create_with_history(absences, Absence, batch_size=5000)
