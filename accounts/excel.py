@@ -6,6 +6,9 @@ import zipfile
 from io import BytesIO
 
 from django.utils.translation import gettext as _
+from openpyxl.utils import get_column_letter
+
+from sodiem.text import nfc
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
@@ -25,9 +28,8 @@ def read_rows(uploaded, *, max_rows: int) -> tuple[list, list[tuple[int, tuple]]
 
 
 def read_sheet(uploaded, *, max_rows: int) -> list[tuple[int, tuple]]:
-    """[(row number, cells)] of the first sheet, after the size checks."""
-    from openpyxl import load_workbook
-
+    """[(row number, cells)] of the first sheet, after the size checks: text in NFC, a formula as the
+    result the spreadsheet saved (a formula without one is refused)."""
     data = uploaded.read(MAX_UPLOAD_BYTES + 1)
     if len(data) > MAX_UPLOAD_BYTES:
         raise ExcelError(_("The file is too large (at most 5 MB)."))
@@ -37,18 +39,49 @@ def read_sheet(uploaded, *, max_rows: int) -> list[tuple[int, tuple]]:
                 raise ExcelError(_("The file is too large once uncompressed."))
     except zipfile.BadZipFile:
         raise ExcelError(_("This is not an Excel (.xlsx) file.")) from None
+    rows, formulas = _rows(data, data_only=False, max_rows=max_rows)
+    if formulas:
+        # a formula's value is the result the spreadsheet cached when it saved the file; a file written
+        # by a script holds the formula only, which must not be read as an empty cell
+        cached, _formulas = _rows(data, data_only=True, max_rows=max_rows)
+        values = {number: cells for number, cells in cached}
+        for number, column in formulas:
+            row = values.get(number, ())
+            if column >= len(row) or row[column] is None:
+                raise ExcelError(
+                    _(
+                        "Cell %(cell)s holds a formula whose result the file does not keep (it was written "
+                        "by a program, not saved by a spreadsheet). Open the file in Excel or LibreOffice, "
+                        "save it, and upload it again."
+                    )
+                    % {"cell": f"{get_column_letter(column + 1)}{number}"}
+                )
+        rows = cached
+    return [(number, tuple(nfc(v) if isinstance(v, str) else v for v in cells)) for number, cells in rows]
+
+
+def _rows(data: bytes, *, data_only: bool, max_rows: int) -> tuple[list, list[tuple[int, int]]]:
+    """[(row number, values)] of the first sheet and the (row, column index) of every formula."""
+    from openpyxl import load_workbook
+
     try:
-        workbook = load_workbook(BytesIO(data), read_only=True, data_only=True)
+        workbook = load_workbook(BytesIO(data), read_only=True, data_only=data_only)
     except Exception:  # noqa: BLE001 — openpyxl raises many kinds on a damaged file
         raise ExcelError(_("The Excel file could not be read.")) from None
     try:
         sheet = workbook.worksheets[0]
-        out = []
-        for number, values in enumerate(sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS), start=1):
+        out, formulas = [], []
+        for number, cells in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS), start=1):
             if number > max_rows:
                 raise ExcelError(_("The file has more than %(n)d rows.") % {"n": max_rows - 1})
-            out.append((number, values))
-        return out
+            values = []
+            for column, cell in enumerate(cells):
+                value = getattr(cell, "value", None)
+                if not data_only and getattr(cell, "data_type", None) == "f":
+                    formulas.append((number, column))
+                values.append(value)
+            out.append((number, tuple(values)))
+        return out, formulas
     finally:
         workbook.close()
 

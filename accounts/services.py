@@ -39,8 +39,9 @@ def _roles_granted_by_admin_board() -> set[str]:
     return {r.value for r in SCHOOL_ROLES} - {Role.PARENT, Role.STUDENT}
 
 
-def validate_account_fields(username: str, full_name: str, email: str) -> dict[str, str]:
-    """Field → Vietnamese error message."""
+def validate_account_fields(username: str, full_name: str, email: str, phone: str = "") -> dict[str, str]:
+    """Field → Vietnamese error message. Every value is checked against its column, so nothing the
+    preview accepts can fail when written."""
     errors: dict[str, str] = {}
     username = (username or "").strip()
     if not username:
@@ -58,6 +59,13 @@ def validate_account_fields(username: str, full_name: str, email: str) -> dict[s
             validate_email(email)
         except ValidationError:
             errors["email"] = _("%(email)s is not a valid e-mail address.") % {"email": email}
+        if len(email) > User._meta.get_field("email").max_length:
+            errors["email"] = _("The e-mail address is too long (at most %(n)d characters).") % {
+                "n": User._meta.get_field("email").max_length
+            }
+    limit = User._meta.get_field("phone").max_length
+    if len(phone or "") > limit:
+        errors["phone"] = _("The phone number is too long (at most %(n)d characters).") % {"n": limit}
     return errors
 
 
@@ -75,7 +83,7 @@ def create_account(
     request=None,
 ) -> tuple[User, str]:
     authz.check(actor, Action.MANAGE_ACCOUNTS, school)
-    errors = validate_account_fields(username, full_name, email)
+    errors = validate_account_fields(username, full_name, email, phone)
     if errors:
         raise AccountError(" ".join(errors.values()))
     allowed = _roles_granted_by_admin_board()
@@ -320,7 +328,11 @@ def parse_staff_list(school: School, uploaded) -> ImportReport:
             continue
         roles, unknown = _parse_roles(cells[4])
         row = ImportRow(number, cells[0], " ".join(cells[1].split()), cells[2], cells[3], roles, cells[5])
-        row.errors.extend(validate_account_fields(row.username, row.full_name, row.email).values())
+        row.errors.extend(
+            validate_account_fields(row.username, row.full_name, row.email, row.phone).values()
+        )
+        if len(row.department) > Department._meta.get_field("name").max_length:
+            row.errors.append(_("The department's name is too long."))
         key = row.username.lower()
         if key and key in seen:
             row.errors.append(

@@ -19,6 +19,8 @@ from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from accounts.excel import ExcelError, neutralise_formulas, read_sheet
 from gradebook.services.scores import COMMENT_COLUMN, CellChange, CellError, parse_cell
 
+ID_ROW = 4  # hidden: which class-subject and term the file is the template of
+ID_MARK = "sodiem-grid"
 KEY_ROW = 5
 HEADER_ROW = 6
 FIRST_ROW = 7
@@ -39,6 +41,11 @@ def export_grid(assignment, term: str, data: dict) -> bytes:
         f"Xuất lúc {timezone.localtime():%H:%M ngày %d/%m/%Y}. Chỉ nhập vào các ô trắng; không đổi thứ tự cột."
     )
     ws["B1"].font = Font(bold=True)
+    for i, value in enumerate(
+        [ID_MARK, str(assignment.uuid), term, classroom.name, assignment.subject.name], start=1
+    ):
+        ws.cell(ID_ROW, i, value)
+    ws.row_dimensions[ID_ROW].hidden = True
     keys = [c.key for c in data["columns"]] + [COMMENT_COLUMN]
     labels = [c.label for c in data["columns"]] + ["Nhận xét"]
     for i, key in enumerate(["enrolment", "number", "code", "name", "dob", *keys], start=1):
@@ -107,6 +114,7 @@ class ImportPreview:
     changes: list[CellChange] = field(default_factory=list)
     lines: list[ImportLine] = field(default_factory=list)
     refused: list[ImportLine] = field(default_factory=list)  # `new` holds the reason
+    missing: list[str] = field(default_factory=list)  # students of the class the file does not hold
     error: str = ""
 
 
@@ -119,6 +127,13 @@ def read_grid(assignment, term: str, uploaded, data: dict) -> ImportPreview:
         preview.error = str(exc)
         return preview
     by_number = dict(rows)
+    identity = [str(v or "").strip() for v in by_number.get(ID_ROW, ())] + [""] * 5
+    if identity[0] == ID_MARK and (identity[1], identity[2]) != (str(assignment.uuid), term):
+        preview.error = _(
+            "This file is the score sheet of class %(classroom)s, %(subject)s, %(term)s: not of this page. "
+            "Download this page's template, or open the page of that class."
+        ) % {"classroom": identity[3], "subject": identity[4], "term": identity[2]}
+        return preview
     keys = [str(v or "").strip() for v in by_number.get(KEY_ROW, ())]
     expected = [c.key for c in data["columns"]] + [COMMENT_COLUMN]
     if keys[:2] != ["enrolment", "number"] or not set(expected) <= set(keys):
@@ -186,6 +201,8 @@ def read_grid(assignment, term: str, uploaded, data: dict) -> ImportPreview:
                     number, row.enrolment.student.full_name, labels[key], old.value or "∅", text or "∅"
                 )
             )
+    # the class's students the file does not hold: their cells stay as they are, but the teacher is told
+    preview.missing = [r.enrolment.student.full_name for code, r in grid_rows.items() if code not in seen]
     return preview
 
 

@@ -27,6 +27,7 @@ from gradebook.selectors.grid import grid as grid_data
 from gradebook.services import scores as score_service
 from gradebook.services.bulk_history import REASON_MAX
 from gradebook.services.locks import lock_state
+from sodiem.text import nfc
 
 TERMS = {"HK1": "Học kì I", "HK2": "Học kì II"}
 MAX_CHANGES = 5000
@@ -162,7 +163,7 @@ def _payload(request) -> dict:
     payload = json.loads(request.body or b"{}")
     if not isinstance(payload, dict):
         raise ValueError
-    return payload
+    return nfc(payload)  # cells and comments in NFC, however the keyboard composed them
 
 
 def _bad_request():

@@ -4,6 +4,7 @@ in, the year rollover, and the học bạ as XML."""
 from __future__ import annotations
 
 import logging
+from datetime import date
 
 from django.conf import settings
 from django.contrib import messages
@@ -37,6 +38,7 @@ from gradebook.models import Classroom, Student, StudentTransfer, Subject
 from gradebook.selectors.structure import current_year, current_year_or_404
 from gradebook.services import lifecycle, rollover
 from gradebook.services.structure import StructureError
+from sodiem.http import uuid_or_404
 
 logger = logging.getLogger(__name__)
 
@@ -249,14 +251,20 @@ def transfer_cancel(request, transfer_uuid):
     return redirect("transfer_list")
 
 
+_PENDING_XML = "transfer_in_xml"
+
+
 @login_required
 def transfer_in(request):
-    """Chuyển đến from outside the system: typed in, or from the old school's học bạ XML."""
+    """Chuyển đến from outside the system: typed in, or from the old school's học bạ XML — shown first,
+    written only once confirmed."""
     from transcripts import xml_hocba
 
     school = school_or_404(request)
     authz.check(request.user, Action.MANAGE_SCHOOL_DATA, school)
     year = current_year_or_404(school)
+    if request.method == "POST" and request.POST.get("step") == "confirm":
+        return _transfer_in_confirm(request, school)
     bound = request.method == "POST"
     form = TransferInForm(request.POST if bound else None, request.FILES if bound else None, school_year=year)
     if request.method == "POST" and form.is_valid():
@@ -264,8 +272,25 @@ def transfer_in(request):
         try:
             if data["xml"]:
                 # read one byte past the cap: parse() refuses an oversized file without holding it all
-                parsed = xml_hocba.parse(data["xml"].read(xml_hocba.max_bytes() + 1))
-                students = xml_hocba.import_transfers(request.user, data["classroom"], parsed, on=data["on"])
+                raw = data["xml"].read(xml_hocba.max_bytes() + 1)
+                parsed = xml_hocba.parse(raw)
+                found = xml_hocba.problems(parsed, data["classroom"])
+                if found:
+                    for problem in found[:50]:
+                        form.add_error("xml", problem)
+                else:
+                    request.session[_PENDING_XML] = {
+                        "school": str(school.uuid),
+                        "classroom": str(data["classroom"].uuid),
+                        "on": data["on"].isoformat(),
+                        "file": xml_hocba.hold(raw),
+                        "sha256": parsed.sha256,
+                    }
+                    return render(
+                        request,
+                        "gradebook/transfer_in_preview.html",
+                        {"parsed": parsed, "classroom": data["classroom"], "on": data["on"]},
+                    )
             else:
                 student = form.student()
                 lifecycle.transfer_in(
@@ -276,18 +301,44 @@ def transfer_in(request):
                     from_school_name=data["from_school_name"],
                     decision_number=data["decision_number"],
                 )
-                students = [student]
+                messages.success(
+                    request, _("%(n)d student(s) joined class %(c)s.") % {"n": 1, "c": data["classroom"]}
+                )
+                return redirect("transfer_list")
         except xml_hocba.XmlImportError as exc:
             form.add_error("xml", str(exc))
         except StructureError as exc:
             form.add_error(None, str(exc))
-        else:
-            messages.success(
-                request,
-                _("%(n)d student(s) joined class %(c)s.") % {"n": len(students), "c": data["classroom"]},
-            )
-            return redirect("transfer_list")
     return render(request, "gradebook/transfer_in.html", {"form": form}, status=400 if form.is_bound else 200)
+
+
+def _transfer_in_confirm(request, school):
+    """The previewed XML file, imported as it was shown (its SHA-256 checked), or nothing."""
+    from transcripts import xml_hocba
+
+    pending = request.session.pop(_PENDING_XML, None)
+    if not pending or pending.get("school") != str(school.uuid):
+        messages.error(request, _("Nothing to import: upload the file again."))
+        return redirect("transfer_in")
+    classroom = get_object_or_404(
+        Classroom, uuid=uuid_or_404(pending["classroom"]), school_year__school=school
+    )
+    data = xml_hocba.take(pending["file"], pending["sha256"])
+    if data is None:
+        messages.error(request, _("Nothing to import: upload the file again."))
+        return redirect("transfer_in")
+    try:
+        parsed = xml_hocba.parse(data)
+        students = xml_hocba.import_transfers(
+            request.user, classroom, parsed, on=date.fromisoformat(pending["on"])
+        )
+    except (xml_hocba.XmlImportError, StructureError) as exc:
+        messages.error(request, _("Nothing was imported: %(error)s") % {"error": exc})
+        return redirect("transfer_in")
+    messages.success(
+        request, _("%(n)d student(s) joined class %(c)s.") % {"n": len(students), "c": classroom}
+    )
+    return redirect("transfer_list")
 
 
 def _xml_response(request, school, data: bytes, name: str, obj) -> HttpResponse:

@@ -1,9 +1,17 @@
-"""Input no form of the portal can accept: the NUL character (PostgreSQL text cannot hold it, and no
-keyboard types it). Refused at the door with a 400, before any view, so a hand-made request can never
-turn into a database error (a 500) or half a write."""
+"""Input at the door, before any view.
 
-from django.http import HttpResponseBadRequest, JsonResponse
+- The NUL character no form of the portal can accept (PostgreSQL text cannot hold it, and no keyboard
+  types it): refused with a 400, so a hand-made request can never turn into a database error (a 500)
+  or half a write.
+- Text in Unicode NFC (sodiem/text.py): the query string and form fields are normalised here, so every
+  form and service sees one spelling of "Nguyễn"."""
+
+from django.http import HttpResponseBadRequest, JsonResponse, QueryDict
 from django.utils.translation import gettext as _
+
+from sodiem.text import nfc
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 def _has_nul(request) -> bool:
@@ -37,4 +45,17 @@ class RejectNulMiddleware:
             ):
                 return JsonResponse({"error": message}, status=400)
             return HttpResponseBadRequest(message)
+        request.GET = _normalised(request.GET)
+        if request.method == "POST" and (request.content_type or "") in FORM_TYPES:
+            request.POST = _normalised(request.POST)
         return self.get_response(request)
+
+
+def _normalised(data: QueryDict) -> QueryDict:
+    if all(key.isascii() and all(v.isascii() for v in values) for key, values in data.lists()):
+        return data
+    copy = QueryDict(mutable=True, encoding=data.encoding)
+    for key, values in data.lists():
+        copy.setlist(nfc(key), nfc(values))
+    copy._mutable = False
+    return copy

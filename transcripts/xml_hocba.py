@@ -9,22 +9,29 @@ loading off, and validated against the schema before anything is read from it.
 from __future__ import annotations
 
 import hashlib
+import re
+import uuid
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
 from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
+from django.utils.text import capfirst
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from lxml import etree
 
 from accounts.models import School
 from gradebook.models import Classroom, Enrolment, ExternalYearRecord, Guardian, Student
+from gradebook.validation import birth_problem
+from sodiem.text import nfc
 from transcripts.selectors import shared_class_results, transcript
 
 NS = "urn:sodiem:hocba:1"
@@ -166,6 +173,30 @@ class Parsed:
     students: list[ImportedStudent]
 
 
+PENDING_DIR = "imports/xml"
+
+
+def hold(data: bytes) -> str:
+    """Keep an uploaded file between its preview and the confirmation (private storage, random name)."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import storages
+
+    return storages["private"].save(f"{PENDING_DIR}/{uuid.uuid4().hex}.xml", ContentFile(data))
+
+
+def take(name: str, sha256: str) -> bytes | None:
+    """The file held for a confirmation, once (None when gone or not the one previewed)."""
+    from django.core.files.storage import storages
+
+    storage = storages["private"]
+    if not name.startswith(PENDING_DIR + "/") or ".." in name or not storage.exists(name):
+        return None
+    with storage.open(name, "rb") as f:
+        data = f.read(max_bytes() + 1)
+    storage.delete(name)
+    return data if hashlib.sha256(data).hexdigest() == sha256 else None
+
+
 def max_bytes() -> int:
     return getattr(settings, "XML_IMPORT_MAX_BYTES", 5 * 1024 * 1024)
 
@@ -204,30 +235,30 @@ def parse(data: bytes) -> Parsed:
 
 
 def _text(node, tag: str) -> str:
-    return (node.findtext(_Q + tag) or "").strip()
+    return nfc((node.findtext(_Q + tag) or "").strip())
 
 
 def _student(node) -> ImportedStudent:
     s = node.find(_Q + "student")
     student = Student(
-        family_name=_text(s, "familyName")[:50],
-        middle_name=_text(s, "middleName")[:80],
-        given_name=_text(s, "givenName")[:50],
+        family_name=_text(s, "familyName"),
+        middle_name=_text(s, "middleName"),
+        given_name=_text(s, "givenName"),
         date_of_birth=date.fromisoformat(_text(s, "dateOfBirth")),
         sex=_text(s, "sex"),
-        place_of_birth=_text(s, "placeOfBirth")[:200],
-        ethnicity=_text(s, "ethnicity")[:50] or "Kinh",
-        home_town=_text(s, "homeTown")[:200],
-        address=_text(s, "address")[:300],
+        place_of_birth=_text(s, "placeOfBirth"),
+        ethnicity=_text(s, "ethnicity") or "Kinh",
+        home_town=_text(s, "homeTown"),
+        address=_text(s, "address"),
         personal_id=_text(s, "personalId"),
-        moet_code=_text(s, "moetCode")[:20],
+        moet_code=_text(s, "moetCode"),
     )
     guardians = [
         Guardian(
             relationship=g.get("relationship"),
-            full_name=_text(g, "fullName")[:150],
+            full_name=_text(g, "fullName"),
             year_of_birth=int(_text(g, "yearOfBirth")) if _text(g, "yearOfBirth") else None,
-            occupation=_text(g, "occupation")[:100],
+            occupation=_text(g, "occupation"),
         )
         for g in s.iterfind(_Q + "guardian")
     ]
@@ -241,23 +272,84 @@ def _student(node) -> ImportedStudent:
             ExternalYearRecord(
                 start_year=int(y.get("startYear")),
                 grade=int(y.get("grade")),
-                regulation=y.get("regulation")[:20],
+                regulation=y.get("regulation"),
                 school_name=_text(y, "schoolName"),
-                province_name=_text(y, "province")[:100],
-                class_name=_text(y, "className")[:20],
-                homeroom=_text(y, "homeroomTeacher")[:150],
+                province_name=_text(y, "province"),
+                class_name=_text(y, "className"),
+                homeroom=_text(y, "homeroomTeacher"),
                 subjects=[
                     {key: _text(sub, tag) for tag, key in SUBJECT_TAGS} for sub in y.iterfind(_Q + "subject")
                 ],
                 periods=periods,
                 absences=min(int(_text(y, "absences") or 0), 32767),
                 decision=_text(y, "decision"),
-                honour=_text(y, "honour")[:100],
+                honour=_text(y, "honour"),
                 homeroom_comment=_text(y, "homeroomComment"),
                 source=ExternalYearRecord.Source.XML,
             )
         )
     return ImportedStudent(student, guardians, years)
+
+
+MARK = re.compile(r"^[0-9]{1,2}(,[0-9])?$")
+
+
+def problems(parsed: Parsed, classroom: Classroom) -> list[str]:
+    """What in a schema-valid file still cannot be imported into `classroom`, each named with its
+    student: a value the portal cannot keep (too long, a personal id already in the system, a sex or a
+    relationship outside the lists), a date of birth in the future or implausible for the grade, the
+    same school year twice, a mark outside 0–10. Empty: the file can be imported as it is."""
+    found: list[str] = []
+    start_year = classroom.school_year.start_year
+    seen_ids: set[str] = set()
+    for item in parsed.students:
+        student = item.student
+        who = student.full_name or _("a student without a name")
+
+        def add(message, who=who):
+            found.append(f"{who}: {message}")
+
+        for obj, exclude in (
+            (student, ["school", "sort_key", "user", "photo"]),
+            *((g, ["student", "user"]) for g in item.guardians),
+            *((y, ["student", "created_by"]) for y in item.years),
+        ):
+            try:
+                obj.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+            except ValidationError as exc:
+                for name, messages in exc.message_dict.items():
+                    label = capfirst(obj._meta.get_field(name).verbose_name) if name != "__all__" else ""
+                    add(f"{label}: {' '.join(messages)}" if label else " ".join(messages))
+        if student.personal_id:
+            if student.personal_id in seen_ids:
+                add(_("the personal identification number repeats another student of the file."))
+            elif Student.objects.filter(personal_id=student.personal_id).exists():
+                add(
+                    _(
+                        "a student with this personal identification number is already in the system: ask their school to transfer them."
+                    )
+                )
+            seen_ids.add(student.personal_id)
+        birth = birth_problem(student.date_of_birth, classroom.grade, start_year)
+        if birth:
+            add(birth)
+        years = [y.start_year for y in item.years]
+        for year in sorted({y for y in years if years.count(y) > 1}):
+            add(_("the school year %(year)s appears twice in the file.") % {"year": f"{year}-{year + 1}"})
+        for y in item.years:
+            for subject in y.subjects:
+                for key in ("hk1", "hk2", "year", "retest"):
+                    value = subject.get(key, "")
+                    if MARK.match(value) and Decimal(value.replace(",", ".")) > 10:
+                        add(
+                            _("the mark %(mark)s of %(subject)s in %(year)s is outside the 0–10 scale.")
+                            % {
+                                "mark": value,
+                                "subject": subject.get("name", ""),
+                                "year": f"{y.start_year}-{y.start_year + 1}",
+                            }
+                        )
+    return found
 
 
 @transaction.atomic
@@ -266,6 +358,9 @@ def import_transfers(actor, classroom: Classroom, parsed: Parsed, *, on: date) -
     their profile, guardians and earlier years (marked as from that school). All or nothing."""
     from gradebook.services.lifecycle import transfer_in
 
+    found = problems(parsed, classroom)
+    if found:
+        raise XmlImportError(" ".join(found))
     students = []
     for item in parsed.students:
         transfer_in(

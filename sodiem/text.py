@@ -1,0 +1,23 @@
+"""Text as the portal keeps it: Unicode NFC. Vietnamese can be typed precomposed ("ệ") or decomposed
+("e" + two combining marks, as some keyboards, macOS file names and copied PDFs give it); both look the
+same but compare, sort and search differently. Every input path normalises to NFC: form fields and
+query strings at the door (sodiem.middleware), JSON bodies, Excel cells and XML text where they are
+read."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+
+def nfc(value: Any) -> Any:
+    """`value` with every string in it (nested in lists, tuples and dicts, keys too) in NFC."""
+    if isinstance(value, str):
+        return value if value.isascii() else unicodedata.normalize("NFC", value)
+    if isinstance(value, list):
+        return [nfc(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(nfc(v) for v in value)
+    if isinstance(value, dict):
+        return {nfc(k): nfc(v) for k, v in value.items()}
+    return value
