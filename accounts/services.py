@@ -328,9 +328,7 @@ def parse_staff_list(school: School, uploaded) -> ImportReport:
             continue
         roles, unknown = _parse_roles(cells[4])
         row = ImportRow(number, cells[0], " ".join(cells[1].split()), cells[2], cells[3], roles, cells[5])
-        row.errors.extend(
-            validate_account_fields(row.username, row.full_name, row.email, row.phone).values()
-        )
+        row.errors.extend(validate_account_fields(row.username, row.full_name, row.email, row.phone).values())
         if len(row.department) > Department._meta.get_field("name").max_length:
             row.errors.append(_("The department's name is too long."))
         key = row.username.lower()

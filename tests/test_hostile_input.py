@@ -59,7 +59,9 @@ def test_a_value_longer_than_its_column_is_refused_in_the_preview(world, client)
     assert 3 in refused
     assert [r.number for r in report.valid_rows] == [4]
     assert client.post(reverse("accounts:staff_import_confirm")).status_code == 200
-    assert set(User.objects.filter(username__startswith="gv.").values_list("username", flat=True)) == {"gv.ngan"}
+    assert set(User.objects.filter(username__startswith="gv.").values_list("username", flat=True)) == {
+        "gv.ngan"
+    }
     # and the service itself refuses it, whatever calls it
     with pytest.raises(AccountError):
         create_account(world.admin_board, world.school, username="gv.x", full_name="X Y", phone="1" * 31)
@@ -183,10 +185,16 @@ def newcomer(world):
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda root: [earlier_year(root, 2025, 6), earlier_year(root, 2025, 6)], "năm học 2025-2026 có hai lần"),
+        (
+            lambda root: [earlier_year(root, 2025, 6), earlier_year(root, 2025, 6)],
+            "năm học 2025-2026 có hai lần",
+        ),
         (lambda root: earlier_year(root, 2025, 6, mark="10,5"), "10,5"),
         (lambda root: setattr(root.find(".//h:dateOfBirth", NS), "text", "2031-01-01"), "ở tương lai"),
-        (lambda root: setattr(root.find(".//h:dateOfBirth", NS), "text", "1990-01-01"), "không hợp với lớp 6"),
+        (
+            lambda root: setattr(root.find(".//h:dateOfBirth", NS), "text", "1990-01-01"),
+            "không hợp với lớp 6",
+        ),
         (lambda root: setattr(root.find(".//h:middleName", NS), "text", "Văn " * 25), "tối đa 80"),
         (lambda root: setattr(earlier_year(root, 2025, 6).find("h:className", NS), "text", "6A" * 11), "lớp"),
     ],
@@ -246,7 +254,11 @@ def test_grid_cells_sent_as_json_are_kept_in_nfc(world, client):
     client.force_login(world.math_teacher)
     response = client.post(
         reverse("grid_save", args=[world.math.uuid, "HK1"]),
-        {"changes": [{"enrolment": str(world.enrolment.uuid), "column": "comment", "value": NFD, "version": 0}]},
+        {
+            "changes": [
+                {"enrolment": str(world.enrolment.uuid), "column": "comment", "value": NFD, "version": 0}
+            ]
+        },
         content_type="application/json",
     )
     assert response.status_code == 200, response.content

@@ -23,8 +23,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
-from django.utils.text import capfirst
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from lxml import etree
 
