@@ -240,6 +240,7 @@ def restore(source: Path) -> RestoreReport:
         cursor.execute("RESET ROLE")
     dbroles.grant(connection)  # the dump carries no rights: the application role gets its own back
     connection.close()
+    seals.mark_restore(source.name)  # the chains are the backup's now: older seals no longer apply
     with tarfile.open(source / "files.tar.gz", "r:gz") as tar:
         for root in _media_roots():
             members = [

@@ -60,9 +60,19 @@ def key_id(key: bytes | None = None) -> str:
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def message(chain: int, seq: int, head: str, at: datetime, reason: str) -> bytes:
+def database_id() -> str:
+    """This database among others on the server and on the disk: its name and PostgreSQL's oid, which
+    stays through a restore into it but changes when a database of the same name is created anew. A
+    seal belongs to one database: one taken in another never vouches for (or against) this one."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_database(), oid FROM pg_database WHERE datname = current_database()")
+        name, oid = cursor.fetchone()
+    return f"{name}/{oid}"
+
+
+def message(chain: int, seq: int, head: str, at: datetime, reason: str, database: str = "") -> bytes:
     micros = (at - EPOCH) // timedelta(microseconds=1)
-    return f"{FORMAT}|{chain}|{seq}|{head}|{micros}|{reason}".encode()
+    return f"{FORMAT}|{database or database_id()}|{chain}|{seq}|{head}|{micros}|{reason}".encode()
 
 
 def mac_of(data: bytes) -> str:
@@ -117,9 +127,10 @@ def seal_all(reason: str) -> list[ChainSeal]:
     return [s for s in (seal(chain, reason) for chain in chains) if s is not None]
 
 
-def as_dict(record: ChainSeal) -> dict:
+def as_dict(record: ChainSeal, database: str = "") -> dict:
     return {
         "format": FORMAT,
+        "database": database or database_id(),
         "chain": record.chain,
         "seq": record.seq,
         "head": record.head,
@@ -132,9 +143,13 @@ def as_dict(record: ChainSeal) -> dict:
 
 
 def _append_to_file(record: ChainSeal) -> None:
+    _append_line(as_dict(record))
+
+
+def _append_line(data: dict) -> None:
     path = seal_file()
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    line = json.dumps(as_dict(record), sort_keys=True) + "\n"
+    line = json.dumps(data, sort_keys=True) + "\n"
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     try:
         os.write(fd, line.encode())
@@ -181,7 +196,7 @@ def anchor_from(data: dict, source: str) -> Anchor:
             _("An unreadable seal in %(source)s.") % {"source": source},
         )
     anchor = Anchor(chain, seq, head, at, source)
-    body = message(chain, seq, head, at, reason)
+    body = message(chain, seq, head, at, reason, str(data.get("database", "")))
     if data.get("key_id") != key_id():
         anchor.valid, anchor.problem = (
             False,
@@ -201,9 +216,12 @@ def anchor_from(data: dict, source: str) -> Anchor:
 
 
 def file_seals(chain: int | None = None) -> list[dict]:
+    """The seal file's seals of this database (of one chain), after its last restore: a restore
+    replaces the chains with older ones, and says so in the file (`mark_restore`)."""
     path = seal_file()
     if not path.exists():
         return []
+    here = database_id()
     found = []
     with path.open(encoding="utf-8") as lines:
         for line in lines:
@@ -211,9 +229,21 @@ def file_seals(chain: int | None = None) -> list[dict]:
                 data = json.loads(line)
             except ValueError:
                 data = {"unreadable": line[:80]}
-            if chain is None or data.get("chain") == chain or "unreadable" in data:
+            if "unreadable" in data:
+                found.append(data)
+            elif data.get("database") != here:
+                continue
+            elif data.get("restored_from"):
+                found = [d for d in found if "unreadable" in d]
+            elif chain is None or data.get("chain") == chain:
                 found.append(data)
     return found
+
+
+def mark_restore(source: str) -> None:
+    """Write in the seal file that this database was restored from a backup: the seals before are of
+    chains the restore replaced (the backup's own seals vouch for what it brought back)."""
+    _append_line({"database": database_id(), "restored_from": source, "at": timezone.now().isoformat()})
 
 
 def anchors_of(chain: int, extra: list[tuple[dict, str]] = ()) -> list[Anchor]:
@@ -221,8 +251,9 @@ def anchors_of(chain: int, extra: list[tuple[dict, str]] = ()) -> list[Anchor]:
     reported), and any given from a backup or an archive."""
     anchors = []
     in_database = set()
+    here = database_id()
     for record in ChainSeal.objects.filter(chain=chain).order_by("at"):
-        data = as_dict(record)
+        data = as_dict(record, here)
         in_database.add((record.seq, record.head, data["at"]))
         anchors.append(anchor_from(data, _("database")))
     for data in file_seals(chain):

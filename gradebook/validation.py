@@ -1,4 +1,4 @@
-"""Checks of a student's data the database cannot make itself (docs/rules.md, "Student data")."""
+"""Checks of a student's data the database cannot make itself."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ from datetime import date
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-# Điều lệ trường THCS/THPT: a student enters grade 6 at 11 and grade 10 at 15 (the age counted by the
-# year of birth), so grade g at g + 5. Up to 2 years younger (skipped a grade, started early) and up to
-# 6 years older (started late as the rules allow in hard areas, for ethnic minorities and disabled
-# students, then years repeated) are accepted; anything outside is a typing mistake until proven.
+# Điều lệ trường THCS, THPT (Thông tư 32/2020/TT-BGDĐT) Điều 33: a student enters grade 6 at 11 and
+# grade 10 at 15 (the age counted by the year of birth), so grade g at g + 5; ethnic-minority, disabled
+# and disadvantaged students may enter up to 3 years older, and a student may repeat a year at most 3
+# times in a level; a gifted one may start early or skip a grade. Up to 2 years younger and 6 years older
+# are accepted; anything outside is a typing mistake until the profile proves otherwise.
 YOUNGER, OLDER = 2, 6
 
 

@@ -505,3 +505,20 @@ def test_a_writer_waits_only_for_writers_of_its_own_school():
             thread.join(timeout=20)
     assert outcome == {"other school": "written", "same school": "waited"}
     assert verify_chain(a.school.pk).ok and verify_chain(b.school.pk).ok
+
+
+def test_the_seal_file_vouches_only_for_its_own_database_since_its_last_restore(
+    full_world, settings, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        seal = seals.seal(full_world.school.pk, ChainSeal.Reason.DAILY)
+    line = json.loads(open(settings.INTEGRITY_SEAL_FILE).read().splitlines()[-1])  # noqa: SIM115
+    # the same chain number sealed far ahead in another database on the same disk: not ours
+    stranger = {**line, "database": "sodiem_other/1", "seq": seal.seq + 50}
+    with open(settings.INTEGRITY_SEAL_FILE, "a") as f:  # noqa: PTH123
+        f.write(json.dumps(stranger) + "\n")
+    assert [d["seq"] for d in seals.file_seals(full_world.school.pk)] == [seal.seq]
+    assert report_of(full_world).ok
+    # a restore replaces the chains with the backup's: the seals before it no longer apply
+    seals.mark_restore("sodiem-backup-20270115-020000")
+    assert seals.file_seals(full_world.school.pk) == []

@@ -19,6 +19,9 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from accounts.models import Department, District, Province, Role, RoleAssignment, School, User
+from audit import seals
+from audit.models import ChainSeal
+from audit.verify import check_and_record
 from gradebook import demo_data as D
 from gradebook.models import (
     Absence,
@@ -96,6 +99,9 @@ class Command(BaseCommand):
         rng = random.Random(opts["seed"])
         with transaction.atomic():
             school = self._build(rng, opts)
+        # the school's trail sealed and checked once, as the nightly job would (PostgreSQL only)
+        seals.seal(school.pk, ChainSeal.Reason.DAILY)
+        check_and_record([school.pk])
         students = Student.objects.filter(school=school).count()
         self.stdout.write(self.style.SUCCESS(f"Created {school.name}: {students} students."))
 
