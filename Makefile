@@ -74,7 +74,7 @@ db-roles: $(VENV)/.installed
 TEST_DATABASE_URL ?= postgres://sodiem_owner@127.0.0.1:5432/sodiem
 
 test: install db-roles
-	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(PY) -m pytest -q $(PYTEST_ARGS)
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(PY) -m pytest -q -n auto --dist loadfile $(PYTEST_ARGS)
 
 # The production checks CI runs besides the tests.
 check: install

@@ -17,7 +17,6 @@ added; any changed byte makes it fail and says where.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import io
 import json
@@ -193,20 +192,12 @@ def build(year: SchoolYear, user: User | None, path: Path, *, progress=None) -> 
             "files": writer.files,
         }
         data = json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True).encode()
-        signature = _sign(data, certificate)
+        signature = signing.sign_detached(data, certificate)
         writer.zip.writestr(MANIFEST, data)
         writer.zip.writestr(SIGNATURE, signature)
     finally:
         writer.zip.close()
     return manifest
-
-
-def _sign(data: bytes, certificate) -> bytes:
-    from transcripts.signing import _signer
-
-    signer = _signer(certificate)
-    content = asyncio.run(signer.async_sign_general_data(data, "sha256", detached=True))
-    return content.dump()
 
 
 @dataclass
@@ -225,33 +216,14 @@ class ArchiveCheck:
 
 
 def _check_signature(result: ArchiveCheck, data: bytes, signature: bytes, extra_roots=()) -> None:
-    from asn1crypto import cms, x509
-    from pyhanko.sign.validation.generic_cms import async_validate_detached_cms
-    from pyhanko_certvalidator import ValidationContext
+    from transcripts.signing import check_detached
 
-    from transcripts.models import SigningCertificate
-
-    roots = [
-        x509.Certificate.load(bytes(der))
-        for der in SigningCertificate.objects.values_list("certificate_der", flat=True)
-    ]
-    roots += list(extra_roots)
-    try:
-        signed = cms.ContentInfo.load(signature)["content"]
-        status = asyncio.run(
-            async_validate_detached_cms(
-                data,
-                signed,
-                signer_validation_context=ValidationContext(trust_roots=roots, allow_fetching=False),
-            )
-        )
-    except Exception as exc:  # a damaged signature file
-        result.errors.append(f"{SIGNATURE}: chữ ký không đọc được ({type(exc).__name__})")
+    check = check_detached(data, signature, extra_roots)
+    if not check.readable:
+        result.errors.append(f"{SIGNATURE}: chữ ký không đọc được")
         return
-    result.signature_valid = bool(status.intact and status.valid)
-    result.trusted = bool(status.trusted)
-    result.signer = status.signing_cert.subject.human_friendly if status.signing_cert else ""
-    result.signed_at = status.signer_reported_dt
+    result.signature_valid, result.trusted = check.valid, check.trusted
+    result.signer, result.signed_at = check.signer, check.signed_at
     if not result.signature_valid:
         result.errors.append(f"{MANIFEST}: chữ ký số không khớp — bảng kê đã bị thay đổi")
     elif not result.trusted:

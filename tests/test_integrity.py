@@ -522,3 +522,27 @@ def test_the_seal_file_vouches_only_for_its_own_database_since_its_last_restore(
     # a restore replaces the chains with the backup's: the seals before it no longer apply
     seals.mark_restore("sodiem-backup-20270115-020000")
     assert seals.file_seals(full_world.school.pk) == []
+
+
+def test_a_school_with_a_certificate_signs_its_seals(full_world):
+    import base64
+
+    from transcripts.selfsigned import self_signed_p12
+    from transcripts.signing import store_certificate
+
+    store_certificate(
+        full_world.school, self_signed_p12(full_world.school.name, b"mk"), "mk", full_world.principal
+    )
+    seal = seals.seal(full_world.school.pk, ChainSeal.Reason.DAILY)
+    assert seal.signature and report_of(full_world).ok
+    # a signature of other content does not vouch for this seal
+    other = seals.seal(full_world.school.pk, ChainSeal.Reason.MANUAL)
+    owner_sql(
+        *lifted(
+            "audit_chainseal",
+            f"UPDATE audit_chainseal SET signature = '{other.signature}' WHERE id = {seal.pk}",
+        )
+    )
+    assert base64.b64decode(seal.signature) != base64.b64decode(other.signature)
+    report = report_of(full_world, trail=False)
+    assert any(p.kind == "seal_invalid" and "chữ ký" in p.text for p in report.problems)

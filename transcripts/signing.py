@@ -120,6 +120,79 @@ def _signer(certificate: SigningCertificate):
     )
 
 
+def sign_detached(data: bytes, certificate: SigningCertificate) -> bytes:
+    """A detached CMS (PKCS#7) signature of `data` by the certificate (DER)."""
+    import asyncio
+
+    content = asyncio.run(_signer(certificate).async_sign_general_data(data, "sha256", detached=True))
+    return content.dump()
+
+
+@dataclass
+class DetachedCheck:
+    readable: bool = False
+    valid: bool = False  # intact and the signature verifies
+    trusted: bool = False  # by a certificate of a school of this system (or one given)
+    signer: str = ""
+    signed_at: datetime | None = None
+
+
+def check_detached(data: bytes, signature: bytes, extra_roots=()) -> DetachedCheck:
+    """Verify a detached CMS signature of `data`; trusted when the signer's certificate is one a school
+    of the system uploaded (or in `extra_roots`)."""
+    import asyncio
+
+    from asn1crypto import cms, x509
+    from pyhanko.sign.validation.generic_cms import async_validate_detached_cms
+    from pyhanko_certvalidator import ValidationContext
+
+    roots = [
+        x509.Certificate.load(bytes(der))
+        for der in SigningCertificate.objects.values_list("certificate_der", flat=True)
+    ]
+    roots += list(extra_roots)
+    result = DetachedCheck()
+    try:
+        signed = cms.ContentInfo.load(signature)["content"]
+        status = asyncio.run(
+            async_validate_detached_cms(
+                data,
+                signed,
+                signer_validation_context=ValidationContext(trust_roots=roots, allow_fetching=False),
+            )
+        )
+    except Exception:  # noqa: BLE001 — a damaged signature: unreadable
+        return result
+    result.readable = True
+    result.valid = bool(status.intact and status.valid)
+    result.trusted = bool(status.trusted)
+    result.signer = status.signing_cert.subject.human_friendly if status.signing_cert else ""
+    result.signed_at = status.signer_reported_dt
+    return result
+
+
+def seal_signature(chain: int, data: bytes) -> str:
+    """The school's signature of a chain seal (audit/seals.py), when it has a certificate in use."""
+    school = School.objects.filter(pk=chain).first()
+    certificate = active_certificate(school) if school else None
+    return base64.b64encode(sign_detached(data, certificate)).decode() if certificate else ""
+
+
+def seal_signature_problem(chain: int, data: bytes, signature: str) -> str:
+    try:
+        raw = base64.b64decode(signature, validate=True)
+    except ValueError:
+        return _("its signature is unreadable.")
+    check = check_detached(data, raw)
+    if not check.readable:
+        return _("its signature is unreadable.")
+    if not check.valid:
+        return _("its signature does not match it: it was altered.")
+    if not check.trusted:
+        return _("it is signed with a certificate no school of the system uploaded.")
+    return ""
+
+
 def sign_pdf(
     pdf: bytes, certificate: SigningCertificate, *, field_name: str, name: str, reason: str, location: str
 ) -> bytes:
