@@ -80,6 +80,7 @@ test: install db-roles
 check: install
 	$(PY) manage.py makemigrations --check --dry-run
 	DEBUG=false SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))')" \
+	  CERTIFICATE_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(32))')" \
 	  ALLOWED_HOSTS=sodiem.example.edu.vn DATABASE_URL=$(TEST_DATABASE_URL) \
 	  $(PY) manage.py check --deploy --fail-level WARNING
 	$(VENV)/bin/ruff check .

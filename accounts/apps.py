@@ -7,4 +7,4 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts and schools")
 
     def ready(self):
-        from accounts import reauth  # noqa: F401 (connects the sign-in time stamp)
+        from accounts import reauth, signin  # noqa: F401 (the sign-in time stamp, the owner told)

@@ -22,7 +22,8 @@ from accounts.models import SCHOOL_BOARD_ROLES, STAFF_ROLES, Role, RoleAssignmen
 class Action(StrEnum):
     VIEW_SCHOOL = "view_school"  # staff pages of the school
     VIEW_ACCOUNTS = "view_accounts"
-    MANAGE_ACCOUNTS = "manage_accounts"  # admin board: create, import, roles, reset, deactivate
+    MANAGE_ACCOUNTS = "manage_accounts"  # admin board: create and import accounts
+    MANAGE_PEOPLE = "manage_people"  # reset, deactivate, roles, two-factor: of people ranked below
     MANAGE_SCHOOL_DATA = "manage_school_data"  # classes, subjects, assignments, students
     VIEW_CLASSROOM = "view_classroom"
     MANAGE_CLASSROOM = "manage_classroom"  # homeroom work on one class
@@ -55,6 +56,17 @@ class Action(StrEnum):
 
 _BOARD = set(SCHOOL_BOARD_ROLES)
 _SCHOOL_WIDE_READERS = _BOARD | {Role.ADMIN_BOARD, Role.CLERK}
+
+# Who may act on whose account (docs/accounts.md): the province's Department above the principal, the
+# principal above the vice principals, they above the admin board, the admin board above everyone else.
+# Passwords, two-factor, roles and deactivation only go downward, and only onto people whose every role
+# is in the actor's school. The board (principal, vice principals) is appointed from above: by the
+# province's Department or the deployment's `manage.py appoint`, never by the school itself.
+RANK = {Role.PROVINCE_OFFICE: 5, Role.PRINCIPAL: 4, Role.VICE_PRINCIPAL: 3, Role.ADMIN_BOARD: 2}
+APPOINTED_FROM_ABOVE = frozenset({Role.PRINCIPAL, Role.VICE_PRINCIPAL})
+_PEOPLE_MANAGERS = {Role.ADMIN_BOARD, Role.PRINCIPAL}
+_TEACHING = {Role.SUBJECT_TEACHER}
+_HOMEROOM = {Role.HOMEROOM_TEACHER}
 
 
 def _cache(user) -> dict:
@@ -122,6 +134,49 @@ def is_member(user, obj: Any) -> bool:
     return bool(roles_in(user, school_id_of(obj)))
 
 
+def rank_of(roles) -> int:
+    return max((RANK.get(role, 1) for role in roles), default=0)
+
+
+def grantable_roles(user, school: School) -> set[str]:
+    """The school roles `user` may grant in `school`: below their own rank, never the board's."""
+    roles = roles_in(user, school)
+    if not roles & _PEOPLE_MANAGERS:
+        return set()
+    own = rank_of(roles)
+    return {role for role in STAFF_ROLES if RANK.get(role, 1) < own} - APPOINTED_FROM_ABOVE
+
+
+def may_manage_person(user, school: School, person) -> bool:
+    """Reset `person`'s password or two-factor, deactivate them, grant or remove their roles: someone
+    else, ranked below the user, whose every role is in this school (a teacher who is also the
+    principal of another school is out of reach)."""
+    if person.pk == user.pk or not roles_in(user, school) & _PEOPLE_MANAGERS:
+        return False
+    held = list(RoleAssignment.objects.filter(user_id=person.pk).values_list("school_id", "role"))
+    if not held or any(school_id != school.pk for school_id, _role in held):
+        return False
+    return rank_of(roles_in(user, school)) > rank_of(role for _school, role in held)
+
+
+def appoints_board_of(user, school: School) -> bool:
+    """The province's Department over the school: it records in the portal the school's principal and
+    vice principals as the competent authority appointed them."""
+    return RoleAssignment.objects.filter(
+        user_id=user.pk, role=Role.PROVINCE_OFFICE, province_id=school.district.province_id
+    ).exists()
+
+
+def check_person(user, school: School, person) -> None:
+    if not may_manage_person(user, school, person):
+        raise PermissionDenied(
+            _(
+                "You cannot act on this account: it ranks as high as yours, or it also belongs to "
+                "another school."
+            )
+        )
+
+
 def _object_perm(user, codename: str, obj) -> bool:
     """A teacher's right on one object: the django-guardian row the services write (assign_perm), read
     in one query. Global permissions and superusers count for nothing here, by design."""
@@ -154,20 +209,45 @@ def can(user, action: Action | str, obj: Any) -> bool:
         return bool(roles & (_BOARD | {Role.ADMIN_BOARD, Role.IT_STAFF}))
     if action in (Action.MANAGE_ACCOUNTS, Action.MANAGE_SCHOOL_DATA):
         return Role.ADMIN_BOARD in roles
+    if action == Action.MANAGE_PEOPLE:
+        return bool(roles & _PEOPLE_MANAGERS)
     if action == Action.VIEW_LOCKS:
         return staff
     if action == Action.DECIDE_RESULTS:
-        # the principal, or a vice principal the principal delegated
+        # the principal, or a vice principal the principal delegated — never on their own class
+        if getattr(obj, "homeroom_teacher_id", None) == user.pk:
+            return False
         return Role.PRINCIPAL in roles or any(
             ra.role == Role.VICE_PRINCIPAL and ra.may_approve_results
             for ra in _cache(user).get(school_id, [])
         )
-    if action in (Action.DECIDE_LOCK, Action.DECIDE_CORRECTION, Action.DELEGATE):
+    if action == Action.DECIDE_CORRECTION:
+        # separation of duties: nobody decides their own request; the principal's own is decided by a
+        # vice principal
+        requester = getattr(obj, "requested_by_id", None)
+        if requester == user.pk:
+            return False
+        if Role.PRINCIPAL in roles:
+            return True
+        return (
+            requester is not None
+            and Role.VICE_PRINCIPAL in roles
+            and RoleAssignment.objects.filter(
+                user_id=requester, school_id=school_id, role=Role.PRINCIPAL
+            ).exists()
+        )
+    if action in (Action.DECIDE_LOCK, Action.DELEGATE):
         return Role.PRINCIPAL in roles
-    if action in (Action.CARRY_OUT_LOCK, Action.APPLY_CORRECTION):
+    if action == Action.APPLY_CORRECTION:
+        # the admin board, if it neither asked for the change nor approved it
+        return Role.ADMIN_BOARD in roles and user.pk not in (
+            getattr(obj, "requested_by_id", None),
+            getattr(obj, "decided_by_id", None),
+        )
+    if action == Action.CARRY_OUT_LOCK:
         return Role.ADMIN_BOARD in roles
     if action == Action.REQUEST_CORRECTION:
-        return _object_perm(user, "enter_scores", obj)
+        return bool(roles & _TEACHING) and _object_perm(user, "enter_scores", obj)
     if action == Action.VIEW_STATISTICS:
         return bool(roles & (_BOARD | {Role.ADMIN_BOARD}))
     if action == Action.EXTRACT_DATA:
@@ -178,7 +258,9 @@ def can(user, action: Action | str, obj: Any) -> bool:
     if action == Action.PRINT_BOOKS:
         return bool(roles & _SCHOOL_WIDE_READERS)
     if action == Action.PRINT_CLASS_BOOKS:
-        return bool(roles & _SCHOOL_WIDE_READERS) or _object_perm(user, "manage_classroom", obj)
+        return bool(roles & _SCHOOL_WIDE_READERS) or (
+            bool(roles & _HOMEROOM) and _object_perm(user, "manage_classroom", obj)
+        )
     if action == Action.TRANSFER_STUDENT or action == Action.DECIDE_RETENTION:
         return Role.PRINCIPAL in roles
     if action == Action.ACCEPT_TRANSFER:
@@ -200,22 +282,24 @@ def can(user, action: Action | str, obj: Any) -> bool:
         return bool(roles & (_BOARD | {Role.ADMIN_BOARD}))
     if action == Action.VIEW_CORRECTION:
         return bool(roles & (_BOARD | {Role.ADMIN_BOARD})) or obj.requested_by_id == user.pk
+    # a teacher's rights on a class or class-subject hold only while the teacher holds the role that
+    # brought them: a role removed ends them at once, whatever object permissions remain
     if action == Action.MANAGE_CLASSROOM:
-        return _object_perm(user, "manage_classroom", obj)
+        return bool(roles & _HOMEROOM) and _object_perm(user, "manage_classroom", obj)
     if action == Action.VIEW_CLASSROOM:
         if roles & (_SCHOOL_WIDE_READERS | {Role.DEPARTMENT_HEAD}):
             return True
-        if _object_perm(user, "manage_classroom", obj):
+        if roles & _HOMEROOM and _object_perm(user, "manage_classroom", obj):
             return True
-        return obj.assignments.filter(teacher=user).exists()
+        return bool(roles & _TEACHING) and obj.assignments.filter(teacher=user).exists()
     if action == Action.ENTER_SCORES:
-        return _object_perm(user, "enter_scores", obj)
+        return bool(roles & _TEACHING) and _object_perm(user, "enter_scores", obj)
     if action == Action.VIEW_SCORES:
-        if roles & _SCHOOL_WIDE_READERS or _object_perm(user, "enter_scores", obj):
+        if roles & _SCHOOL_WIDE_READERS or (roles & _TEACHING and _object_perm(user, "enter_scores", obj)):
             return True
         if obj.subject.department_id and obj.subject.department_id in department_ids(user, school_id):
             return True
-        return _object_perm(user, "manage_classroom", obj.classroom)
+        return bool(roles & _HOMEROOM) and _object_perm(user, "manage_classroom", obj.classroom)
     if action == Action.VIEW_STUDENT:
         if roles & _SCHOOL_WIDE_READERS:
             return True

@@ -14,6 +14,21 @@ class LoginForm(AuthenticationForm):
         "inactive": _("This account has been deactivated."),
     }
 
+    def clean(self):
+        from accounts.signin import wait_seconds
+
+        wait = wait_seconds(self.cleaned_data.get("username", ""))
+        if wait:  # a username attacked from many places: slowed, the password not even checked
+            raise forms.ValidationError(
+                _(
+                    "This account is being tried with wrong passwords from several places. Wait %(n)d "
+                    "seconds and sign in again."
+                )
+                % {"n": wait},
+                code="slowed",
+            )
+        return super().clean()
+
 
 class AccountForm(forms.Form):
     username = forms.CharField(label=_("Username"), max_length=150)
@@ -27,9 +42,11 @@ class AccountForm(forms.Form):
         label=_("Department (for a department head)"), queryset=Department.objects.none(), required=False
     )
 
-    def __init__(self, *args, school, **kwargs):
+    def __init__(self, *args, school, grantable=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["department"].queryset = school.departments.all()
+        if grantable is not None:  # only the roles the person filling the form may grant
+            self.fields["roles"].choices = [(v, label) for v, label in GRANTABLE_ROLES if v in grantable]
 
     def clean(self):
         data = super().clean()
@@ -49,9 +66,11 @@ class GrantRoleForm(forms.Form):
         label=_("Department"), queryset=Department.objects.none(), required=False
     )
 
-    def __init__(self, *args, school, **kwargs):
+    def __init__(self, *args, school, grantable=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["department"].queryset = school.departments.all()
+        if grantable is not None:
+            self.fields["role"].choices = [(v, label) for v, label in GRANTABLE_ROLES if v in grantable]
 
 
 class ImportForm(forms.Form):
@@ -110,3 +129,15 @@ class ReauthForm(forms.Form):
         elif self.devices and not any(d.verify_token(data.get("otp_token") or "") for d in self.devices):
             self.add_error("otp_token", _("The code is not correct or has expired."))
         return data
+
+
+class AppointForm(forms.Form):
+    """The province's Department: the principal or a vice principal of a school, an existing account or
+    a new one."""
+
+    role = forms.ChoiceField(
+        label=_("Role"),
+        choices=[(Role.PRINCIPAL, Role.PRINCIPAL.label), (Role.VICE_PRINCIPAL, Role.VICE_PRINCIPAL.label)],
+    )
+    username = forms.CharField(label=_("Username"), max_length=150)
+    full_name = forms.CharField(label=_("Full name (for a new account)"), max_length=150, required=False)

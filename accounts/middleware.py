@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from accounts import authz
 from accounts.models import Role
+from accounts.reauth import session_outlived
 
 _LAST_SEEN = "sodiem_last_seen"
 _AGE_WARNED = "sodiem_password_age_warned"
@@ -48,7 +49,9 @@ class AccountPolicyMiddleware:
             return None
         now = time.time()
         last_seen = request.session.get(_LAST_SEEN)
-        if last_seen is not None and now - last_seen > settings.SESSION_IDLE_SECONDS:
+        idle = last_seen is not None and now - last_seen > settings.SESSION_IDLE_SECONDS
+        outlived = session_outlived(request)
+        if idle or outlived:
             logout(request)
             if request.headers.get("Accept", "").startswith("application/json"):
                 message = _(
@@ -56,7 +59,10 @@ class AccountPolicyMiddleware:
                 )
                 return JsonResponse({"error": message}, status=401)
             messages.info(
-                request, _("Your session expired after a period of inactivity. Please sign in again.")
+                request,
+                _("Your session reached its maximum length. Please sign in again.")
+                if outlived
+                else _("Your session expired after a period of inactivity. Please sign in again."),
             )
             return redirect(f"{reverse('accounts:login')}?next={request.get_full_path()}")
         request.session[_LAST_SEEN] = now

@@ -6,27 +6,47 @@ minutes by default); otherwise the user types it again — and their TOTP code w
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from functools import wraps
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext as _
 
 AUTH_AT = "sodiem_auth_at"
+FAILURES = "sodiem_password_failures"
+MAX_FAILURES = 5
 
 
 def stamp(request) -> None:
     request.session[AUTH_AT] = time.time()
 
 
+SIGNED_IN_AT = "sodiem_signed_in_at"
+
+
 @receiver(user_logged_in)
 def _stamp_on_login(sender, request, user, **kwargs):
     if request is not None and hasattr(request, "session"):
         stamp(request)
+        # the session lasts SESSION_COOKIE_AGE from the sign-in, however busy: an absolute time, which
+        # saving the session on every request does not push forward (idle timeout aside)
+        now = time.time()
+        request.session[SIGNED_IN_AT] = now
+        request.session.set_expiry(timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE))
+
+
+def session_outlived(request) -> bool:
+    started = request.session.get(SIGNED_IN_AT)
+    return started is not None and time.time() - started > settings.SESSION_COOKIE_AGE
 
 
 def is_recent(request) -> bool:
@@ -58,3 +78,28 @@ def recent_auth_required(view=None, *, only_post: bool = False):
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def wrong_password(request, where: str):
+    """A wrong password typed inside a session — to confirm an action, to change the password, to sign
+    a document — counts and is audited like a failed sign-in: someone holding a stolen session cannot
+    guess the password behind it. The fifth, on any of these forms, ends the session (the redirect to
+    the sign-in page is returned; None before)."""
+    from audit.models import AuditEvent
+    from audit.services import record
+
+    failures = request.session[FAILURES] = request.session.get(FAILURES, 0) + 1
+    record(AuditEvent.Action.PASSWORD_CHECK_FAILED, request=request, where=where, failures=failures)
+    if failures < MAX_FAILURES:
+        return None
+    record(AuditEvent.Action.SESSION_ENDED, request=request, where=where, failures=failures)
+    logout(request)
+    messages.error(
+        request,
+        _("The password was wrong %(n)d times: the session has ended. Sign in again.") % {"n": failures},
+    )
+    return redirect("accounts:login")
+
+
+def right_password(request) -> None:
+    request.session.pop(FAILURES, None)

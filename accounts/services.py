@@ -3,27 +3,37 @@
 
 from __future__ import annotations
 
+import logging
+import re
 import secrets
 from dataclasses import dataclass, field
 
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import authz
 from accounts.authz import Action
-from accounts.models import SCHOOL_ROLES, Department, Role, RoleAssignment, School, User
+from accounts.models import SCHOOL_ROLES, Department, Notification, Role, RoleAssignment, School, User
+from accounts.signals import role_revoked
 from audit.models import AuditEvent
 from audit.services import record
 
 _PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # noqa: S105
+log = logging.getLogger(__name__)
 USERNAME_MAX = 150
+USERNAME = re.compile(r"[A-Za-z0-9._-]+")
 
 
 class AccountError(Exception):
     """A refused account operation; the message is shown to the user."""
+
+
+class WrongPassword(AccountError):
+    """The current password given to confirm a change is not the account's."""
 
 
 def temporary_password(length: int = 12) -> str:
@@ -34,9 +44,20 @@ def temporary_password(length: int = 12) -> str:
             return candidate
 
 
-def _roles_granted_by_admin_board() -> set[str]:
-    # Teachers' homeroom/subject roles follow from assignments, offices from the province.
-    return {r.value for r in SCHOOL_ROLES} - {Role.PARENT, Role.STUDENT}
+def _refuse_ungrantable(actor: User, school: School, roles) -> None:
+    allowed = authz.grantable_roles(actor, school)
+    appointed = [r for r in roles if r in authz.APPOINTED_FROM_ABOVE]
+    if appointed:
+        raise AccountError(
+            _(
+                "The principal and the vice principals are appointed by the province's Department of "
+                "Education, not by the school."
+            )
+        )
+    bad = [r for r in roles if r not in allowed]
+    if bad:
+        labels = ", ".join(str(Role(r).label) if r in Role.values else r for r in bad)
+        raise AccountError(_("You cannot grant this role: %(roles)s") % {"roles": labels})
 
 
 def validate_account_fields(username: str, full_name: str, email: str, phone: str = "") -> dict[str, str]:
@@ -46,8 +67,11 @@ def validate_account_fields(username: str, full_name: str, email: str, phone: st
     username = (username or "").strip()
     if not username:
         errors["username"] = _("The username is required.")
-    elif len(username) > USERNAME_MAX or not all(c.isalnum() or c in "@.+-_" for c in username):
-        errors["username"] = _("The username may contain only letters, digits and @ . + - _ (at most 150).")
+    elif len(username) > USERNAME_MAX or not USERNAME.fullmatch(username):
+        # ASCII only: a Cyrillic "о" would make a look-alike of someone else's name
+        errors["username"] = _(
+            "The username may contain only unaccented letters (a–z), digits and . - _ (at most 150)."
+        )
     elif User.objects.filter(username__iexact=username).exists():
         errors["username"] = _("The username %(username)s is already taken.") % {"username": username}
     if not (full_name or "").strip():
@@ -86,10 +110,7 @@ def create_account(
     errors = validate_account_fields(username, full_name, email, phone)
     if errors:
         raise AccountError(" ".join(errors.values()))
-    allowed = _roles_granted_by_admin_board()
-    bad = [r for r in roles if r not in allowed]
-    if bad:
-        raise AccountError(_("Unknown role: %(roles)s") % {"roles": ", ".join(bad)})
+    _refuse_ungrantable(actor, school, roles)
     user, password = new_account(
         actor, school, username=username, full_name=full_name, email=email, phone=phone, request=request
     )
@@ -147,9 +168,9 @@ def _grant(actor, school, user, role, department, request):
 def grant_role(
     actor: User, school: School, user: User, role: str, department: Department | None = None, request=None
 ):
-    authz.check(actor, Action.MANAGE_ACCOUNTS, school)
-    if role not in _roles_granted_by_admin_board():
-        raise AccountError(_("This role cannot be granted here."))
+    authz.check(actor, Action.MANAGE_PEOPLE, school)
+    authz.check_person(actor, school, user)
+    _refuse_ungrantable(actor, school, [role])
     if role == Role.DEPARTMENT_HEAD and (department is None or department.school_id != school.pk):
         raise AccountError(_("Choose the department this person heads."))
     if role != Role.DEPARTMENT_HEAD:
@@ -157,15 +178,22 @@ def grant_role(
     return _grant(actor, school, user, role, department, request)
 
 
-@transaction.atomic
-def remove_role(actor: User, school: School, assignment: RoleAssignment, request=None) -> None:
-    authz.check(actor, Action.MANAGE_ACCOUNTS, school)
-    if assignment.school_id != school.pk:
-        raise AccountError(_("This role belongs to another school."))
-    if assignment.role == Role.ADMIN_BOARD and assignment.user_id == actor.pk:
-        raise AccountError(_("You cannot remove your own admin board role."))
+def _revoke(actor: User, school: School, assignment: RoleAssignment) -> None:
+    """Remove a role and end the rights it brought, in the caller's transaction."""
     user = assignment.user
     assignment.delete()
+    role_revoked.send(sender=RoleAssignment, user=user, school=school, role=assignment.role, actor=actor)
+    authz.forget(user)
+
+
+@transaction.atomic
+def remove_role(actor: User, school: School, assignment: RoleAssignment, request=None) -> None:
+    authz.check(actor, Action.MANAGE_PEOPLE, school)
+    if assignment.school_id != school.pk:
+        raise AccountError(_("This role belongs to another school."))
+    authz.check_person(actor, school, assignment.user)
+    user = assignment.user
+    _revoke(actor, school, assignment)
     record(
         AuditEvent.Action.ROLE_REMOVED,
         actor=actor,
@@ -174,7 +202,40 @@ def remove_role(actor: User, school: School, assignment: RoleAssignment, request
         obj=user,
         role=assignment.role,
     )
+
+
+@transaction.atomic
+def appoint(
+    actor: User | None, school: School, *, username: str, role: str, full_name: str = "", request=None
+) -> tuple[User, str]:
+    """The province's Department — or IT staff through `manage.py appoint` (actor None) — appoints the
+    principal or a vice principal: an existing account that belongs to no other school, or a new one.
+    Returns the account and, for a new one, its temporary password, shown once to the actor."""
+    if actor is not None and not authz.appoints_board_of(actor, school):
+        raise PermissionDenied(_("Only the province's Department of Education appoints the school's board."))
+    if role not in authz.APPOINTED_FROM_ABOVE:
+        raise AccountError(_("Only a principal or a vice principal is appointed here."))
+    username = (username or "").strip()
+    user = User.objects.filter(username__iexact=username).first()
+    password = ""
+    if user is None:
+        errors = validate_account_fields(username, full_name, "")
+        if errors:
+            raise AccountError(" ".join(errors.values()))
+        user, password = new_account(actor, school, username=username, full_name=full_name, request=request)
+    elif RoleAssignment.objects.filter(user=user).exclude(school=school).exists():
+        raise AccountError(
+            _("This account also belongs to another school or office: appoint a separate account.")
+        )
+    assignment, created = RoleAssignment.objects.get_or_create(
+        user=user, role=role, school=school, department=None, defaults={"granted_by": actor}
+    )
+    if created:
+        record(
+            AuditEvent.Action.ROLE_APPOINTED, actor=actor, request=request, school=school, obj=user, role=role
+        )
     authz.forget(user)
+    return user, password
 
 
 def _check_member_of(school: School, user: User) -> None:
@@ -184,8 +245,10 @@ def _check_member_of(school: School, user: User) -> None:
 
 @transaction.atomic
 def reset_password(actor: User, school: School, user: User, request=None) -> str:
-    authz.check(actor, Action.MANAGE_ACCOUNTS, school)
+    """A temporary password for someone ranked below the actor; shown once, to the actor only."""
+    authz.check(actor, Action.MANAGE_PEOPLE, school)
     _check_member_of(school, user)
+    authz.check_person(actor, school, user)
     password = temporary_password()
     user.set_password(password)
     user.must_change_password = True
@@ -195,15 +258,48 @@ def reset_password(actor: User, school: School, user: User, request=None) -> str
 
 
 @transaction.atomic
+def reset_two_factor(actor: User, school: School, user: User, request=None) -> int:
+    """Remove the two-factor devices of someone ranked below the actor (a lost phone): they enrol a
+    new one at their next sign-in. The owner and the principal are told. Returns the devices removed."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    authz.check(actor, Action.MANAGE_PEOPLE, school)
+    _check_member_of(school, user)
+    authz.check_person(actor, school, user)
+    removed, _detail = TOTPDevice.objects.filter(user=user).delete()
+    record(
+        AuditEvent.Action.TWO_FACTOR_RESET,
+        actor=actor,
+        request=request,
+        school=school,
+        obj=user,
+        devices=removed,
+    )
+    notify_security(
+        user,
+        _(
+            "Two-factor sign-in of your account was reset by %(actor)s. Set it up again; if you did not ask "
+            "for this, tell the principal."
+        )
+        % {"actor": actor.full_name or actor.username},
+        school=school,
+        tell_principal=True,
+    )
+    return removed
+
+
+@transaction.atomic
 def deactivate_account(actor: User, school: School, user: User, request=None) -> bool:
     """Remove the person's roles in this school; the account itself is disabled when no role is left.
 
     Returns True when the account was disabled."""
-    authz.check(actor, Action.MANAGE_ACCOUNTS, school)
+    authz.check(actor, Action.MANAGE_PEOPLE, school)
     _check_member_of(school, user)
     if user.pk == actor.pk:
         raise AccountError(_("You cannot deactivate your own account."))
-    RoleAssignment.objects.filter(user=user, school=school).delete()
+    authz.check_person(actor, school, user)
+    for assignment in RoleAssignment.objects.filter(user=user, school=school).select_related("user"):
+        _revoke(actor, school, assignment)
     disabled = not RoleAssignment.objects.filter(user=user).exists()
     if disabled:
         user.is_active = False
@@ -220,9 +316,59 @@ def deactivate_account(actor: User, school: School, user: User, request=None) ->
     return disabled
 
 
+@transaction.atomic
+def add_two_factor_device(user: User, device, last_t: int, *, request=None) -> None:
+    """Store a confirmed TOTP device; the owner is told (a second device may be someone else's)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    count = TOTPDevice.objects.filter(user=user, confirmed=True).count()
+    device.confirmed = True
+    device.last_t = last_t
+    device.save()
+    record(AuditEvent.Action.TWO_FACTOR_ADDED, actor=user, request=request, devices=count + 1)
+    when = timezone.localtime().strftime("%H:%M %d/%m/%Y")
+    notify_security(
+        user,
+        _(
+            "A two-factor device was added to your account at %(when)s (you now have %(n)d). If it was not "
+            "you, change your password and tell the admin board at once."
+        )
+        % {"when": when, "n": count + 1},
+    )
+
+
+def notify_security(
+    user: User, text: str, *, school: School | None = None, tell_principal: bool = False
+) -> None:
+    """A change to someone's sign-in (a device added or reset): an in-app message on their home page,
+    an e-mail when they have an address and, when asked, the same to the school's principal."""
+    recipients = [user]
+    if tell_principal and school is not None:
+        recipients += [
+            ra.user
+            for ra in RoleAssignment.objects.filter(school=school, role=Role.PRINCIPAL).select_related("user")
+            if ra.user_id != user.pk
+        ]
+    for person in recipients:
+        message = text if person == user else f"{user.full_name or user.username}: {text}"
+        Notification.objects.create(user=person, school=school, text=message[:500])
+        if person.email:
+            transaction.on_commit(lambda p=person, m=message: _mail(p.email, m))
+
+
+def _mail(address: str, message: str) -> None:
+    from django.core.mail import send_mail
+
+    try:
+        send_mail(_("Sổ Điểm: your account's security"), message, None, [address])
+    except OSError:  # the mail server is down: the in-app message still stands
+        log.warning("security e-mail to %s failed", address, exc_info=True)
+
+
 def change_own_password(user: User, old_password: str, new_password: str, request=None) -> None:
     if not user.check_password(old_password):
-        raise AccountError(_("The current password is not correct."))
+        raise WrongPassword(_("The current password is not correct."))
     if old_password == new_password:
         raise AccountError(_("The new password must differ from the current one."))
     try:
@@ -304,7 +450,7 @@ def _parse_roles(text: str) -> tuple[list[str], list[str]]:
     return list(dict.fromkeys(roles)), unknown
 
 
-def parse_staff_list(school: School, uploaded) -> ImportReport:
+def parse_staff_list(actor: User, school: School, uploaded) -> ImportReport:
     """Validate every row of an Excel staff list; nothing is written here."""
     from accounts.excel import ExcelError, read_rows
 
@@ -343,6 +489,10 @@ def parse_staff_list(school: School, uploaded) -> ImportReport:
             row.errors.append(_("Unknown role: %(roles)s") % {"roles": ", ".join(unknown)})
         if not roles and not unknown:
             row.errors.append(_("At least one role is required."))
+        try:
+            _refuse_ungrantable(actor, school, roles)
+        except AccountError as exc:
+            row.errors.append(str(exc))
         if Role.DEPARTMENT_HEAD in roles and row.department.lower() not in departments:
             row.errors.append(
                 _("Department %(name)s does not exist in the school.") % {"name": row.department or "—"}

@@ -27,4 +27,9 @@ urlpatterns = [
     ),
     path("staff/<uuid:user_uuid>/reset-password/", views.staff_reset_password, name="staff_reset_password"),
     path("staff/<uuid:user_uuid>/deactivate/", views.staff_deactivate, name="staff_deactivate"),
+    path(
+        "staff/<uuid:user_uuid>/reset-two-factor/",
+        views.staff_reset_two_factor,
+        name="staff_reset_two_factor",
+    ),
 ]

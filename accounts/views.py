@@ -27,7 +27,7 @@ from accounts.forms import (
     TokenForm,
 )
 from accounts.models import RoleAssignment, School, User
-from accounts.reauth import recent_auth_required, safe_next, stamp
+from accounts.reauth import is_recent, recent_auth_required, right_password, safe_next, stamp, wrong_password
 from accounts.tenancy import school_or_404, set_current_school
 from sodiem.http import uuid_or_404
 from sodiem.qr import qr_svg
@@ -60,9 +60,14 @@ def password_change(request):
             services.change_own_password(
                 request.user, form.cleaned_data["old_password"], form.cleaned_data["new_password1"], request
             )
+        except services.WrongPassword as exc:
+            if ended := wrong_password(request, "password_change"):
+                return ended
+            form.add_error("old_password", str(exc))
         except services.AccountError as exc:
             form.add_error("new_password1", str(exc))
         else:
+            right_password(request)
             update_session_auth_hash(request, request.user)
             messages.success(request, _("Your password has been changed."))
             return redirect("home")
@@ -79,21 +84,12 @@ def reauth_view(request):
     form = ReauthForm(request.POST if bound else None, user=request.user)
     next_url = safe_next(request, request.GET.get("next"))
     if bound and form.is_valid():
-        request.session.pop(REAUTH_FAILURES, None)
+        right_password(request)
         stamp(request)
         return redirect(next_url)
-    if bound:
-        # a stolen session cannot guess the password here: five wrong tries end the session
-        failures = request.session[REAUTH_FAILURES] = request.session.get(REAUTH_FAILURES, 0) + 1
-        if failures >= 5:
-            from django.contrib.auth import logout
-
-            logout(request)
-            return redirect("accounts:login")
+    if bound and (ended := wrong_password(request, "reauth")):
+        return ended
     return render(request, "accounts/reauth.html", {"form": form}, status=400 if bound else 200)
-
-
-REAUTH_FAILURES = "sodiem_reauth_failures"
 
 
 OTP_PENDING_KEY = "sodiem_otp_pending_key"
@@ -107,10 +103,19 @@ def _otp_qr_svg(device: TOTPDevice) -> str:
 @require_http_methods(["GET", "POST"])
 def otp_setup(request):
     """Turn on TOTP: the new secret waits in the session (a GET writes nothing) until the first code
-    from the authenticator app confirms it; only then is the device stored."""
+    from the authenticator app confirms it; only then is the device stored.
+
+    The password alone never adds a device: someone who already has one proves it first (a verified
+    session), and everyone confirms their password (and code) within the last minutes. A device added
+    is told to its owner, by an in-app message and by e-mail, and audited."""
     from django_otp.oath import TOTP
     from django_otp.util import random_hex
 
+    has_device = request.user.totpdevice_set.filter(confirmed=True).exists()
+    if has_device and not request.user.is_verified():
+        return redirect(f"{reverse('accounts:otp_verify')}?next={reverse('accounts:otp_setup')}")
+    if not is_recent(request):
+        return redirect(f"{reverse('accounts:reauth')}?next={reverse('accounts:otp_setup')}")
     key = request.session.get(OTP_PENDING_KEY)
     if not key:
         key = request.session[OTP_PENDING_KEY] = random_hex(20)
@@ -119,10 +124,7 @@ def otp_setup(request):
     if request.method == "POST" and form.is_valid():
         totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
         if totp.verify(int(form.cleaned_data["token"]), tolerance=device.tolerance):
-            TOTPDevice.objects.filter(user=request.user, confirmed=False).delete()
-            device.confirmed = True
-            device.last_t = totp.t()
-            device.save()
+            services.add_two_factor_device(request.user, device, totp.t(), request=request)
             del request.session[OTP_PENDING_KEY]
             otp_login(request, device)
             messages.success(request, _("Two-factor authentication is now on for your account."))
@@ -131,7 +133,12 @@ def otp_setup(request):
     return render(
         request,
         "accounts/otp_setup.html",
-        {"form": form, "qr_svg": _otp_qr_svg(device), "secret": b32encode(device.bin_key).decode()},
+        {
+            "form": form,
+            "qr_svg": _otp_qr_svg(device),
+            "secret": b32encode(device.bin_key).decode(),
+            "second": has_device,
+        },
     )
 
 
@@ -177,7 +184,9 @@ def staff_list(request):
 def staff_create(request):
     school = school_or_404(request)
     authz.check(request.user, Action.MANAGE_ACCOUNTS, school)
-    form = AccountForm(request.POST or None, school=school)
+    form = AccountForm(
+        request.POST or None, school=school, grantable=authz.grantable_roles(request.user, school)
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -215,10 +224,14 @@ def staff_detail(request, user_uuid):
     school = school_or_404(request)
     person = _member_or_404(school, user_uuid)
     authz.check(request.user, Action.VIEW_ACCOUNTS, school)
-    can_manage = authz.can(request.user, Action.MANAGE_ACCOUNTS, school)
-    form = GrantRoleForm(request.POST or None, school=school)
+    # who may act on this person: ranked above them, and they belong to this school only
+    can_manage = authz.may_manage_person(request.user, school, person)
+    form = GrantRoleForm(
+        request.POST or None, school=school, grantable=authz.grantable_roles(request.user, school)
+    )
     if request.method == "POST":
-        authz.check(request.user, Action.MANAGE_ACCOUNTS, school)
+        authz.check(request.user, Action.MANAGE_PEOPLE, school)
+        authz.check_person(request.user, school, person)
         if form.is_valid():
             try:
                 services.grant_role(
@@ -238,7 +251,13 @@ def staff_detail(request, user_uuid):
     return render(
         request,
         "accounts/staff_detail.html",
-        {"person": person, "roles": roles, "form": form, "can_manage": can_manage},
+        {
+            "person": person,
+            "roles": roles,
+            "form": form,
+            "can_manage": can_manage,
+            "has_two_factor": person.totpdevice_set.filter(confirmed=True).exists(),
+        },
     )
 
 
@@ -248,7 +267,7 @@ def staff_detail(request, user_uuid):
 def staff_remove_role(request, user_uuid, role_uuid):
     school = school_or_404(request)
     person = _member_or_404(school, user_uuid)
-    authz.check(request.user, Action.MANAGE_ACCOUNTS, school)
+    authz.check(request.user, Action.MANAGE_PEOPLE, school)
     assignment = get_object_or_404(RoleAssignment, uuid=role_uuid, user=person, school=school)
     try:
         services.remove_role(request.user, school, assignment, request)
@@ -266,9 +285,26 @@ def staff_remove_role(request, user_uuid, role_uuid):
 def staff_reset_password(request, user_uuid):
     school = school_or_404(request)
     person = _member_or_404(school, user_uuid)
-    authz.check(request.user, Action.MANAGE_ACCOUNTS, school)
+    authz.check(request.user, Action.MANAGE_PEOPLE, school)
     password = services.reset_password(request.user, school, person, request)
     return render(request, "accounts/login_slips.html", {"rows": [{"user": person, "password": password}]})
+
+
+@login_required
+@require_POST
+@recent_auth_required
+def staff_reset_two_factor(request, user_uuid):
+    """A lost phone: the person's two-factor devices go, they enrol a new one at their next sign-in."""
+    school = school_or_404(request)
+    person = _member_or_404(school, user_uuid)
+    authz.check(request.user, Action.MANAGE_PEOPLE, school)
+    services.reset_two_factor(request.user, school, person, request)
+    messages.success(
+        request,
+        _("Two-factor sign-in of %(name)s was reset; they and the principal have been told.")
+        % {"name": person},
+    )
+    return redirect("accounts:staff_detail", user_uuid=person.uuid)
 
 
 @login_required
@@ -277,7 +313,7 @@ def staff_reset_password(request, user_uuid):
 def staff_deactivate(request, user_uuid):
     school = school_or_404(request)
     person = _member_or_404(school, user_uuid)
-    authz.check(request.user, Action.MANAGE_ACCOUNTS, school)
+    authz.check(request.user, Action.MANAGE_PEOPLE, school)
     try:
         disabled = services.deactivate_account(request.user, school, person, request)
     except services.AccountError as exc:
@@ -304,7 +340,7 @@ def staff_import(request):
     form = ImportForm(request.POST or None, request.FILES or None)
     report = None
     if request.method == "POST" and form.is_valid():
-        report = services.parse_staff_list(school, form.cleaned_data["file"])
+        report = services.parse_staff_list(request.user, school, form.cleaned_data["file"])
         if report.file_error:
             form.add_error("file", report.file_error)
             report = None

@@ -56,6 +56,11 @@ class AuditEvent(models.Model):
         RETENTION_DECIDED = "retention_decided", _("Deletion of old records approved")
         BACKUP = "backup", _("Backup")
         RESTORE = "restore", _("Restore")
+        TWO_FACTOR_ADDED = "two_factor_added", _("Two-factor device added")
+        TWO_FACTOR_RESET = "two_factor_reset", _("Two-factor sign-in reset")
+        PASSWORD_CHECK_FAILED = "password_check_failed", _("Wrong password given to confirm an action")
+        SESSION_ENDED = "session_ended", _("Session ended for repeated wrong passwords")
+        ROLE_APPOINTED = "role_appointed", _("Principal or vice principal appointed")
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     # No cascading update or delete may touch an audit row: plain references, names kept in the row.

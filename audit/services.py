@@ -8,12 +8,11 @@ from typing import Any
 from django.utils import timezone
 
 from audit.models import AuditEvent
+from sodiem import http
 
 
 def client_ip(request) -> str | None:
-    if request is None:
-        return None
-    return request.META.get("REMOTE_ADDR") or None
+    return http.client_ip(request)
 
 
 def record(

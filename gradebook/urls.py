@@ -26,6 +26,11 @@ urlpatterns = [
     path("statistics/", views_homeroom.statistics, name="statistics"),
     path("office/", views_office.office_overview, name="office_overview"),
     path("office/schools/<uuid:school_uuid>/", views_office.office_school, name="office_school"),
+    path(
+        "office/schools/<uuid:school_uuid>/appoint/",
+        views_office.office_school_appoint,
+        name="office_school_appoint",
+    ),
     path("statistics/export.xlsx", views_homeroom.statistics_export, name="statistics_export"),
     path(
         "classes/<uuid:classroom_uuid>/results/<str:period>/",

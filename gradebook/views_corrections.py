@@ -124,12 +124,17 @@ def _detail_context(request, correction, decide_form=None, apply_form=None) -> d
     if correction.status == CorrectionRequest.Status.APPROVED and authz.can(
         user, Action.APPLY_CORRECTION, correction
     ):
-        context["apply_form"] = apply_form or _apply_form(correction, school)
+        context["apply_form"] = apply_form or _apply_form(correction, school, applier=user)
     return context
 
 
-def _apply_form(correction, school, data=None) -> CorrectionApplyForm:
-    board = User.objects.filter(pk__in=service.board_members(school).values("user_id")).order_by("full_name")
+def _apply_form(correction, school, data=None, *, applier=None) -> CorrectionApplyForm:
+    # the board's witness is neither the requester nor the one applying (separation of duties)
+    board = (
+        User.objects.filter(pk__in=service.board_members(school).values("user_id"))
+        .exclude(pk__in=[correction.requested_by_id, getattr(applier, "pk", None)])
+        .order_by("full_name")
+    )
     staff = (
         User.objects.filter(role_assignments__school=school, role_assignments__role__in=STAFF_ROLES)
         .distinct()
@@ -183,7 +188,7 @@ def correction_apply(request, correction_uuid):
     correction = _correction(request, correction_uuid)
     authz.check(request.user, Action.APPLY_CORRECTION, correction)
     school = correction.assignment.classroom.school_year.school
-    form = _apply_form(correction, school, request.POST)
+    form = _apply_form(correction, school, request.POST, applier=request.user)
     if form.is_valid():
         data = form.cleaned_data
         try:

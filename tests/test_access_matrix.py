@@ -122,10 +122,12 @@ def matrix():
         "accounts:staff_import": (None, school_page({"admin_board"}), school_page({"admin_board"})),
         "accounts:staff_import_confirm": (None, post_only(), school_page({"admin_board"})),
         "accounts:staff_import_template": (None, school_page({"admin_board"}), None),
-        "accounts:staff_detail": ("staff", rule({"admin_board", "principal"}), rule({"admin_board"})),
-        "accounts:staff_remove_role": ("role", post_only(), rule({"admin_board"})),
-        "accounts:staff_reset_password": ("staff", post_only(), rule({"admin_board"})),
-        "accounts:staff_deactivate": ("staff", post_only(), rule({"admin_board"})),
+        # acting on a person: those ranked above them (the admin board and the principal, over a teacher)
+        "accounts:staff_detail": ("staff", rule({"admin_board", "principal"}), rule({"admin_board", "principal"})),
+        "accounts:staff_remove_role": ("role", post_only(), rule({"admin_board", "principal"})),
+        "accounts:staff_reset_password": ("staff", post_only(), rule({"admin_board", "principal"})),
+        "accounts:staff_reset_two_factor": ("staff", post_only(), rule({"admin_board", "principal"})),
+        "accounts:staff_deactivate": ("staff", post_only(), rule({"admin_board", "principal"})),
         # classes
         "classroom_list": (None, school_page(STAFF), None),
         "classroom_detail": ("classroom", rule(view_class), None),
@@ -187,6 +189,8 @@ def matrix():
         "office_overview": (None, {**rule(set(), other_school=403, offices=200), "district": 200, "province": 200}, None),
         # a school seen through the office pages: not found for anyone but the offices above it
         "office_school": ("school", {**rule(set(), others=404, offices=200)}, None),
+        # the province's Department records the school's principal and vice principals
+        "office_school_appoint": ("school", post_only(), {**rule(set(), others=404), "district": 403, "province": 302}),
         # printed books
         "documents_home": (None, school_page(STAFF, offices=403), None),
         "print_request": (None, post_only(), school_page(STAFF, offices=403)),
@@ -466,3 +470,44 @@ def test_no_role_is_shown_a_link_that_refuses_it(people, client, who):
         frontier = following[:60]
     assert len(seen) > (2 if who in ("student", "parent", "district") else 8)
     assert refused == []
+
+
+def test_account_actions_respect_rank_and_school_for_multi_role_people(people, world, other_world, client):
+    """People holding several roles, or roles in two schools: every account action on them is refused
+    to anyone not ranked above them in every school they belong to."""
+    users, _kwargs = people
+    both_schools = make_user(
+        "gv_hai_truong", "Kiều Văn Hai", school=world.school, roles=[Role.SUBJECT_TEACHER]
+    )
+    RoleAssignment.objects.create(user=both_schools, role=Role.PRINCIPAL, school=other_world.school)
+    teaching_admin = make_user(
+        "bqt_day", "Mai Thị Kiêm", school=world.school, roles=[Role.ADMIN_BOARD, Role.SUBJECT_TEACHER]
+    )
+    account_posts = [
+        "accounts:staff_reset_password",
+        "accounts:staff_reset_two_factor",
+        "accounts:staff_deactivate",
+    ]
+    cases = [
+        # (actor, target, allowed)
+        ("admin_board", both_schools, False),  # a principal elsewhere: out of this school's reach
+        ("principal", both_schools, False),
+        ("admin_board", teaching_admin, False),  # the same rank, whatever else they do
+        ("principal", teaching_admin, True),
+        ("homeroom", users["teacher"], False),
+        ("other_admin", users["teacher"], False),
+    ]
+    problems = []
+    for actor, target, allowed in cases:
+        for name in account_posts:
+            client.force_login(users[actor])
+            response = client.post(reverse(name, kwargs={"user_uuid": target.uuid}))
+            refused = response.status_code in (403, 404)
+            if refused == allowed:
+                problems.append(f"{name} by {actor} on {target.username}: {response.status_code}")
+            target.refresh_from_db()
+            if not target.is_active:  # undo a permitted deactivation for the next case
+                target.is_active = True
+                target.save()
+                RoleAssignment.objects.get_or_create(user=target, role=Role.ADMIN_BOARD, school=world.school)
+    assert problems == []

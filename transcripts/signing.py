@@ -31,16 +31,45 @@ class SigningError(Exception):
     """A refusal the user can act on (message in the user's language)."""
 
 
-def _fernet():
+def _fernet(secret: str | None = None):
+    """The cipher of the stored certificates: CERTIFICATE_KEY (SECRET_KEY in development), or `secret`."""
     from cryptography.fernet import Fernet
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-    secret = (settings.CERTIFICATE_KEY or settings.SECRET_KEY).encode()
+    secret = secret or settings.CERTIFICATE_KEY or settings.SECRET_KEY
     key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"sodiem signing certificates").derive(
-        secret
+        secret.encode()
     )
     return Fernet(base64.urlsafe_b64encode(key))
+
+
+@transaction.atomic
+def rotate_certificate_key(old_secret: str) -> int:
+    """Re-encrypt every stored certificate, encrypted under `old_secret`, with the current key; all or
+    nothing. Returns how many were re-encrypted (those already under the current key are left)."""
+    from cryptography.fernet import InvalidToken, MultiFernet
+
+    current, old = _fernet(), _fernet(old_secret)
+    both = MultiFernet([current, old])
+    rotated = 0
+    for certificate in SigningCertificate.objects.select_for_update():
+        try:
+            current.decrypt(bytes(certificate.encrypted_pkcs12))
+            continue  # already under the current key
+        except InvalidToken:
+            pass
+        try:
+            certificate.encrypted_pkcs12 = both.rotate(bytes(certificate.encrypted_pkcs12))
+            certificate.encrypted_passphrase = both.rotate(bytes(certificate.encrypted_passphrase))
+        except InvalidToken:
+            raise SigningError(
+                _("The certificate %(subject)s opens with neither the old key nor the new one.")
+                % {"subject": certificate.subject}
+            ) from None
+        certificate.save(update_fields=["encrypted_pkcs12", "encrypted_passphrase"])
+        rotated += 1
+    return rotated
 
 
 def store_certificate(

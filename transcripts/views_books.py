@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from accounts import authz
 from accounts.authz import Action
 from accounts.models import User
-from accounts.reauth import recent_auth_required
+from accounts.reauth import recent_auth_required, right_password, wrong_password
 from accounts.tenancy import current_school, school_or_404
 from audit.models import AuditEvent
 from audit.services import record
@@ -311,7 +311,10 @@ def document_sign(request, document_uuid):
     if turn is None or not documents.may_sign(request.user, document, turn):
         raise PermissionDenied(_("It is not your turn to sign this document."))
     form = SignForm(request.POST, user=request.user)
+    if form.has_error("password") and (ended := wrong_password(request, "signing")):
+        return ended
     if form.is_valid():
+        right_password(request)
         try:
             signing.sign_document(document, request.user, request=request)
         except signing.SigningError as exc:

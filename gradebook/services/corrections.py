@@ -402,6 +402,11 @@ def apply_correction(
     errors = {}
     if witness_board is None or not board_members(school).filter(user=witness_board).exists():
         errors["witness_board"] = _("Choose the board member who witnesses the change.")
+    elif witness_board.pk in (correction.requested_by_id, actor.pk):
+        # four eyes at least: the board's witness is neither the teacher who asked nor the one applying
+        errors["witness_board"] = _(
+            "The board's witness must be someone other than the requester and the admin board member applying it."
+        )
     if not requester_present:
         errors["requester_present"] = _("The requester must witness the change.")
     record_number = " ".join((record_number or "").split())[:40]
@@ -426,6 +431,8 @@ def apply_correction(
         correction = CorrectionRequest.objects.select_for_update().get(pk=correction.pk)
         if correction.status != CorrectionRequest.Status.APPROVED:
             raise CorrectionError(_("Only an approved request can be applied."))
+        # checked again on the row as it stands: whoever asked for or approved it does not apply it
+        authz.check(actor, Action.APPLY_CORRECTION, correction)
         assignment = correction.assignment
         items = [i for i in correction.items.select_related("enrolment__student") if i.approved]
         scores = {

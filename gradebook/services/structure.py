@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.dispatch import receiver
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
 from accounts import authz
 from accounts.authz import Action
 from accounts.models import Role, RoleAssignment, User
+from accounts.signals import role_revoked
 from gradebook.models import Classroom, Enrolment, GradeSubject, SchoolYear, Student, TeachingAssignment
 from gradebook.regulations import registry
 
@@ -98,3 +101,28 @@ def enrol_student(actor: User | None, student: Student, classroom: Classroom, st
     ).exists():
         raise StructureError(_("%(name)s is already studying in a class this year.") % {"name": student})
     return Enrolment.objects.create(student=student, classroom=classroom, start_date=start_date)
+
+
+@receiver(role_revoked)
+def end_rights_of_a_role(sender, user: User, school, role: str, actor=None, **kwargs) -> None:
+    """A homeroom or subject teacher's role removed: the classes and class-subjects it brought end in
+    the same transaction. This year's and later ones are left without their teacher (the admin board
+    assigns another); earlier years keep the name for their books, without the right."""
+    today = timezone.localdate()
+    if role == Role.HOMEROOM_TEACHER:
+        for classroom in Classroom.objects.filter(
+            school_year__school=school, homeroom_teacher=user
+        ).select_related("school_year", "homeroom_teacher"):
+            if classroom.school_year.end_date >= today:
+                set_homeroom_teacher(None, classroom, None)
+            else:
+                remove_perm("gradebook.manage_classroom", user, classroom)
+    elif role == Role.SUBJECT_TEACHER:
+        for assignment in TeachingAssignment.objects.filter(
+            classroom__school_year__school=school, teacher=user
+        ).select_related("classroom__school_year", "teacher"):
+            if assignment.classroom.school_year.end_date >= today:
+                assign_teacher(None, assignment, None)
+            else:
+                remove_perm("gradebook.enter_scores", user, assignment)
+    authz.forget(user)
