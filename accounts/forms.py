@@ -39,7 +39,10 @@ class AccountForm(forms.Form):
         label=_("Roles"), choices=GRANTABLE_ROLES, widget=forms.CheckboxSelectMultiple
     )
     department = forms.ModelChoiceField(
-        label=_("Department (for a department head)"), queryset=Department.objects.none(), required=False
+        label=_("Department (for a department head)"),
+        queryset=Department.objects.none(),
+        required=False,
+        empty_label="—",
     )
 
     def __init__(self, *args, school, grantable=None, **kwargs):
@@ -63,7 +66,7 @@ class AccountForm(forms.Form):
 class GrantRoleForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=GRANTABLE_ROLES)
     department = forms.ModelChoiceField(
-        label=_("Department"), queryset=Department.objects.none(), required=False
+        label=_("Department"), queryset=Department.objects.none(), required=False, empty_label="—"
     )
 
     def __init__(self, *args, school, grantable=None, **kwargs):

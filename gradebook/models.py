@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.history import HistoricalIP, TrailHistory
 from accounts.models import Department, School, User
 from accounts.vietnamese import roster_key
+from gradebook.regulations.roles import role_from_name
 
 
 class SchoolYear(models.Model):
@@ -83,7 +84,18 @@ class Subject(models.Model):
     code = models.SlugField(_("code"), max_length=30)
     name = models.CharField(_("name"), max_length=120)
     short_name = models.CharField(_("short name"), max_length=20)
+
+    class Role(models.TextChoices):
+        """What the subject is for the rules (gradebook/regulations/roles.py, docs/rules.md)."""
+
+        NONE = "", _("Other subject")
+        MATH = "math", _("Mathematics (key subject)")
+        LITERATURE = "literature", _("Literature (key subject)")
+        FOREIGN_LANGUAGE = "foreign_language", _("Foreign language (key subject)")
+        ETHNIC_LANGUAGE = "ethnic_language", _("Ethnic-minority language")
+
     kind = models.CharField(_("assessment kind"), max_length=10, choices=Kind.choices)
+    role = models.CharField(_("role in the rules"), max_length=20, choices=Role.choices, blank=True)
     department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.SET_NULL)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
@@ -95,6 +107,24 @@ class Subject(models.Model):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        if self._state.adding and not self.role:  # a new subject: the role its name suggests
+            self.role = role_from_name(self.name) or ""
+        super().save(*args, **kwargs)
+
+
+class TaughtTerms(models.TextChoices):
+    """When a subject is taught: a subject of one term takes that term's result for the year (TT58
+    Điều 10 khoản 3; read into TT22, docs/rules.md)."""
+
+    BOTH = "both", _("Both terms")
+    HK1 = "HK1", _("Term I only")
+    HK2 = "HK2", _("Term II only")
+
+    @staticmethod
+    def numbers(value: str) -> tuple[int, ...]:
+        return {"HK1": (1,), "HK2": (2,)}.get(value, (1, 2))
+
 
 class GradeSubject(models.Model):
     """A subject taught to a grade in a year, with its periods per year (the curriculum)."""
@@ -105,6 +135,9 @@ class GradeSubject(models.Model):
     )
     subject = models.ForeignKey(Subject, on_delete=models.CASCADE)
     periods_per_year = models.PositiveSmallIntegerField(_("periods per year"))
+    taught_terms = models.CharField(
+        _("taught in"), max_length=4, choices=TaughtTerms.choices, default=TaughtTerms.BOTH
+    )
 
     class Meta:
         ordering = ["grade", "subject__order"]
@@ -131,6 +164,15 @@ class Classroom(models.Model):
     # The regulation is fixed when the class-year is created and never recomputed with a newer one
     # (assessment-rules.md §1).
     regulation = models.CharField(_("regulation"), max_length=20)
+    # lớp chuyên of a THPT chuyên: its môn chuyên (TT58 Điều 13 khoản 1–3 điểm a)
+    specialized_subject = models.ForeignKey(
+        Subject,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("specialised subject (lớp chuyên)"),
+    )
     history = TrailHistory()
     chain_school = "school_year__school"  # the school whose chain its history joins (audit/chain.py)
 
@@ -158,6 +200,9 @@ class TeachingAssignment(models.Model):
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="teaching_assignments"
     )
     periods_per_year = models.PositiveSmallIntegerField(_("periods per year"))
+    taught_terms = models.CharField(
+        _("taught in"), max_length=4, choices=TaughtTerms.choices, default=TaughtTerms.BOTH
+    )
     history = TrailHistory()
     chain_school = (
         "classroom__school_year__school"  # the school whose chain its history joins (audit/chain.py)

@@ -13,9 +13,12 @@ from gradebook.regulations.cases import matches, run_case, run_cases
 FIXTURES = Path(__file__).parent / "fixtures"
 EXAMPLES = json.loads((FIXTURES / "assessment-cases-examples.json").read_text(encoding="utf-8"))
 OWN = json.loads((FIXTURES / "assessment-cases-own.json").read_text(encoding="utf-8"))
+# the edges a second set of worked cases found: retest and summer eligibility, subject roles, the
+# specialised class, subjects of one term (docs/rules.md)
+EDGES = json.loads((FIXTURES / "assessment-cases-edges.json").read_text(encoding="utf-8"))
 
 
-@pytest.mark.parametrize("case", EXAMPLES + OWN, ids=lambda c: c["id"])
+@pytest.mark.parametrize("case", EXAMPLES + OWN + EDGES, ids=lambda c: c["id"])
 def test_case(case):
     result = run_case(case)
     assert "error" not in result, result

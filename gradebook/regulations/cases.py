@@ -69,7 +69,7 @@ def _year_average(reg: Regulation, data: Mapping[str, Any], case: Mapping[str, A
         )
         out["term2_average"] = _num(t2.value)
         term2 = t2.value
-    result = reg.year_average(data.get("term1"), term2)
+    result = reg.year_average(data.get("term1"), term2, taught_terms=data.get("taught_terms"))
     out["year_average"] = _num(result.value)
     out["explanation"] = result.explanation.formula or result.explanation.text
     return out
@@ -78,7 +78,9 @@ def _year_average(reg: Regulation, data: Mapping[str, Any], case: Mapping[str, A
 def _comment_subject(reg: Regulation, data: Mapping[str, Any], case: Mapping[str, Any]) -> dict[str, Any]:
     scope = data.get("scope", "term")
     if scope == "year":
-        result = reg.comment_year_result(data.get("term1"), data.get("term2"))
+        result = reg.comment_year_result(
+            data.get("term1"), data.get("term2"), taught_terms=data.get("taught_terms")
+        )
     elif scope == "term":
         keys = ("regular", "midterm", "final", "required_regular_count", "tests", "term_test")
         kwargs = {k: data[k] for k in keys if k in data}
@@ -89,10 +91,14 @@ def _comment_subject(reg: Regulation, data: Mapping[str, Any], case: Mapping[str
     return {"result": result.result, "complete": result.complete, "explanation": result.explanation.text}
 
 
+def _options(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The subject roles and the specialised subject, wherever a level is derived from scores: roles
+    named by the case ("roles": {subject: role}) or read from the subjects' names."""
+    return {"specialized_subject": data.get("specialized_subject"), "roles": data.get("roles")}
+
+
 def _academic(reg: Regulation, data: Mapping[str, Any], case: Mapping[str, Any]) -> dict[str, Any]:
-    result = reg.academic_result(
-        data.get("scored", {}), data.get("commented", {}), specialized_subject=data.get("specialized_subject")
-    )
+    result = reg.academic_result(data.get("scored", {}), data.get("commented", {}), **_options(data))
     if result.level is None:
         raise RuleError(result.explanation.text)
     out: dict[str, Any] = {"level_before_adjustment": result.level_before_adjustment, "level": result.level}
@@ -115,7 +121,7 @@ def _derive_academic(reg: Regulation, data: Mapping[str, Any], out: dict[str, An
     if data.get("academic_year") is not None:
         return data["academic_year"]
     if "scored" in data or "commented" in data:
-        result = reg.academic_result(data.get("scored", {}), data.get("commented", {}))
+        result = reg.academic_result(data.get("scored", {}), data.get("commented", {}), **_options(data))
         if result.level is None:
             raise RuleError(result.explanation.text)
         out["academic_year"] = result.level
@@ -147,7 +153,8 @@ def _promotion(reg: Regulation, data: Mapping[str, Any], case: Mapping[str, Any]
 def _retest_after(reg: Regulation, data: Mapping[str, Any], case: Mapping[str, Any]) -> dict[str, Any]:
     scratch: dict[str, Any] = {}
     conduct = _derive_conduct(reg, data, scratch)
-    result = reg.after_summer(  # type: ignore[attr-defined]
+    result = reg.after_summer(
+        **_options(data),
         grade=int(case["grade"]),
         conduct_year=conduct,
         absent_sessions=int(data.get("absent_sessions", 0)),

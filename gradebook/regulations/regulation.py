@@ -71,12 +71,30 @@ class Regulation:
     ) -> AverageResult:
         raise NotImplementedError
 
-    def year_average(self, term1: Number | None, term2: Number | None) -> AverageResult:
+    def year_average(
+        self, term1: Number | None, term2: Number | None, *, taught_terms: Sequence[int] | None = None
+    ) -> AverageResult:
         """ĐTBmcn = (ĐTBmhkI + 2 × ĐTBmhkII)/3 from the recorded (rounded) term averages.
 
         TT22 Điều 9 khoản 1 điểm b; TT58 Điều 10 khoản 1 điểm b, c. Rounded term averages go in
-        (assessment-rules.md §2.3 [I]): HK I 6,4 and HK II 51,6/8 = 6,45 → 6,5 give 6,5, not 6,4.
+        (docs/rules.md): HK I 6,4 and HK II 51,6/8 = 6,45 → 6,5 give 6,5, not 6,4. A subject taught in
+        one term only (`taught_terms` [1] or [2]) takes that term's result (TT58 Điều 10 khoản 3).
         """
+        only = self._only_term(taught_terms)
+        if only:
+            value = term1 if only == 1 else term2
+            name = "ĐTBmhkI" if only == 1 else "ĐTBmhkII"
+            if value is None:
+                return AverageResult(
+                    None, False, Explanation(self.one_term_rule, f"Chưa có {name}"), missing=[name]
+                )
+            t = tenths(value)
+            text = (
+                f"Môn chỉ dạy ở học kỳ {'I' if only == 1 else 'II'}: ĐTBmcn = {name} = {fmt_tenths(t, True)}"
+            )
+            return AverageResult(
+                from_tenths(t), True, Explanation(self.one_term_rule, text), tenths=TENTHS[t]
+            )
         rule = self.year_average_rule
         missing = [name for name, v in (("ĐTBmhkI", term1), ("ĐTBmhkII", term2)) if v is None]
         if missing:
@@ -104,11 +122,33 @@ class Regulation:
         return AverageResult(from_tenths(value), True, Explanation(rule, lazy=explain), tenths=TENTHS[value])
 
     year_average_rule: ClassVar[str] = ""
+    #: the subject taught in one term only: that term's result is the year's
+    one_term_rule: ClassVar[str] = "TT58 Điều 10 khoản 3"
+
+    @staticmethod
+    def _only_term(taught_terms: Sequence[int] | None) -> int | None:
+        """1 or 2 when the subject is taught in that term only; None when in both."""
+        terms = {int(t) for t in taught_terms or (1, 2)}
+        if not terms or not terms <= {1, 2}:
+            raise RuleError(f"Học kỳ dạy môn học không hợp lệ: {taught_terms!r} (1, 2 hoặc cả hai)")
+        return terms.pop() if len(terms) == 1 else None
+
+    def one_term_comment(self, term1: Any, term2: Any, only: int) -> CommentResult:
+        value = normalise_comment(term1 if only == 1 else term2)
+        term = "I" if only == 1 else "II"
+        if value is None:
+            return CommentResult(
+                FAIL, False, Explanation(self.one_term_rule, f"Chưa có kết quả học kỳ {term}"), [f"HK {term}"]
+            )
+        text = f"Môn chỉ dạy ở học kỳ {term}: cả năm = {value}"
+        return CommentResult(value, True, Explanation(self.one_term_rule, text))
 
     def comment_term_result(self, **kwargs: Any) -> CommentResult:
         raise NotImplementedError
 
-    def comment_year_result(self, term1: Any, term2: Any) -> CommentResult:
+    def comment_year_result(
+        self, term1: Any, term2: Any, *, taught_terms: Sequence[int] | None = None
+    ) -> CommentResult:
         raise NotImplementedError
 
     # -- student level --------------------------------------------------------------------------
@@ -126,6 +166,118 @@ class Regulation:
 
     def promotion(self, conduct_year: str, academic_year: str, absent_sessions: int, grade: int) -> Decision:
         raise NotImplementedError
+
+    # -- after the summer: retests and summer training (shared by both circulars) ---------------
+
+    PROMOTED: ClassVar[str] = "len_lop"
+    COMPLETED: ClassVar[str | None] = None  # TT22: grades 9 and 12 complete the programme
+    RETAINED: ClassVar[str] = "khong_len_lop"
+    SUMMER_TRAINING: ClassVar[str] = "ren_luyen_he"
+    RETEST: ClassVar[str] = "kiem_tra_lai"
+    SUMMER_TRAINING_AND_RETEST: ClassVar[str | None] = None
+    summer_rule: ClassVar[str] = ""
+    retest_rule: ClassVar[str] = ""
+    reports_overall_average: ClassVar[bool] = False
+
+    def conduct_passes(self, level: str) -> bool:
+        """The year's conduct allows promotion."""
+        raise NotImplementedError
+
+    def after_summer(
+        self,
+        *,
+        grade: int,
+        conduct_year: str,
+        absent_sessions: int,
+        scored: Mapping[str, Any] | None = None,
+        commented: Mapping[str, Any] | None = None,
+        academic_year: str | None = None,
+        retest: Mapping[str, Any] | None = None,
+        summer_training_completed: bool | None = None,
+        conduct_reassessed: str | None = None,
+        specialized_subject: str | None = None,
+        roles: Mapping[str, str | None] | None = None,
+    ) -> dict[str, Any]:
+        """The decision after the summer. The original year results decide first who goes to summer
+        training (TT22 Điều 13, TT58 Điều 17) or to retests (TT22 Điều 14, TT58 Điều 16) at all: a
+        student they promote or retain outright (absences, TT58 học lực Kém or học lực and hạnh kiểm
+        both Yếu) keeps that decision, whatever retest or re-assessment is given. Summer training comes
+        first; a student whose conduct is still below the pass after it is not listed for retests.
+        Retest results replace the year results of the eligible subjects, even when lower ("được sử
+        dụng thay thế", docs/rules.md), and the level is computed again; a retest of a subject that is
+        not eligible is refused."""
+        conduct = self.check_level(conduct_year, self.conduct_levels, "Rèn luyện/hạnh kiểm cả năm")
+        absent = int(absent_sessions)
+        options = {"specialized_subject": specialized_subject, "roles": roles}
+        overall = None
+        if scored is not None or commented is not None:
+            original = self.academic_result(scored or {}, commented or {}, **options)
+            if original.level is None:
+                raise RuleError("Chưa xếp được kết quả học tập cả năm: " + ", ".join(original.missing))
+            academic, overall = original.level, original.overall_average
+        elif academic_year is not None:
+            academic = self.check_level(academic_year, self.academic_levels, "Học tập/học lực cả năm")
+        else:
+            raise RuleError("Cần điểm các môn hoặc kết quả học tập cả năm")
+        first = self.promotion(conduct, academic, absent, grade)
+        steps = [f"Kết quả cả năm ({first.explanation.rule}): {first.explanation.text}"]
+        out: dict[str, Any] = {
+            "eligible_retest_subjects": [],
+            "academic_year_after": academic,
+            "conduct_year_after": conduct,
+            "decision": first.decision,
+        }
+        if self.reports_overall_average:
+            out["overall_average_after"] = overall
+        summer = first.decision in (self.SUMMER_TRAINING, self.SUMMER_TRAINING_AND_RETEST)
+        retests = first.decision in (self.RETEST, self.SUMMER_TRAINING_AND_RETEST)
+        if not (summer or retests):
+            if retest or summer_training_completed is not None:
+                steps.append("Không thuộc diện rèn luyện hè hay kiểm tra lại: kết quả cả năm giữ nguyên")
+            return self._after(out, first.explanation.text, steps)
+        if summer:
+            if summer_training_completed and conduct_reassessed:
+                conduct = self.check_level(conduct_reassessed, self.conduct_levels, "Đánh giá lại sau hè")
+                steps.append(f"{self.summer_rule}: đánh giá lại sau rèn luyện hè: {conduct}")
+            else:
+                steps.append(f"{self.summer_rule}: chưa hoàn thành rèn luyện trong hè")
+            out["conduct_year_after"] = conduct
+            if not self.conduct_passes(conduct):
+                out["decision"] = self.RETAINED  # not listed for retests either
+                return self._after(out, "Không được lên lớp sau rèn luyện hè", steps)
+            if not retests:
+                out["decision"] = self.promotion(conduct, academic, absent, grade).decision
+                return self._after(out, f"Sau rèn luyện hè: {out['decision']}", steps)
+        if scored is None and commented is None:
+            # the subjects are not known here: the retests are still ahead
+            out["decision"] = self.RETEST
+            return self._after(out, "Còn kiểm tra lại", steps)
+        eligible = self.retest_eligible(scored or {}, commented or {})
+        out["eligible_retest_subjects"] = eligible
+        scored_after, commented_after = dict(scored or {}), dict(commented or {})
+        for subject, value in (retest or {}).items():
+            if subject not in eligible:
+                raise RuleError(f"Môn {subject} không thuộc diện kiểm tra, đánh giá lại")
+            (scored_after if subject in scored_after else commented_after)[subject] = value
+            steps.append(
+                f"{self.retest_rule}: {subject} đánh giá lại: {fmt(value) if not isinstance(value, str) else value}"
+            )
+        result = self.academic_result(scored_after, commented_after, **options)
+        if result.level is None:
+            raise RuleError("Chưa xếp được kết quả học tập: " + ", ".join(result.missing))
+        steps += result.explanation.steps
+        out["academic_year_after"] = result.level
+        if self.reports_overall_average:
+            out["overall_average_after"] = result.overall_average
+        decision = self.promotion(conduct, result.level, absent, grade).decision
+        if decision not in (self.PROMOTED, self.COMPLETED) and retest:
+            decision = self.RETAINED  # no further chance after the retests
+        out["decision"] = decision
+        return self._after(out, f"Sau kiểm tra lại: {decision}", steps)
+
+    def _after(self, out: dict[str, Any], text: str, steps: list[str]) -> dict[str, Any]:
+        out["explanation"] = Explanation(f"{self.summer_rule}, {self.retest_rule}", text, steps=steps)
+        return out
 
     def retest_eligible(self, scored: Mapping[str, Any], commented: Mapping[str, Any]) -> list[str]:
         """Subjects with a year average below 5,0 or a year result CĐ (TT22 Điều 14; TT58 Điều 16)."""

@@ -20,8 +20,8 @@ from gradebook.regulations.base import (
     RuleError,
     comments_map,
     count_at_least,
-    fmt,
     fmt_tenths,
+    normalise_comment,
     tenths_map,
 )
 from gradebook.regulations.regulation import Regulation, pass_fail_all, weighted_term_average
@@ -61,6 +61,8 @@ class TT22(Regulation):
     conduct_levels = LEVELS
     honour_titles = (EXCELLENT_STUDENT, GOOD_STUDENT)
     year_average_rule = "TT22 Điều 9 khoản 1 điểm b; Điều 5 khoản 3 điểm b (làm tròn)"
+    # TT22 says nothing of a subject taught in one term; TT58's rule is read into it (docs/rules.md)
+    one_term_rule = "TT22 Điều 9 khoản 1 (môn dạy một học kì: như TT58 Điều 10 khoản 3) [I]"
     #: the "≥ 06 môn" thresholds of Điều 9 khoản 2 and Điều 15 khoản 1
     MIN_SUBJECTS = 6
 
@@ -115,10 +117,14 @@ class TT22(Regulation):
         required += [("ĐĐGgk", midterm), ("ĐĐGck", final)]
         return pass_fail_all("TT22 Điều 9 khoản 1 điểm a", required)
 
-    def comment_year_result(self, term1: Any, term2: Any) -> CommentResult:
-        """TT22 Điều 9 khoản 1 điểm a: cả năm Đạt khi học kì II Đạt; học kì I không xét."""
-        from gradebook.regulations.base import normalise_comment
-
+    def comment_year_result(
+        self, term1: Any, term2: Any, *, taught_terms: Sequence[int] | None = None
+    ) -> CommentResult:
+        """TT22 Điều 9 khoản 1 điểm a: cả năm Đạt khi học kì II Đạt; học kì I không xét. A subject
+        taught in one term only takes that term's result (docs/rules.md)."""
+        only = self._only_term(taught_terms)
+        if only:
+            return self.one_term_comment(term1, term2, only)
         t2 = normalise_comment(term2)
         rule = "TT22 Điều 9 khoản 1 điểm a (cả năm theo học kì II)"
         if t2 is None:
@@ -296,66 +302,14 @@ class TT22(Regulation):
             ),
         )
 
-    def after_summer(
-        self,
-        *,
-        grade: int,
-        conduct_year: str,
-        absent_sessions: int,
-        scored: Mapping[str, Any] | None = None,
-        commented: Mapping[str, Any] | None = None,
-        academic_year: str | None = None,
-        retest: Mapping[str, Any] | None = None,
-        summer_training_completed: bool | None = None,
-        conduct_reassessed: str | None = None,
-    ) -> dict[str, Any]:
-        """Điều 13 and 14: re-assessed conduct and retest results replace the year results, then Điều 12.
+    PROMOTED = PROMOTED
+    COMPLETED = COMPLETED
+    RETAINED = RETAINED
+    SUMMER_TRAINING = SUMMER_TRAINING
+    RETEST = RETEST
+    SUMMER_TRAINING_AND_RETEST = SUMMER_TRAINING_AND_RETEST
+    summer_rule = "TT22 Điều 13"
+    retest_rule = "TT22 Điều 14"
 
-        Retest results replace the year results of the eligible subjects even when lower (the text says
-        "được sử dụng thay thế" [I]); a retest of a subject not eligible is refused.
-        """
-        conduct = self.check_level(conduct_year, LEVELS, "Kết quả rèn luyện cả năm")
-        steps: list[str] = []
-        if conduct == NOT_PASSED:
-            if summer_training_completed and conduct_reassessed:
-                conduct = self.check_level(conduct_reassessed, LEVELS, "Kết quả rèn luyện sau rèn luyện hè")
-                steps.append(f"Điều 13: rèn luyện được đánh giá lại sau hè: {conduct}")
-            else:
-                steps.append("Điều 13: chưa hoàn thành rèn luyện trong hè → giữ Chưa đạt")
-        eligible: list[str] = []
-        scored_after = dict(scored or {})
-        commented_after = dict(commented or {})
-        if scored is not None or commented is not None:
-            eligible = self.retest_eligible(scored or {}, commented or {})
-            for subject, value in (retest or {}).items():
-                if subject not in eligible:
-                    raise RuleError(f"Môn {subject} không thuộc diện kiểm tra, đánh giá lại")
-                if subject in scored_after:
-                    scored_after[subject] = value
-                else:
-                    commented_after[subject] = value
-                steps.append(
-                    f"Điều 14: {subject} đánh giá lại: {fmt(value) if not isinstance(value, str) else value}"
-                )
-            academic = self.academic_result(scored_after, commented_after)
-            if academic.level is None:
-                raise RuleError("Chưa xếp được học tập: " + ", ".join(academic.missing))
-            academic_after = academic.level
-            steps += academic.explanation.steps
-        elif academic_year is not None:
-            academic_after = self.check_level(academic_year, LEVELS, "Kết quả học tập cả năm")
-        else:
-            raise RuleError("Cần điểm các môn hoặc kết quả học tập cả năm")
-        decision = self.promotion(conduct, academic_after, absent_sessions, grade)
-        final_decision = decision.decision
-        if final_decision not in (PROMOTED, COMPLETED) and (retest or summer_training_completed is not None):
-            # After the summer there is no further chance (Điều 12 khoản 3).
-            if final_decision != RETEST or retest:
-                final_decision = RETAINED
-        return {
-            "eligible_retest_subjects": eligible,
-            "academic_year_after": academic_after,
-            "conduct_year_after": conduct,
-            "decision": final_decision,
-            "explanation": Explanation("TT22 Điều 12, 13, 14", decision.explanation.text, steps=steps),
-        }
+    def conduct_passes(self, level: str) -> bool:
+        return self.check_level(level, LEVELS, "Kết quả rèn luyện") != NOT_PASSED

@@ -30,6 +30,7 @@ from gradebook.regulations.base import (
     tenths_map,
 )
 from gradebook.regulations.regulation import Regulation, weighted_term_average
+from gradebook.regulations.roles import FOREIGN_LANGUAGE, LITERATURE, MATH, role_from_name, roles_of
 
 EXCELLENT = "Giỏi"
 GOOD = "Khá"
@@ -66,19 +67,10 @@ _ADJUSTMENT = {
     (GOOD, POOR): WEAK,
 }
 
-MATH, LITERATURE, FOREIGN_LANGUAGE = "math", "literature", "foreign_language"
-
 
 def subject_role(name: str) -> str | None:
-    """Toán, Ngữ văn and the foreign language (Ngoại ngữ, Tiếng Anh/Pháp/…) by their usual names."""
-    key = " ".join(name.lower().split())
-    if key in {"toán", "toan"}:
-        return MATH
-    if key in {"ngữ văn", "ngu van", "văn"}:
-        return LITERATURE
-    if key.startswith(("ngoại ngữ", "tiếng ")) and key != "tiếng việt":
-        return FOREIGN_LANGUAGE
-    return None
+    """Toán, Ngữ văn and the foreign language by their usual names (roles.role_from_name)."""
+    return role_from_name(name)
 
 
 class TT58(Regulation):
@@ -190,8 +182,14 @@ class TT58(Regulation):
         text = f"{passed}/{total} bài Đ ({'≥' if Fraction(passed, total) >= Fraction(2, 3) else '<'} 2/3), bài kiểm tra học kỳ {values[-1]}"
         return CommentResult(PASS if ok else FAIL, True, Explanation(rule, text))
 
-    def comment_year_result(self, term1: Any, term2: Any) -> CommentResult:
-        """TT58 Điều 10 khoản 2 điểm b: Đ khi học kỳ II Đ (cả hai kỳ Đ, hoặc HK I CĐ và HK II Đ)."""
+    def comment_year_result(
+        self, term1: Any, term2: Any, *, taught_terms: Sequence[int] | None = None
+    ) -> CommentResult:
+        """TT58 Điều 10 khoản 2 điểm b: Đ khi học kỳ II Đ (cả hai kỳ Đ, hoặc HK I CĐ và HK II Đ);
+        khoản 3: a subject taught in one term only takes that term's result."""
+        only = self._only_term(taught_terms)
+        if only:
+            return self.one_term_comment(term1, term2, only)
         rule = "TT58 Điều 10 khoản 2 điểm b"
         t1, t2 = normalise_comment(term1), normalise_comment(term2)
         if t2 == EXEMPT and t1 not in (None, EXEMPT):
@@ -205,8 +203,10 @@ class TT58(Regulation):
     # -- học lực (Điều 11, 13) -----------------------------------------------------------------
 
     def _key_ok(self, scores: Mapping[str, int], threshold: int, roles: Mapping[str, str | None]) -> bool:
+        """ "Điểm trung bình của 1 trong 3 (TT58 gốc: 2) môn Toán, Ngữ văn, Ngoại ngữ từ … trở lên": with
+        none of them among the subjects the condition is not met — it never passes by default."""
         keys = [v for s, v in scores.items() if roles.get(s) in self.key_subjects]
-        return any(v >= threshold for v in keys) if keys else True
+        return any(v >= threshold for v in keys)
 
     def _reaches(
         self,
@@ -260,8 +260,7 @@ class TT58(Regulation):
             raise RuleError("Không có môn tính điểm để tính ĐTB các môn")
         scores_t: dict[str, int] = {s: v for s, v in scores.items() if v is not None}
         comments_d: dict[str, str] = {s: v for s, v in comments.items() if v is not None}
-        roles = {s: subject_role(s) for s in scores_t}
-        roles.update(options.get("roles") or {})
+        roles = roles_of(scores_t, options.get("roles"))
         total = sum(scores_t.values())
         overall = divide_half_up(total, len(scores_t))
         rank = self._rank(overall, scores_t, comments_d, roles, specialized)
@@ -347,61 +346,13 @@ class TT58(Regulation):
             ),
         )
 
-    def after_summer(
-        self,
-        *,
-        grade: int,
-        conduct_year: str,
-        absent_sessions: int,
-        scored: Mapping[str, Any] | None = None,
-        commented: Mapping[str, Any] | None = None,
-        academic_year: str | None = None,
-        retest: Mapping[str, Any] | None = None,
-        summer_training_completed: bool | None = None,
-        conduct_reassessed: str | None = None,
-        specialized_subject: str | None = None,
-    ) -> dict[str, Any]:
-        """Điều 16: the chosen retest results replace the year results, the overall average and the
-        rank are recomputed; Trung bình or better → lên lớp. Điều 17: re-ranked conduct after summer."""
-        conduct = self.check_level(conduct_year, CONDUCTS, "Hạnh kiểm cả năm")
-        steps: list[str] = []
-        if conduct == CONDUCT_WEAK:
-            if summer_training_completed and conduct_reassessed:
-                conduct = self.check_level(conduct_reassessed, CONDUCTS, "Hạnh kiểm sau rèn luyện hè")
-                steps.append(f"Điều 17: xếp loại lại hạnh kiểm: {conduct}")
-            else:
-                steps.append("Điều 17: không hoàn thành rèn luyện hè")
-        eligible: list[str] = []
-        overall_after = None
-        if scored is not None or commented is not None:
-            eligible = self.retest_eligible(scored or {}, commented or {})
-            scored_after, commented_after = dict(scored or {}), dict(commented or {})
-            for subject, value in (retest or {}).items():
-                if subject not in eligible:
-                    raise RuleError(f"Môn {subject} không thuộc diện kiểm tra lại")
-                (scored_after if subject in scored_after else commented_after)[subject] = value
-            result = self.academic_result(
-                scored_after, commented_after, specialized_subject=specialized_subject
-            )
-            if result.level is None:
-                raise RuleError("Chưa xếp được học lực: " + ", ".join(result.missing))
-            academic_after, overall_after = result.level, result.overall_average
-            steps += result.explanation.steps
-        elif academic_year is not None:
-            academic_after = self.check_level(academic_year, RANKS, "Học lực cả năm")
-        else:
-            raise RuleError("Cần điểm các môn hoặc học lực cả năm")
-        decision = self.promotion(conduct, academic_after, absent_sessions, grade).decision
-        if decision != PROMOTED and (retest or summer_training_completed is not None):
-            if decision != RETEST or retest:
-                decision = RETAINED  # Điều 15 khoản 2 điểm d, e
-        return {
-            "eligible_retest_subjects": eligible,
-            "academic_year_after": academic_after,
-            "overall_average_after": overall_after,
-            "conduct_year_after": conduct,
-            "decision": decision,
-            "explanation": Explanation(
-                "TT58 Điều 15, 16, 17", f"Sau hè: hạnh kiểm {conduct}, học lực {academic_after}", steps=steps
-            ),
-        }
+    PROMOTED = PROMOTED
+    RETAINED = RETAINED
+    SUMMER_TRAINING = SUMMER_TRAINING
+    RETEST = RETEST
+    summer_rule = "TT58 Điều 17"
+    retest_rule = "TT58 Điều 16"
+    reports_overall_average = True
+
+    def conduct_passes(self, level: str) -> bool:
+        return self.check_level(level, CONDUCTS, "Hạnh kiểm") != CONDUCT_WEAK

@@ -27,6 +27,7 @@ from gradebook.models import (
     SchoolYear,
     Score,
     Subject,
+    TaughtTerms,
     TeachingAssignment,
 )
 from gradebook.regulations import registry
@@ -51,8 +52,10 @@ class SubjectResult:
     subject_id: int
     subject_name: str
     kind: str
-    terms: dict[str, AverageResult | CommentResult] = field(default_factory=dict)
+    terms: dict[str, AverageResult | CommentResult] = field(default_factory=dict)  # the terms taught
     year: AverageResult | CommentResult | None = None
+    taught: tuple[int, ...] = (1, 2)
+    role: str = ""
 
     def value(self, period: str):
         """The average (Decimal) or Đ/CĐ of a term or the year; None while not computable."""
@@ -82,6 +85,7 @@ class StudentResult:
     absent_sessions: int = 0
     decision: str | None = None
     honour: str | None = None
+    specialized_subject: str | None = None  # lớp chuyên: the specialised subject's name
 
 
 def _score_value(kind: str, value, level):
@@ -125,6 +129,10 @@ def _compute_results(
     class_rows = {
         pk: (grade, regulation) for pk, grade, regulation in class_qs.values_list("pk", "grade", "regulation")
     }
+    # lớp chuyên: the specialised subject's name (TT58 Điều 13)
+    specialized = dict(
+        class_qs.filter(specialized_subject__isnull=False).values_list("pk", "specialized_subject__name")
+    )
     class_ids = list(class_rows)
 
     enrolments = list(
@@ -133,11 +141,18 @@ def _compute_results(
         .values_list("pk", "classroom_id")
     )
     enrolment_class = dict(enrolments)
-    # (assignment id) → (classroom id, subject id, subject name, kind, periods)
+    # (assignment id) → (classroom id, subject id, subject name, kind, periods, taught terms, role)
     assignments = {
         pk: rest
         for pk, *rest in TeachingAssignment.objects.filter(classroom_id__in=class_ids).values_list(
-            "pk", "classroom_id", "subject_id", "subject__name", "subject__kind", "periods_per_year"
+            "pk",
+            "classroom_id",
+            "subject_id",
+            "subject__name",
+            "subject__kind",
+            "periods_per_year",
+            "taught_terms",
+            "subject__role",
         )
     }
     # cells[(enrolment, assignment, term)] = [{index: regular}, midterm, final]
@@ -176,7 +191,15 @@ def _compute_results(
         absences[enrolment_id] += 1
 
     by_class_assignments = defaultdict(list)
-    for assignment_id, (classroom_id, _subject_id, _name, kind, periods) in assignments.items():
+    for assignment_id, (
+        classroom_id,
+        _subject_id,
+        _name,
+        kind,
+        periods,
+        _taught,
+        _role,
+    ) in assignments.items():
         rules = registry.get(class_rows[classroom_id][1])
         required = (
             rules.comment_regular_count
@@ -192,17 +215,20 @@ def _compute_results(
         rules = registry.get(code)
         student = StudentResult(enrolment_id, classroom_id, code, absent_sessions=absences[enrolment_id])
         for assignment_id, required in by_class_assignments[classroom_id]:
-            _, subject_id, name, kind, periods = assignments[assignment_id]
-            subject = SubjectResult(subject_id, name, kind)
+            _, subject_id, name, kind, periods, taught_terms, role = assignments[assignment_id]
+            taught = TaughtTerms.numbers(taught_terms)
+            subject = SubjectResult(subject_id, name, kind, taught=taught, role=role)
             exempt = exemptions.get((enrolment_id, subject_id), ())
-            for term in TERMS:
+            for number, term in enumerate(TERMS, start=1):
+                if number not in taught:
+                    continue  # not taught this term: no result, not in the term's level
                 cell = cells.get((enrolment_id, assignment_id, term), empty)
                 subject.terms[term] = _term_result(
                     rules, kind, periods, required, cell, term in exempt or "year" in exempt
                 )
             subject.year = _year_result(rules, kind, subject)
             student.subjects[subject_id] = subject
-        _student_levels(rules, grade, student, conduct[enrolment_id])
+        _student_levels(rules, grade, student, conduct[enrolment_id], specialized.get(classroom_id))
         results[enrolment_id] = student
     return results
 
@@ -221,25 +247,46 @@ def _term_result(rules: Regulation, kind: str, periods: int, required: int, cell
 
 
 def _year_result(rules: Regulation, kind: str, subject: SubjectResult):
-    t1, t2 = subject.terms["HK1"], subject.terms["HK2"]
+    t1, t2 = subject.terms.get("HK1"), subject.terms.get("HK2")
     if kind == Subject.Kind.COMMENT:
         return rules.comment_year_result(
-            t1.result if t1.complete else None, t2.result if t2.complete else None
+            t1.result if t1 is not None and t1.complete else None,
+            t2.result if t2 is not None and t2.complete else None,
+            taught_terms=subject.taught,
         )
-    return rules.year_average(t1.value, t2.value)
+    return rules.year_average(
+        t1.value if t1 is not None else None,
+        t2.value if t2 is not None else None,
+        taught_terms=subject.taught,
+    )
 
 
-def _student_levels(rules: Regulation, grade: int, student: StudentResult, conduct: dict[str, str]) -> None:
-    for period in (*TERMS, "year"):
+def rule_options(student: StudentResult, specialized: str | None = None) -> dict:
+    """What the engine needs besides the results: the subjects' roles from the curriculum and the
+    class's specialised subject (TT58 Điều 13)."""
+    return {
+        "roles": {s.subject_name: s.role or None for s in student.subjects.values()},
+        "specialized_subject": specialized,
+    }
+
+
+def _student_levels(
+    rules: Regulation, grade: int, student: StudentResult, conduct: dict[str, str], specialized: str | None
+) -> None:
+    student.specialized_subject = specialized
+    options = rule_options(student, specialized)
+    for number, period in enumerate((*TERMS, "year"), start=1):
         scored: dict[str, Decimal | None] = {}
         commented: dict[str, str | None] = {}
         for subject in student.subjects.values():
+            if period != "year" and number not in subject.taught:
+                continue
             value = subject.engine_value(period)
             if subject.kind == Subject.Kind.COMMENT:
                 commented[subject.subject_name] = value
             else:
                 scored[subject.subject_name] = value
-        student.academic[period] = rules.academic_result(scored, commented)
+        student.academic[period] = rules.academic_result(scored, commented, **options)
     student.conduct = dict(conduct)
     if "year" not in student.conduct and "HK1" in conduct and "HK2" in conduct:
         student.conduct["year"] = rules.conduct_year(conduct["HK1"], conduct["HK2"])

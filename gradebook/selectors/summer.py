@@ -9,7 +9,7 @@ from gradebook.models import AssessmentKind, Classroom, ConductResult, Enrolment
 from gradebook.regulations import registry
 from gradebook.regulations.base import RuleError
 from gradebook.selectors.class_results import DECISIONS
-from gradebook.selectors.results import compute_results
+from gradebook.selectors.results import compute_results, rule_options
 from gradebook.services.scores import display_value
 
 SUMMER_DECISIONS = {"kiem_tra_lai", "ren_luyen_he", "ren_luyen_he_va_kiem_tra_lai"}
@@ -65,9 +65,26 @@ def summer_sheet(classroom: Classroom, results: dict | None = None) -> dict:
             if s.kind == Subject.Kind.COMMENT
         }
         row = SummerRow(enrolment, str(DECISIONS.get(student.decision, student.decision)))
-        row.eligible = rules.retest_eligible(scored, commented)
-        row.needs_training = student.conduct.get("year") == rules.conduct_levels[-1]
+        row.needs_training = student.decision in (rules.SUMMER_TRAINING, rules.SUMMER_TRAINING_AND_RETEST)
         row.conduct_after = summer_conduct.get(enrolment.pk, "")
+        options = rule_options(student, student.specialized_subject)
+        facts = {
+            "grade": classroom.grade,
+            "conduct_year": student.conduct["year"],
+            "absent_sessions": student.absent_sessions,
+            "scored": scored,
+            "commented": commented,
+            **options,
+        }
+        # who may retest at all, as the engine decides it from the year's results: a student sent to
+        # summer training first is listed for retests only once their conduct has been re-assessed as
+        # passing (TT22 Điều 13–14; TT58 Điều 16–17)
+        probe = rules.after_summer(
+            **facts,
+            summer_training_completed=True if row.needs_training and row.conduct_after else None,
+            conduct_reassessed=row.conduct_after or None,
+        )
+        row.eligible = probe["eligible_retest_subjects"]
         retest_values = {}
         for subject in student.subjects.values():
             if subject.subject_name in row.eligible:
@@ -88,11 +105,7 @@ def summer_sheet(classroom: Classroom, results: dict | None = None) -> dict:
         if complete:
             try:
                 after = rules.after_summer(
-                    grade=classroom.grade,
-                    conduct_year=student.conduct["year"],
-                    absent_sessions=student.absent_sessions,
-                    scored=scored,
-                    commented=commented,
+                    **facts,
                     retest=retest_values or None,
                     summer_training_completed=True if row.needs_training else None,
                     conduct_reassessed=row.conduct_after or None,

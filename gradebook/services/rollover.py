@@ -197,6 +197,7 @@ def apply(actor: User, year: SchoolYear, *, make_current: bool = False) -> Plan:
                 grade=g.grade,
                 subject_id=g.subject_id,
                 periods_per_year=g.periods_per_year,
+                taught_terms=g.taught_terms,
             )
             for g in GradeSubject.objects.filter(school_year=year)
         )

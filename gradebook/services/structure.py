@@ -49,7 +49,10 @@ def create_classroom(actor: User | None, school_year: SchoolYear, grade: int, na
     )
     for item in GradeSubject.objects.filter(school_year=school_year, grade=grade).select_related("subject"):
         TeachingAssignment.objects.create(
-            classroom=classroom, subject=item.subject, periods_per_year=item.periods_per_year
+            classroom=classroom,
+            subject=item.subject,
+            periods_per_year=item.periods_per_year,
+            taught_terms=item.taught_terms,
         )
     return classroom
 
