@@ -9,6 +9,8 @@ Object-level rights of teachers are django-guardian permissions kept in sync by 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -144,7 +146,7 @@ def grantable_roles(user, school: School) -> set[str]:
     if not roles & _PEOPLE_MANAGERS:
         return set()
     own = rank_of(roles)
-    return {role for role in STAFF_ROLES if RANK.get(role, 1) < own} - APPOINTED_FROM_ABOVE
+    return {str(role) for role in STAFF_ROLES if RANK.get(role, 1) < own} - APPOINTED_FROM_ABOVE
 
 
 def may_manage_person(user, school: School, person) -> bool:
@@ -196,124 +198,198 @@ def _object_perm(user, codename: str, obj) -> bool:
     return perms[key]
 
 
+# -- the rules --------------------------------------------------------------------------------------
+# One named rule per action, in the table RULES below; each reads the question asked (`Ask`). The table
+# reads beside the access matrix (docs/access-matrix.md), which the tests generate from the URLs.
+
+
+@dataclass(frozen=True)
+class Ask:
+    """One question to the rules: may `user`, holding `roles` in the object's school, act on `obj`?"""
+
+    user: Any
+    obj: Any
+    roles: frozenset[str]
+    school_id: int
+
+    def holds(self, roles: Iterable[str]) -> bool:
+        return bool(self.roles & set(roles))
+
+    def has(self, codename: str, obj: Any = None) -> bool:
+        return _object_perm(self.user, codename, self.obj if obj is None else obj)
+
+    def delegated(self, flag: str) -> bool:
+        """A vice principal the principal delegated this to (may_approve_results, may_extract_data)."""
+        return any(
+            ra.role == Role.VICE_PRINCIPAL and getattr(ra, flag)
+            for ra in _cache(self.user).get(self.school_id, [])
+        )
+
+
+Rule = Callable[[Ask], bool]
+
+
+def held_by(*roles: str | Iterable[str]) -> Rule:
+    """The rule "any of these roles"."""
+    wanted = frozenset(r for group in roles for r in ([group] if isinstance(group, str) else group))
+
+    def rule(ask: Ask) -> bool:
+        return bool(ask.roles & wanted)
+
+    rule.__name__ = "held_by(" + ", ".join(sorted(wanted)) + ")"
+    return rule
+
+
+def staff(ask: Ask) -> bool:
+    """Anyone of the school's staff."""
+    return ask.holds(STAFF_ROLES)
+
+
+def results_approver(ask: Ask) -> bool:
+    """The principal, or a vice principal the principal delegated — never on their own class."""
+    if getattr(ask.obj, "homeroom_teacher_id", None) == ask.user.pk:
+        return False
+    return Role.PRINCIPAL in ask.roles or ask.delegated("may_approve_results")
+
+
+def correction_decider(ask: Ask) -> bool:
+    """The principal, never on a request of their own; the principal's own request is decided by a
+    vice principal (separation of duties, docs/accounts.md)."""
+    requester = getattr(ask.obj, "requested_by_id", None)
+    if requester == ask.user.pk:
+        return False
+    if Role.PRINCIPAL in ask.roles:
+        return True
+    return (
+        requester is not None
+        and Role.VICE_PRINCIPAL in ask.roles
+        and RoleAssignment.objects.filter(
+            user_id=requester, school_id=ask.school_id, role=Role.PRINCIPAL
+        ).exists()
+    )
+
+
+def correction_applier(ask: Ask) -> bool:
+    """The admin board, if it neither asked for the change nor approved it."""
+    return Role.ADMIN_BOARD in ask.roles and ask.user.pk not in (
+        getattr(ask.obj, "requested_by_id", None),
+        getattr(ask.obj, "decided_by_id", None),
+    )
+
+
+def class_subject_teacher(ask: Ask) -> bool:
+    """The class-subject's teacher, while they hold the subject-teacher role."""
+    return ask.holds(_TEACHING) and ask.has("enter_scores")
+
+
+def data_extractor(ask: Ask) -> bool:
+    """The principal and the admin board; a vice principal only when the principal delegated it."""
+    return ask.holds({Role.PRINCIPAL, Role.ADMIN_BOARD}) or ask.delegated("may_extract_data")
+
+
+def homeroom_teacher(ask: Ask) -> bool:
+    """The class's homeroom teacher, while they hold the homeroom role (a role removed ends the right
+    at once, whatever object permissions remain)."""
+    return ask.holds(_HOMEROOM) and ask.has("manage_classroom")
+
+
+def class_book_printer(ask: Ask) -> bool:
+    """The school-wide readers, and the class's homeroom teacher for its own books."""
+    return ask.holds(_SCHOOL_WIDE_READERS) or homeroom_teacher(ask)
+
+
+def document_reader(ask: Ask) -> bool:
+    """The school-wide readers, who printed it, its teacher, its class's homeroom teacher."""
+    document = ask.obj
+    if ask.holds(_SCHOOL_WIDE_READERS) or ask.user.pk in (document.printed_by_id, document.teacher_id):
+        return True
+    homeroom = document.homeroom_teacher()  # a printed document knows its class's homeroom teacher
+    return homeroom is not None and homeroom.pk == ask.user.pk
+
+
+def correction_reader(ask: Ask) -> bool:
+    """The board, the admin board, and the teacher who asked."""
+    return ask.holds(_BOARD | {Role.ADMIN_BOARD}) or ask.obj.requested_by_id == ask.user.pk
+
+
+def classroom_reader(ask: Ask) -> bool:
+    """The school-wide readers and department heads, its homeroom teacher, its subject teachers."""
+    if ask.holds(_SCHOOL_WIDE_READERS | {Role.DEPARTMENT_HEAD}) or homeroom_teacher(ask):
+        return True
+    return ask.holds(_TEACHING) and ask.obj.assignments.filter(teacher=ask.user).exists()
+
+
+def scores_reader(ask: Ask) -> bool:
+    """One class-subject's scores: the school-wide readers, its teacher, the head of its department,
+    its class's homeroom teacher."""
+    if ask.holds(_SCHOOL_WIDE_READERS) or class_subject_teacher(ask):
+        return True
+    department = ask.obj.subject.department_id
+    if department and department in department_ids(ask.user, ask.school_id):
+        return True
+    return ask.holds(_HOMEROOM) and ask.has("manage_classroom", ask.obj.classroom)
+
+
+def student_reader(ask: Ask) -> bool:
+    """The school-wide readers, the student's parents and the student, the teachers of their classes."""
+    student = ask.obj
+    if ask.holds(_SCHOOL_WIDE_READERS):
+        return True
+    if Role.PARENT in ask.roles and student.guardians.filter(user=ask.user).exists():
+        return True
+    if Role.STUDENT in ask.roles and student.user_id == ask.user.pk:
+        return True
+    if not staff(ask):
+        return False
+    return (
+        student.enrolments.filter(classroom__homeroom_teacher=ask.user).exists()
+        or student.enrolments.filter(classroom__assignments__teacher=ask.user).exists()
+    )
+
+
+RULES: dict[Action, Rule] = {
+    Action.VIEW_SCHOOL: staff,
+    Action.VIEW_ACCOUNTS: held_by(_BOARD, Role.ADMIN_BOARD, Role.IT_STAFF),
+    Action.MANAGE_ACCOUNTS: held_by(Role.ADMIN_BOARD),
+    Action.MANAGE_PEOPLE: held_by(_PEOPLE_MANAGERS),  # and then whom: may_manage_person
+    Action.MANAGE_SCHOOL_DATA: held_by(Role.ADMIN_BOARD),
+    Action.VIEW_CLASSROOM: classroom_reader,
+    Action.MANAGE_CLASSROOM: homeroom_teacher,
+    Action.VIEW_SCORES: scores_reader,
+    Action.ENTER_SCORES: class_subject_teacher,
+    Action.VIEW_STUDENT: student_reader,
+    Action.VIEW_LOCKS: staff,
+    Action.DECIDE_LOCK: held_by(Role.PRINCIPAL),
+    Action.CARRY_OUT_LOCK: held_by(Role.ADMIN_BOARD),
+    Action.REQUEST_CORRECTION: class_subject_teacher,
+    Action.DECIDE_CORRECTION: correction_decider,
+    Action.APPLY_CORRECTION: correction_applier,
+    Action.VIEW_CORRECTION: correction_reader,
+    Action.VIEW_ALL_CORRECTIONS: held_by(_BOARD, Role.ADMIN_BOARD),
+    Action.VIEW_AUDIT: held_by(_BOARD, Role.ADMIN_BOARD),
+    Action.DECIDE_RESULTS: results_approver,
+    Action.DELEGATE: held_by(Role.PRINCIPAL),
+    Action.VIEW_PROGRESS: held_by(_BOARD, Role.ADMIN_BOARD, Role.DEPARTMENT_HEAD),
+    Action.VIEW_STATISTICS: held_by(_BOARD, Role.ADMIN_BOARD),
+    Action.EXTRACT_DATA: data_extractor,
+    Action.PRINT_BOOKS: held_by(_SCHOOL_WIDE_READERS),
+    Action.PRINT_CLASS_BOOKS: class_book_printer,
+    Action.MANAGE_CERTIFICATE: held_by(Role.PRINCIPAL, Role.ADMIN_BOARD),
+    Action.VIEW_DOCUMENT: document_reader,
+    Action.TRANSFER_STUDENT: held_by(Role.PRINCIPAL),
+    Action.ACCEPT_TRANSFER: held_by(Role.PRINCIPAL, Role.ADMIN_BOARD),
+    Action.ARCHIVE_YEAR: held_by(Role.PRINCIPAL, Role.ADMIN_BOARD, Role.CLERK),
+    Action.DECIDE_RETENTION: held_by(Role.PRINCIPAL),
+}
+
+
 def can(user, action: Action | str, obj: Any) -> bool:
+    """Tenancy first (no role in the object's school, no right), then the action's rule."""
     school_id = school_id_of(obj)
     roles = roles_in(user, school_id)
     if not roles:
         return False
-    action = Action(action)
-    staff = bool(roles & STAFF_ROLES)
-    if action == Action.VIEW_SCHOOL:
-        return staff
-    if action == Action.VIEW_ACCOUNTS:
-        return bool(roles & (_BOARD | {Role.ADMIN_BOARD, Role.IT_STAFF}))
-    if action in (Action.MANAGE_ACCOUNTS, Action.MANAGE_SCHOOL_DATA):
-        return Role.ADMIN_BOARD in roles
-    if action == Action.MANAGE_PEOPLE:
-        return bool(roles & _PEOPLE_MANAGERS)
-    if action == Action.VIEW_LOCKS:
-        return staff
-    if action == Action.DECIDE_RESULTS:
-        # the principal, or a vice principal the principal delegated — never on their own class
-        if getattr(obj, "homeroom_teacher_id", None) == user.pk:
-            return False
-        return Role.PRINCIPAL in roles or any(
-            ra.role == Role.VICE_PRINCIPAL and ra.may_approve_results
-            for ra in _cache(user).get(school_id, [])
-        )
-    if action == Action.DECIDE_CORRECTION:
-        # separation of duties: nobody decides their own request; the principal's own is decided by a
-        # vice principal
-        requester = getattr(obj, "requested_by_id", None)
-        if requester == user.pk:
-            return False
-        if Role.PRINCIPAL in roles:
-            return True
-        return (
-            requester is not None
-            and Role.VICE_PRINCIPAL in roles
-            and RoleAssignment.objects.filter(
-                user_id=requester, school_id=school_id, role=Role.PRINCIPAL
-            ).exists()
-        )
-    if action in (Action.DECIDE_LOCK, Action.DELEGATE):
-        return Role.PRINCIPAL in roles
-    if action == Action.APPLY_CORRECTION:
-        # the admin board, if it neither asked for the change nor approved it
-        return Role.ADMIN_BOARD in roles and user.pk not in (
-            getattr(obj, "requested_by_id", None),
-            getattr(obj, "decided_by_id", None),
-        )
-    if action == Action.CARRY_OUT_LOCK:
-        return Role.ADMIN_BOARD in roles
-    if action == Action.REQUEST_CORRECTION:
-        return bool(roles & _TEACHING) and _object_perm(user, "enter_scores", obj)
-    if action == Action.VIEW_STATISTICS:
-        return bool(roles & (_BOARD | {Role.ADMIN_BOARD}))
-    if action == Action.EXTRACT_DATA:
-        # the principal and the admin board; a vice principal only when the principal delegated it
-        return bool(roles & {Role.PRINCIPAL, Role.ADMIN_BOARD}) or any(
-            ra.role == Role.VICE_PRINCIPAL and ra.may_extract_data for ra in _cache(user).get(school_id, [])
-        )
-    if action == Action.PRINT_BOOKS:
-        return bool(roles & _SCHOOL_WIDE_READERS)
-    if action == Action.PRINT_CLASS_BOOKS:
-        return bool(roles & _SCHOOL_WIDE_READERS) or (
-            bool(roles & _HOMEROOM) and _object_perm(user, "manage_classroom", obj)
-        )
-    if action == Action.TRANSFER_STUDENT or action == Action.DECIDE_RETENTION:
-        return Role.PRINCIPAL in roles
-    if action == Action.ACCEPT_TRANSFER:
-        return bool(roles & {Role.PRINCIPAL, Role.ADMIN_BOARD})
-    if action == Action.ARCHIVE_YEAR:
-        return bool(roles & {Role.PRINCIPAL, Role.ADMIN_BOARD, Role.CLERK})
-    if action == Action.MANAGE_CERTIFICATE:
-        return bool(roles & {Role.PRINCIPAL, Role.ADMIN_BOARD})
-    if action == Action.VIEW_DOCUMENT:
-        if roles & _SCHOOL_WIDE_READERS or obj.printed_by_id == user.pk or obj.teacher_id == user.pk:
-            return True
-        from transcripts.documents import homeroom_of
-
-        homeroom = homeroom_of(obj)
-        return homeroom is not None and homeroom.pk == user.pk
-    if action == Action.VIEW_PROGRESS:
-        return bool(roles & (_BOARD | {Role.ADMIN_BOARD, Role.DEPARTMENT_HEAD}))
-    if action in (Action.VIEW_ALL_CORRECTIONS, Action.VIEW_AUDIT):
-        return bool(roles & (_BOARD | {Role.ADMIN_BOARD}))
-    if action == Action.VIEW_CORRECTION:
-        return bool(roles & (_BOARD | {Role.ADMIN_BOARD})) or obj.requested_by_id == user.pk
-    # a teacher's rights on a class or class-subject hold only while the teacher holds the role that
-    # brought them: a role removed ends them at once, whatever object permissions remain
-    if action == Action.MANAGE_CLASSROOM:
-        return bool(roles & _HOMEROOM) and _object_perm(user, "manage_classroom", obj)
-    if action == Action.VIEW_CLASSROOM:
-        if roles & (_SCHOOL_WIDE_READERS | {Role.DEPARTMENT_HEAD}):
-            return True
-        if roles & _HOMEROOM and _object_perm(user, "manage_classroom", obj):
-            return True
-        return bool(roles & _TEACHING) and obj.assignments.filter(teacher=user).exists()
-    if action == Action.ENTER_SCORES:
-        return bool(roles & _TEACHING) and _object_perm(user, "enter_scores", obj)
-    if action == Action.VIEW_SCORES:
-        if roles & _SCHOOL_WIDE_READERS or (roles & _TEACHING and _object_perm(user, "enter_scores", obj)):
-            return True
-        if obj.subject.department_id and obj.subject.department_id in department_ids(user, school_id):
-            return True
-        return bool(roles & _HOMEROOM) and _object_perm(user, "manage_classroom", obj.classroom)
-    if action == Action.VIEW_STUDENT:
-        if roles & _SCHOOL_WIDE_READERS:
-            return True
-        if Role.PARENT in roles and obj.guardians.filter(user=user).exists():
-            return True
-        if Role.STUDENT in roles and obj.user_id == user.pk:
-            return True
-        if not staff:
-            return False
-        return (
-            obj.enrolments.filter(classroom__homeroom_teacher=user).exists()
-            or obj.enrolments.filter(classroom__assignments__teacher=user).exists()
-        )
-    return False
+    return RULES[Action(action)](Ask(user, obj, frozenset(roles), school_id))
 
 
 def may_view_students_of(user, classroom) -> bool:

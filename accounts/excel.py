@@ -8,6 +8,7 @@ from io import BytesIO
 from django.utils.translation import gettext as _
 from openpyxl.utils import get_column_letter
 
+from sodiem.domain import DomainError
 from sodiem.text import nfc
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -15,8 +16,8 @@ MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
 MAX_COLUMNS = 50
 
 
-class ExcelError(Exception):
-    pass
+class ExcelError(DomainError):
+    """A spreadsheet that cannot be read; the message says why."""
 
 
 def read_rows(uploaded, *, max_rows: int) -> tuple[list, list[tuple[int, tuple]]]:

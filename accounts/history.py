@@ -37,3 +37,9 @@ class TrailHistory(HistoricalRecords):
                 db_index=self.author_index,
             )
         }
+
+
+def attribute(instance, user) -> None:
+    """Name who makes the change a history row will record (django-simple-history reads the instance's
+    `_history_user`; without it, the request's user)."""
+    instance._history_user = user

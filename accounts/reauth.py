@@ -21,6 +21,8 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 
+from sodiem.domain import Actor
+
 AUTH_AT = "sodiem_auth_at"
 FAILURES = "sodiem_password_failures"
 MAX_FAILURES = 5
@@ -89,10 +91,10 @@ def wrong_password(request, where: str):
     from audit.services import record
 
     failures = request.session[FAILURES] = request.session.get(FAILURES, 0) + 1
-    record(AuditEvent.Action.PASSWORD_CHECK_FAILED, request=request, where=where, failures=failures)
+    record(AuditEvent.Action.PASSWORD_CHECK_FAILED, actor=Actor.of(request), where=where, failures=failures)
     if failures < MAX_FAILURES:
         return None
-    record(AuditEvent.Action.SESSION_ENDED, request=request, where=where, failures=failures)
+    record(AuditEvent.Action.SESSION_ENDED, actor=Actor.of(request), where=where, failures=failures)
     logout(request)
     messages.error(
         request,

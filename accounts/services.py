@@ -7,6 +7,7 @@ import logging
 import re
 import secrets
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,10 +18,12 @@ from django.utils.translation import gettext as _
 
 from accounts import authz
 from accounts.authz import Action
+from accounts.history import attribute
 from accounts.models import SCHOOL_ROLES, Department, Notification, Role, RoleAssignment, School, User
 from accounts.signals import role_revoked
 from audit.models import AuditEvent
 from audit.services import record
+from sodiem.domain import Actor, DomainError, acting
 
 _PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # noqa: S105
 log = logging.getLogger(__name__)
@@ -28,7 +31,7 @@ USERNAME_MAX = 150
 USERNAME = re.compile(r"[A-Za-z0-9._-]+")
 
 
-class AccountError(Exception):
+class AccountError(DomainError):
     """A refused account operation; the message is shown to the user."""
 
 
@@ -60,6 +63,10 @@ def _refuse_ungrantable(actor: User, school: School, roles) -> None:
         raise AccountError(_("You cannot grant this role: %(roles)s") % {"roles": labels})
 
 
+def _max_length(model, name: str) -> int:
+    return int(getattr(model._meta.get_field(name), "max_length", None) or 0)
+
+
 def validate_account_fields(username: str, full_name: str, email: str, phone: str = "") -> dict[str, str]:
     """Field → Vietnamese error message. Every value is checked against its column, so nothing the
     preview accepts can fail when written."""
@@ -83,11 +90,11 @@ def validate_account_fields(username: str, full_name: str, email: str, phone: st
             validate_email(email)
         except ValidationError:
             errors["email"] = _("%(email)s is not a valid e-mail address.") % {"email": email}
-        if len(email) > User._meta.get_field("email").max_length:
+        if len(email) > _max_length(User, "email"):
             errors["email"] = _("The e-mail address is too long (at most %(n)d characters).") % {
-                "n": User._meta.get_field("email").max_length
+                "n": _max_length(User, "email")
             }
-    limit = User._meta.get_field("phone").max_length
+    limit = _max_length(User, "phone")
     if len(phone or "") > limit:
         errors["phone"] = _("The phone number is too long (at most %(n)d characters).") % {"n": limit}
     return errors
@@ -95,7 +102,7 @@ def validate_account_fields(username: str, full_name: str, email: str, phone: st
 
 @transaction.atomic
 def create_account(
-    actor: User,
+    by: Actor | User,
     school: School,
     *,
     username: str,
@@ -104,33 +111,33 @@ def create_account(
     phone: str = "",
     roles: list[str] | tuple[str, ...] = (),
     department: Department | None = None,
-    request=None,
 ) -> tuple[User, str]:
+    actor, ip = acting(by)
     authz.check(actor, Action.MANAGE_ACCOUNTS, school)
     errors = validate_account_fields(username, full_name, email, phone)
     if errors:
         raise AccountError(" ".join(errors.values()))
     _refuse_ungrantable(actor, school, roles)
     user, password = new_account(
-        actor, school, username=username, full_name=full_name, email=email, phone=phone, request=request
+        Actor(actor, ip), school, username=username, full_name=full_name, email=email, phone=phone
     )
     for role in roles:
-        _grant(actor, school, user, role, department if role == Role.DEPARTMENT_HEAD else None, request)
+        _grant(actor, school, user, role, department if role == Role.DEPARTMENT_HEAD else None, ip)
     return user, password
 
 
 def new_account(
-    actor: User,
+    by: Actor | User | None,
     school: School,
     *,
     username: str,
     full_name: str,
     email: str = "",
     phone: str = "",
-    request=None,
 ) -> tuple[User, str]:
     """An account with a temporary password, to be changed at the first sign-in; recorded. The caller
     has validated the fields and grants the roles."""
+    actor, ip = acting(by)
     password = temporary_password()
     user = User(
         username=username.strip(),
@@ -144,7 +151,7 @@ def new_account(
     record(
         AuditEvent.Action.ACCOUNT_CREATED,
         actor=actor,
-        request=request,
+        ip=ip,
         school=school,
         obj=user,
         username=user.username,
@@ -152,22 +159,19 @@ def new_account(
     return user, password
 
 
-def _grant(actor, school, user, role, department, request):
+def _grant(actor, school, user, role, department, ip):
     assignment, created = RoleAssignment.objects.get_or_create(
         user=user, role=role, school=school, department=department, defaults={"granted_by": actor}
     )
     if created:
-        record(
-            AuditEvent.Action.ROLE_GRANTED, actor=actor, request=request, school=school, obj=user, role=role
-        )
+        record(AuditEvent.Action.ROLE_GRANTED, actor=actor, ip=ip, school=school, obj=user, role=role)
     authz.forget(user)
     return assignment
 
 
 @transaction.atomic
-def grant_role(
-    actor: User, school: School, user: User, role: str, department: Department | None = None, request=None
-):
+def grant_role(by: Actor | User, school: School, user: User, role: str, department: Department | None = None):
+    actor, ip = acting(by)
     authz.check(actor, Action.MANAGE_PEOPLE, school)
     authz.check_person(actor, school, user)
     _refuse_ungrantable(actor, school, [role])
@@ -175,7 +179,7 @@ def grant_role(
         raise AccountError(_("Choose the department this person heads."))
     if role != Role.DEPARTMENT_HEAD:
         department = None
-    return _grant(actor, school, user, role, department, request)
+    return _grant(actor, school, user, role, department, ip)
 
 
 def _revoke(actor: User, school: School, assignment: RoleAssignment) -> None:
@@ -187,7 +191,8 @@ def _revoke(actor: User, school: School, assignment: RoleAssignment) -> None:
 
 
 @transaction.atomic
-def remove_role(actor: User, school: School, assignment: RoleAssignment, request=None) -> None:
+def remove_role(by: Actor | User, school: School, assignment: RoleAssignment) -> None:
+    actor, ip = acting(by)
     authz.check(actor, Action.MANAGE_PEOPLE, school)
     if assignment.school_id != school.pk:
         raise AccountError(_("This role belongs to another school."))
@@ -197,7 +202,7 @@ def remove_role(actor: User, school: School, assignment: RoleAssignment, request
     record(
         AuditEvent.Action.ROLE_REMOVED,
         actor=actor,
-        request=request,
+        ip=ip,
         school=school,
         obj=user,
         role=assignment.role,
@@ -206,11 +211,12 @@ def remove_role(actor: User, school: School, assignment: RoleAssignment, request
 
 @transaction.atomic
 def appoint(
-    actor: User | None, school: School, *, username: str, role: str, full_name: str = "", request=None
+    by: Actor | User | None, school: School, *, username: str, role: str, full_name: str = ""
 ) -> tuple[User, str]:
     """The province's Department — or IT staff through `manage.py appoint` (actor None) — appoints the
     principal or a vice principal: an existing account that belongs to no other school, or a new one.
     Returns the account and, for a new one, its temporary password, shown once to the actor."""
+    actor, ip = acting(by)
     if actor is not None and not authz.appoints_board_of(actor, school):
         raise PermissionDenied(_("Only the province's Department of Education appoints the school's board."))
     if role not in authz.APPOINTED_FROM_ABOVE:
@@ -222,7 +228,7 @@ def appoint(
         errors = validate_account_fields(username, full_name, "")
         if errors:
             raise AccountError(" ".join(errors.values()))
-        user, password = new_account(actor, school, username=username, full_name=full_name, request=request)
+        user, password = new_account(Actor(actor, ip), school, username=username, full_name=full_name)
     elif RoleAssignment.objects.filter(user=user).exclude(school=school).exists():
         raise AccountError(
             _("This account also belongs to another school or office: appoint a separate account.")
@@ -231,9 +237,7 @@ def appoint(
         user=user, role=role, school=school, department=None, defaults={"granted_by": actor}
     )
     if created:
-        record(
-            AuditEvent.Action.ROLE_APPOINTED, actor=actor, request=request, school=school, obj=user, role=role
-        )
+        record(AuditEvent.Action.ROLE_APPOINTED, actor=actor, ip=ip, school=school, obj=user, role=role)
     authz.forget(user)
     return user, password
 
@@ -244,8 +248,9 @@ def _check_member_of(school: School, user: User) -> None:
 
 
 @transaction.atomic
-def reset_password(actor: User, school: School, user: User, request=None) -> str:
+def reset_password(by: Actor | User, school: School, user: User) -> str:
     """A temporary password for someone ranked below the actor; shown once, to the actor only."""
+    actor, ip = acting(by)
     authz.check(actor, Action.MANAGE_PEOPLE, school)
     _check_member_of(school, user)
     authz.check_person(actor, school, user)
@@ -253,14 +258,15 @@ def reset_password(actor: User, school: School, user: User, request=None) -> str
     user.set_password(password)
     user.must_change_password = True
     user.save()
-    record(AuditEvent.Action.PASSWORD_RESET, actor=actor, request=request, school=school, obj=user)
+    record(AuditEvent.Action.PASSWORD_RESET, actor=actor, ip=ip, school=school, obj=user)
     return password
 
 
 @transaction.atomic
-def reset_two_factor(actor: User, school: School, user: User, request=None) -> int:
+def reset_two_factor(by: Actor | User, school: School, user: User) -> int:
     """Remove the two-factor devices of someone ranked below the actor (a lost phone): they enrol a
     new one at their next sign-in. The owner and the principal are told. Returns the devices removed."""
+    actor, ip = acting(by)
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     authz.check(actor, Action.MANAGE_PEOPLE, school)
@@ -270,7 +276,7 @@ def reset_two_factor(actor: User, school: School, user: User, request=None) -> i
     record(
         AuditEvent.Action.TWO_FACTOR_RESET,
         actor=actor,
-        request=request,
+        ip=ip,
         school=school,
         obj=user,
         devices=removed,
@@ -289,10 +295,11 @@ def reset_two_factor(actor: User, school: School, user: User, request=None) -> i
 
 
 @transaction.atomic
-def deactivate_account(actor: User, school: School, user: User, request=None) -> bool:
+def deactivate_account(by: Actor | User, school: School, user: User) -> bool:
     """Remove the person's roles in this school; the account itself is disabled when no role is left.
 
     Returns True when the account was disabled."""
+    actor, ip = acting(by)
     authz.check(actor, Action.MANAGE_PEOPLE, school)
     _check_member_of(school, user)
     if user.pk == actor.pk:
@@ -307,7 +314,7 @@ def deactivate_account(actor: User, school: School, user: User, request=None) ->
     record(
         AuditEvent.Action.ACCOUNT_DEACTIVATED,
         actor=actor,
-        request=request,
+        ip=ip,
         school=school,
         obj=user,
         disabled=disabled,
@@ -317,8 +324,9 @@ def deactivate_account(actor: User, school: School, user: User, request=None) ->
 
 
 @transaction.atomic
-def add_two_factor_device(user: User, device, last_t: int, *, request=None) -> None:
+def add_two_factor_device(by: Actor | User, device, last_t: int) -> None:
     """Store a confirmed TOTP device; the owner is told (a second device may be someone else's)."""
+    user, ip = acting(by)
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     TOTPDevice.objects.filter(user=user, confirmed=False).delete()
@@ -326,7 +334,7 @@ def add_two_factor_device(user: User, device, last_t: int, *, request=None) -> N
     device.confirmed = True
     device.last_t = last_t
     device.save()
-    record(AuditEvent.Action.TWO_FACTOR_ADDED, actor=user, request=request, devices=count + 1)
+    record(AuditEvent.Action.TWO_FACTOR_ADDED, actor=user, ip=ip, devices=count + 1)
     when = timezone.localtime().strftime("%H:%M %d/%m/%Y")
     notify_security(
         user,
@@ -354,7 +362,7 @@ def notify_security(
         message = text if person == user else f"{user.full_name or user.username}: {text}"
         Notification.objects.create(user=person, school=school, text=message[:500])
         if person.email:
-            transaction.on_commit(lambda p=person, m=message: _mail(p.email, m))
+            transaction.on_commit(partial(_mail, person.email, message))
 
 
 def _mail(address: str, message: str) -> None:
@@ -366,7 +374,8 @@ def _mail(address: str, message: str) -> None:
         log.warning("security e-mail to %s failed", address, exc_info=True)
 
 
-def change_own_password(user: User, old_password: str, new_password: str, request=None) -> None:
+def change_own_password(by: Actor | User, old_password: str, new_password: str) -> None:
+    user, ip = acting(by)
     if not user.check_password(old_password):
         raise WrongPassword(_("The current password is not correct."))
     if old_password == new_password:
@@ -378,7 +387,7 @@ def change_own_password(user: User, old_password: str, new_password: str, reques
     user.set_password(new_password)
     user.mark_password_changed()
     user.save()
-    record(AuditEvent.Action.PASSWORD_CHANGED, actor=user, request=request)
+    record(AuditEvent.Action.PASSWORD_CHANGED, actor=user, ip=ip)
 
 
 # -- bulk import from an Excel staff list -----------------------------------------------------------
@@ -475,7 +484,7 @@ def parse_staff_list(actor: User, school: School, uploaded) -> ImportReport:
         roles, unknown = _parse_roles(cells[4])
         row = ImportRow(number, cells[0], " ".join(cells[1].split()), cells[2], cells[3], roles, cells[5])
         row.errors.extend(validate_account_fields(row.username, row.full_name, row.email, row.phone).values())
-        if len(row.department) > Department._meta.get_field("name").max_length:
+        if len(row.department) > _max_length(Department, "name"):
             row.errors.append(_("The department's name is too long."))
         key = row.username.lower()
         if key and key in seen:
@@ -510,15 +519,16 @@ def _max_rows() -> int:
 
 
 @transaction.atomic
-def import_accounts(actor: User, school: School, rows: list[dict], request=None) -> list[ImportRow]:
+def import_accounts(by: Actor | User, school: School, rows: list[dict]) -> list[ImportRow]:
     """Create the accounts of validated rows, all or nothing; rows are re-validated here."""
+    actor, ip = acting(by)
     authz.check(actor, Action.MANAGE_ACCOUNTS, school)
     departments = {d.name.lower(): d for d in school.departments.all()}
     created: list[ImportRow] = []
     for data in rows:
         row = ImportRow(**data)
         user, password = create_account(
-            actor,
+            Actor(actor, ip),
             school,
             username=row.username,
             full_name=row.full_name,
@@ -526,14 +536,13 @@ def import_accounts(actor: User, school: School, rows: list[dict], request=None)
             phone=row.phone,
             roles=row.roles,
             department=departments.get(row.department.lower()),
-            request=request,
         )
         row.password = password
         created.append(row)
     record(
         AuditEvent.Action.IMPORT,
         actor=actor,
-        request=request,
+        ip=ip,
         school=school,
         kind="accounts",
         count=len(created),
@@ -546,16 +555,16 @@ DELEGATIONS = ("may_approve_results", "may_extract_data")
 
 @transaction.atomic
 def delegate_results_approval(
-    actor: User,
+    by: Actor | User,
     school: School,
     vice_principal: User,
     allowed: bool,
-    request=None,
     *,
     right: str = "may_approve_results",
 ) -> None:
     """The principal lets a vice principal approve class results, or extract data for reports (seeds 000
     Đ5, 003 Đ8), or takes it back."""
+    actor, ip = acting(by)
     authz.check(actor, Action.DELEGATE, school)
     if right not in DELEGATIONS:
         raise AccountError(_("Unknown delegation."))
@@ -567,12 +576,12 @@ def delegate_results_approval(
     if getattr(assignment, right) == allowed:
         return
     setattr(assignment, right, allowed)
-    assignment._history_user = actor
+    attribute(assignment, actor)
     assignment.save(update_fields=[right])
     record(
         AuditEvent.Action.ROLE_GRANTED if allowed else AuditEvent.Action.ROLE_REMOVED,
         actor=actor,
-        request=request,
+        ip=ip,
         school=school,
         obj=vice_principal,
         role="vice_principal",

@@ -29,6 +29,7 @@ from accounts.forms import (
 from accounts.models import RoleAssignment, School, User
 from accounts.reauth import is_recent, recent_auth_required, right_password, safe_next, stamp, wrong_password
 from accounts.tenancy import school_or_404, set_current_school
+from sodiem.domain import Actor
 from sodiem.http import uuid_or_404
 from sodiem.qr import qr_svg
 
@@ -58,7 +59,7 @@ def password_change(request):
     if request.method == "POST" and form.is_valid():
         try:
             services.change_own_password(
-                request.user, form.cleaned_data["old_password"], form.cleaned_data["new_password1"], request
+                Actor.of(request), form.cleaned_data["old_password"], form.cleaned_data["new_password1"]
             )
         except services.WrongPassword as exc:
             if ended := wrong_password(request, "password_change"):
@@ -124,7 +125,7 @@ def otp_setup(request):
     if request.method == "POST" and form.is_valid():
         totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
         if totp.verify(int(form.cleaned_data["token"]), tolerance=device.tolerance):
-            services.add_two_factor_device(request.user, device, totp.t(), request=request)
+            services.add_two_factor_device(Actor.of(request), device, totp.t())
             del request.session[OTP_PENDING_KEY]
             otp_login(request, device)
             messages.success(request, _("Two-factor authentication is now on for your account."))
@@ -191,7 +192,7 @@ def staff_create(request):
         data = form.cleaned_data
         try:
             user, password = services.create_account(
-                request.user,
+                Actor.of(request),
                 school,
                 username=data["username"],
                 full_name=data["full_name"],
@@ -199,10 +200,9 @@ def staff_create(request):
                 phone=data["phone"],
                 roles=data["roles"],
                 department=data["department"],
-                request=request,
             )
         except services.AccountError as exc:
-            form.add_error(None, str(exc))
+            exc.add_to(form)
         else:
             return render(
                 request, "accounts/login_slips.html", {"rows": [{"user": user, "password": password}]}
@@ -235,15 +235,14 @@ def staff_detail(request, user_uuid):
         if form.is_valid():
             try:
                 services.grant_role(
-                    request.user,
+                    Actor.of(request),
                     school,
                     person,
                     form.cleaned_data["role"],
                     form.cleaned_data["department"],
-                    request,
                 )
             except services.AccountError as exc:
-                form.add_error(None, str(exc))
+                exc.add_to(form)
             else:
                 messages.success(request, _("Role granted."))
                 return redirect("accounts:staff_detail", user_uuid=person.uuid)
@@ -270,7 +269,7 @@ def staff_remove_role(request, user_uuid, role_uuid):
     authz.check(request.user, Action.MANAGE_PEOPLE, school)
     assignment = get_object_or_404(RoleAssignment, uuid=role_uuid, user=person, school=school)
     try:
-        services.remove_role(request.user, school, assignment, request)
+        services.remove_role(Actor.of(request), school, assignment)
         messages.success(request, _("Role removed."))
     except services.AccountError as exc:
         messages.error(request, str(exc))
@@ -286,7 +285,7 @@ def staff_reset_password(request, user_uuid):
     school = school_or_404(request)
     person = _member_or_404(school, user_uuid)
     authz.check(request.user, Action.MANAGE_PEOPLE, school)
-    password = services.reset_password(request.user, school, person, request)
+    password = services.reset_password(Actor.of(request), school, person)
     return render(request, "accounts/login_slips.html", {"rows": [{"user": person, "password": password}]})
 
 
@@ -298,7 +297,7 @@ def staff_reset_two_factor(request, user_uuid):
     school = school_or_404(request)
     person = _member_or_404(school, user_uuid)
     authz.check(request.user, Action.MANAGE_PEOPLE, school)
-    services.reset_two_factor(request.user, school, person, request)
+    services.reset_two_factor(Actor.of(request), school, person)
     messages.success(
         request,
         _("Two-factor sign-in of %(name)s was reset; they and the principal have been told.")
@@ -315,7 +314,7 @@ def staff_deactivate(request, user_uuid):
     person = _member_or_404(school, user_uuid)
     authz.check(request.user, Action.MANAGE_PEOPLE, school)
     try:
-        disabled = services.deactivate_account(request.user, school, person, request)
+        disabled = services.deactivate_account(Actor.of(request), school, person)
     except services.AccountError as exc:
         messages.error(request, str(exc))
         return redirect("accounts:staff_detail", user_uuid=person.uuid)
@@ -363,7 +362,7 @@ def staff_import_confirm(request):
         messages.error(request, _("Nothing to import: upload the file again."))
         return redirect("accounts:staff_import")
     try:
-        created = services.import_accounts(request.user, school, pending["rows"], request)
+        created = services.import_accounts(Actor.of(request), school, pending["rows"])
     except services.AccountError as exc:
         messages.error(request, _("Nothing was imported: %(error)s") % {"error": exc})
         return redirect("accounts:staff_import")

@@ -35,12 +35,13 @@ from django.utils import timezone
 
 from audit import dbroles, seals
 from audit.models import ChainSeal
+from sodiem.domain import DomainError
 
 FORMAT = "sodiem-backup/1"
 
 
-class BackupError(Exception):
-    pass
+class BackupError(DomainError):
+    """A backup or restore that cannot be made; the message says why."""
 
 
 def _require_postgresql() -> dict:

@@ -58,6 +58,7 @@ from gradebook.models import (
     TeachingAssignment,
     Term,
 )
+from sodiem.domain import DomainError
 
 FORMAT = "sodiem-year-archive/1"
 MANIFEST = "manifest.json"
@@ -65,8 +66,8 @@ SIGNATURE = "manifest.json.p7s"
 MAX_MEMBER_BYTES = 2 * 1024**3  # a member larger than this is not ours (zip bomb guard)
 
 
-class ArchiveError(Exception):
-    pass
+class ArchiveError(DomainError):
+    """A year archive that cannot be built or read."""
 
 
 def _year_querysets(year: SchoolYear) -> dict[str, object]:

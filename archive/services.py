@@ -7,6 +7,7 @@ import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 
 from django.core.files import File
 from django.db import transaction
@@ -23,18 +24,20 @@ from audit import chain
 from audit.models import AuditEvent
 from audit.services import record
 from gradebook.models import CorrectionItem, Enrolment, SchoolYear, Student
+from sodiem.domain import Actor, DomainError, acting
 
 logger = logging.getLogger(__name__)
 
 
-class RetentionError(Exception):
-    pass
+class RetentionError(DomainError):
+    """A retention decision refused."""
 
 
 # --- year archive -----------------------------------------------------------------------------
 
 
-def request_archive(actor: User, year: SchoolYear, *, request=None) -> YearArchive:
+def request_archive(by: Actor | User, year: SchoolYear) -> YearArchive:
+    actor, ip = acting(by)
     authz.check(actor, Action.ARCHIVE_YEAR, year.school)
     from transcripts.signing import active_certificate
 
@@ -45,7 +48,7 @@ def request_archive(actor: User, year: SchoolYear, *, request=None) -> YearArchi
     archive = YearArchive.objects.create(school=year.school, school_year=year, requested_by=actor)
     record(
         AuditEvent.Action.ARCHIVE_CREATED,
-        request=request,
+        ip=ip,
         actor=actor,
         school=year.school,
         obj=archive,
@@ -119,6 +122,8 @@ def retention_due(school: School, today: date | None = None) -> list[Due]:
         .exclude(pk__in=studying.values("student_id"))
         .order_by("left_on", "sort_key")
     ):
+        if student.left_on is None:
+            continue
         keep_until = _plus_years(student.left_on, school.retention_years)
         if keep_until <= today:
             due.append(Due(student, student.left_on, keep_until))
@@ -127,9 +132,10 @@ def retention_due(school: School, today: date | None = None) -> list[Due]:
 
 @transaction.atomic
 def delete_expired(
-    actor: User, school: School, students: list[Student], *, decision_number: str, request=None, today=None
+    by: Actor | User, school: School, students: list[Student], *, decision_number: str, today=None
 ) -> RetentionDecision:
     """The principal's approval: the listed students' records go, and the decision keeps the list."""
+    actor, ip = acting(by)
     authz.check(actor, Action.DECIDE_RETENTION, school)
     if not decision_number.strip():
         raise RetentionError(_("Enter the number of the decision."))
@@ -149,18 +155,18 @@ def delete_expired(
             "name": s.full_name,
             "date_of_birth": s.date_of_birth.isoformat(),
             "register_number": s.register_number,
-            "left_on": s.left_on.isoformat(),
+            "left_on": s.left_on.isoformat() if s.left_on else "",
             "leaving_reason": s.leaving_reason,
         }
         for s in students
     ]
     documents = list(PrintedDocument.objects.filter(student_id__in=ids))
     for document in documents:
-        transaction.on_commit(lambda f=document.file: f.delete(save=False))
+        transaction.on_commit(partial(document.file.delete, save=False))
     deleted["documents"] = PrintedDocument.objects.filter(student_id__in=ids).delete()[0]
     deleted["correction_items"] = CorrectionItem.objects.filter(enrolment__in=enrolments).delete()[0]
     deleted["enrolments"] = enrolments.delete()[0]
-    users = [s.user for s in students if s.user_id]
+    users = [s.user for s in students if s.user is not None]
     deleted["students"] = Student.objects.filter(pk__in=ids).delete()[0]
     # the personal data kept in the history tables goes too (the audit trail keeps only ids), through
     # the one lawful path that removes history rows: the chain names them and this decision
@@ -183,7 +189,7 @@ def delete_expired(
     )
     record(
         AuditEvent.Action.RETENTION_DECIDED,
-        request=request,
+        ip=ip,
         actor=actor,
         school=school,
         obj=decision,

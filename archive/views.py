@@ -18,6 +18,7 @@ from archive.forms import ArchiveRequestForm, RetentionForm, RetentionPeriodForm
 from archive.models import YearArchive
 from audit.models import AuditEvent
 from audit.services import record
+from sodiem.domain import Actor
 
 
 @login_required
@@ -28,11 +29,9 @@ def archive_home(request):
     form = ArchiveRequestForm(request.POST if bound else None, school=school)
     if bound and form.is_valid():
         try:
-            archive = services.request_archive(
-                request.user, form.cleaned_data["school_year"], request=request
-            )
+            archive = services.request_archive(Actor.of(request), form.cleaned_data["school_year"])
         except bundle.ArchiveError as exc:
-            form.add_error(None, str(exc))
+            exc.add_to(form)
         else:
             messages.success(
                 request, _("The archive of %(year)s is being built.") % {"year": archive.school_year.name}
@@ -79,7 +78,13 @@ def archive_download(request, archive_uuid):
     archive = _archive(request, archive_uuid)
     if archive.status != YearArchive.Status.DONE:
         raise Http404
-    record(AuditEvent.Action.EXPORT, request=request, school=archive.school, obj=archive, form="year-archive")
+    record(
+        AuditEvent.Action.EXPORT,
+        actor=Actor.of(request),
+        school=archive.school,
+        obj=archive,
+        form="year-archive",
+    )
     response = FileResponse(
         archive.file.open("rb"),
         as_attachment=True,
@@ -115,14 +120,13 @@ def retention(request):
             chosen = set(form.cleaned_data["students"])
             try:
                 decision = services.delete_expired(
-                    request.user,
+                    Actor.of(request),
                     school,
                     [d.student for d in due if str(d.student.uuid) in chosen],
                     decision_number=form.cleaned_data["decision_number"],
-                    request=request,
                 )
             except services.RetentionError as exc:
-                form.add_error(None, str(exc))
+                exc.add_to(form)
             else:
                 messages.success(
                     request,

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from django.db import connection as default_connection
 
@@ -63,13 +64,13 @@ def row_hash_sql(alias: str, columns: list[str]) -> str:
 
 @dataclass(frozen=True)
 class ChainedTable:
-    model: type  # the history model (or AuditEvent)
+    model: Any  # the history model (or AuditEvent)
     table: str
     pk_column: str
     joins: str  # LEFT JOINs from alias n to the school
     chain_expr: str  # the chain of row n
     disposable: bool
-    origin: type  # the model whose history this is (AuditEvent for itself)
+    origin: Any  # the model whose history this is (AuditEvent for itself)
 
 
 def school_path(model, path, alias: str = "n") -> tuple[str, str]:
@@ -113,7 +114,7 @@ def chained_tables() -> list[ChainedTable]:
             ChainedTable(
                 model=model,
                 table=model._meta.db_table,
-                pk_column=model._meta.pk.column,
+                pk_column=str(model._meta.pk.column),
                 joins=joins,
                 chain_expr=expr,
                 disposable=getattr(origin, "chain_disposable", False),

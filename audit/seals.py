@@ -23,7 +23,7 @@ import hashlib
 import hmac
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -246,7 +246,7 @@ def mark_restore(source: str) -> None:
     _append_line({"database": database_id(), "restored_from": source, "at": timezone.now().isoformat()})
 
 
-def anchors_of(chain: int, extra: list[tuple[dict, str]] = ()) -> list[Anchor]:
+def anchors_of(chain: int, extra: Sequence[tuple[dict, str]] = ()) -> list[Anchor]:
     """Every seal of a chain: the database's, the seal file's (a seal missing from the database is
     reported), and any given from a backup or an archive."""
     anchors = []

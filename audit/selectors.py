@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from accounts.models import RoleAssignment
 from audit.models import AuditEvent, ChainSeal, IntegrityCheck
+from gradebook.cells import display_value
 from gradebook.models import CorrectionItem, Score, column_label
-from gradebook.services.scores import display_value
 
 
 @dataclass

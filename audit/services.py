@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from sodiem import http
+from sodiem.domain import Actor
 
 
 def client_ip(request) -> str | None:
@@ -16,15 +17,20 @@ def client_ip(request) -> str | None:
 
 
 def record(
-    action: str, *, actor=None, request=None, school=None, obj: Any = None, **details: Any
+    action: str,
+    *,
+    actor: Actor | Any = None,
+    ip: str | None = None,
+    school=None,
+    obj: Any = None,
+    **details: Any,
 ) -> AuditEvent:
-    if (
-        actor is None
-        and request is not None
-        and getattr(request, "user", None)
-        and request.user.is_authenticated
-    ):
-        actor = request.user
+    """Append an event to the trail: who (an Actor, a user, or None for the anonymous), from where
+    (the Actor's address, or `ip`), on what, with the details as JSON."""
+    if isinstance(actor, Actor):
+        actor, ip = actor.user, ip or actor.ip
+    if actor is not None and not getattr(actor, "is_authenticated", False):
+        actor = None  # the anonymous user of a request
     event = AuditEvent(
         at=timezone.now(),
         action=action,
@@ -33,7 +39,7 @@ def record(
         school=school,
         object_type=type(obj).__name__ if obj is not None else "",
         object_id=str(getattr(obj, "uuid", getattr(obj, "pk", ""))) if obj is not None else "",
-        ip=client_ip(request),
+        ip=ip,
         # what the database will return: JSON through a round trip
         details=json.loads(json.dumps(details, default=str)),
     )

@@ -5,23 +5,26 @@ from simple_history.signals import pre_create_historical_record
 
 from audit.models import AuditEvent
 from audit.services import client_ip, record
+from sodiem.domain import Actor
 
 
 @receiver(user_logged_in)
 def on_login(sender, request, user, **kwargs):
-    record(AuditEvent.Action.LOGIN, actor=user, request=request)
+    record(AuditEvent.Action.LOGIN, actor=Actor(user, client_ip(request)))
 
 
 @receiver(user_logged_out)
 def on_logout(sender, request, user, **kwargs):
     if user is not None:
-        record(AuditEvent.Action.LOGOUT, actor=user, request=request)
+        record(AuditEvent.Action.LOGOUT, actor=Actor(user, client_ip(request)))
 
 
 @receiver(user_login_failed)
 def on_login_failed(sender, credentials, request=None, **kwargs):
     record(
-        AuditEvent.Action.LOGIN_FAILED, request=request, username=str(credentials.get("username", ""))[:150]
+        AuditEvent.Action.LOGIN_FAILED,
+        actor=Actor.of(request),
+        username=str(credentials.get("username", ""))[:150],
     )
 
 

@@ -28,6 +28,7 @@ from audit.selectors import (
 )
 from audit.services import record
 from gradebook.selectors.structure import current_year
+from sodiem.domain import Actor
 
 PAGE_ROWS = 300
 EXPORT_ROWS = 50_000
@@ -146,7 +147,7 @@ def audit_export(request):
     workbook.save(buffer)
     record(
         AuditEvent.Action.EXPORT,
-        request=request,
+        actor=Actor.of(request),
         school=school,
         what="audit_trail",
         filters=request.GET.dict(),

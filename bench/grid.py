@@ -28,6 +28,7 @@ from django.urls import reverse  # noqa: E402
 from gradebook.models import AssessmentColumn, Score, Subject, TeachingAssignment  # noqa: E402
 from gradebook.selectors.structure import current_year  # noqa: E402
 from gradebook.services.scores import CellChange, column_of, key_of, save_grid  # noqa: E402
+from sodiem.domain import Actor  # noqa: E402
 
 year = current_year(school)
 assignments = (
@@ -121,7 +122,9 @@ def django_save(values, first=False):
         for c in COLUMNS
     ]
     started = time.perf_counter()
-    result = save_grid(teacher, largest, TERM, changes, reason="Đo hiệu năng", dates=DATES, ip="127.0.0.1")
+    result = save_grid(
+        Actor(teacher, "127.0.0.1"), largest, TERM, changes, reason="Đo hiệu năng", dates=DATES
+    )
     elapsed = time.perf_counter() - started
     done = len(result.by_status("saved")) + (len(result.by_status("unchanged")) if first else 0)
     assert done == len(changes), [o for o in result.outcomes if o.status not in ("saved", "unchanged")][:3]

@@ -8,7 +8,6 @@ from accounts.tenancy import current_school, school_or_404
 from gradebook.models import Classroom, Enrolment, Student
 from gradebook.selectors import structure as selectors
 from gradebook.selectors.student_record import student_record
-from transcripts.documents import approved_transcript
 
 
 @login_required
@@ -95,7 +94,6 @@ def student_detail(request, student_uuid):
             "enrolments": enrolments,
             "record": student_record(current) if current else None,
             "external_years": student.external_years.all(),
-            "approved_transcript": approved_transcript(student),
             # another school's earlier years are the new school's to read, not to move or export
             "may_move": own
             and (may_manage or authz.can(request.user, Action.TRANSFER_STUDENT, student.school)),

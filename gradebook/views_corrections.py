@@ -23,6 +23,7 @@ from gradebook.selectors.corrections import correction_requests, request_rows, v
 from gradebook.selectors.grid import grid as grid_data
 from gradebook.services import corrections as service
 from gradebook.services.corrections import CorrectionError, RequestedCell
+from sodiem.domain import Actor
 
 TERMS = dict(Term.Code.choices)
 
@@ -69,13 +70,12 @@ def correction_new(request, assignment_uuid, term):
         cells = [RequestedCell(*key.split(":", 1), value) for key, value in typed.items() if ":" in key]
         try:
             correction = service.request_correction(
-                request.user,
+                Actor.of(request),
                 assignment,
                 term,
                 cells,
                 reason=request.POST.get("reason", ""),
                 files=request.FILES.getlist("evidence"),
-                request=request,
             )
         except CorrectionError as exc:
             errors, message = exc.errors, str(exc)
@@ -165,16 +165,15 @@ def correction_decide(request, correction_uuid):
         data = form.cleaned_data
         try:
             service.decide_correction(
-                request.user,
+                Actor.of(request),
                 correction,
                 approve=data["decision"] == "approve",
                 note=data["note"],
                 approved_items=set(data["items"]),
                 late_override_reason=data.get("late_override_reason", ""),
-                request=request,
             )
         except CorrectionError as exc:
-            _add_errors(form, exc)
+            exc.add_to(form)
         else:
             messages.success(request, _("The decision is recorded."))
             return redirect("correction_detail", correction.uuid)
@@ -192,24 +191,14 @@ def correction_apply(request, correction_uuid):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            service.apply_correction(request.user, correction, request=request, **data)
+            service.apply_correction(Actor.of(request), correction, **data)
         except CorrectionError as exc:
-            _add_errors(form, exc)
+            exc.add_to(form)
         else:
             messages.success(request, _("The correction is made; the period stays locked."))
             return redirect("correction_detail", correction.uuid)
     context = _detail_context(request, correction, apply_form=form)
     return render(request, "gradebook/correction_detail.html", context, status=400)
-
-
-def _add_errors(form, exc: CorrectionError) -> None:
-    placed = False
-    for field, message in exc.errors.items():
-        if field in form.fields:
-            form.add_error(field, message)
-            placed = True
-    if not placed:
-        form.add_error(None, str(exc))
 
 
 @login_required
@@ -219,7 +208,7 @@ def correction_evidence(request, correction_uuid, evidence_id):
     evidence = get_object_or_404(CorrectionEvidence, pk=evidence_id, request=correction)
     record(
         AuditEvent.Action.EVIDENCE_VIEWED,
-        request=request,
+        actor=Actor.of(request),
         school=correction.assignment.classroom.school_year.school,
         obj=correction,
         file=evidence.original_name,

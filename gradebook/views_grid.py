@@ -20,13 +20,14 @@ from accounts import authz
 from accounts.authz import Action
 from accounts.tenancy import school_or_404
 from audit.models import AuditEvent
-from audit.services import client_ip, record
+from audit.services import record
 from gradebook import excel_grid
 from gradebook.models import CommentBankEntry, TeachingAssignment
 from gradebook.selectors.grid import grid as grid_data
 from gradebook.services import scores as score_service
 from gradebook.services.bulk_history import REASON_MAX
 from gradebook.services.locks import lock_state
+from sodiem.domain import Actor
 from sodiem.text import nfc
 
 TERMS = {"HK1": "Học kì I", "HK2": "Học kì II"}
@@ -215,18 +216,14 @@ def grid_save(request, assignment_uuid, term):
         changes = _parse_changes(payload)
     except (ValueError, json.JSONDecodeError):
         return _bad_request()
-    try:
-        report = score_service.save_grid(
-            request.user,
-            assignment,
-            term,
-            changes,
-            reason=str(payload.get("reason", ""))[:REASON_MAX],
-            dates=_parse_dates(payload),
-            ip=client_ip(request),
-        )
-    except score_service.GridError as exc:
-        return JsonResponse({"error": str(exc)}, status=409)
+    report = score_service.save_grid(  # a refusal of the whole save: a 409 (sodiem/domain.py)
+        Actor.of(request),
+        assignment,
+        term,
+        changes,
+        reason=str(payload.get("reason", ""))[:REASON_MAX],
+        dates=_parse_dates(payload),
+    )
     return JsonResponse(report.as_dict())
 
 
@@ -254,7 +251,7 @@ def grid_excel(request, assignment_uuid, term):
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     record(
         AuditEvent.Action.EXPORT,
-        request=request,
+        actor=Actor.of(request),
         school=assignment.classroom.school_year.school,
         obj=assignment,
         what="grid",
@@ -278,12 +275,11 @@ def grid_import(request, assignment_uuid, term):
         changes = [score_service.CellChange(**c) for c in pending["changes"]]
         try:
             report = score_service.save_grid(
-                request.user,
+                Actor.of(request),
                 assignment,
                 term,
                 changes,
                 reason=request.POST.get("reason", "").strip() or _("Imported from Excel"),
-                ip=client_ip(request),
             )
         except score_service.GridError as exc:
             messages.error(request, str(exc))

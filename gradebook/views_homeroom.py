@@ -41,6 +41,7 @@ from gradebook.services import homeroom as service
 from gradebook.services import progress as progress_service
 from gradebook.services import results as results_service
 from gradebook.services import summer as summer_service
+from sodiem.domain import Actor
 from sodiem.http import uuid_or_404
 
 PERIODS = dict(ConductResult.Period.choices)
@@ -193,17 +194,16 @@ def class_results_page(request, classroom_uuid, period):
                 messages.success(request, _("Marked as reviewed: later changes will be flagged."))
             elif action == "submit":
                 results_service.submit_results(
-                    request.user, classroom, period, note=request.POST.get("note", ""), request=request
+                    Actor.of(request), classroom, period, note=request.POST.get("note", "")
                 )
                 messages.success(request, _("The results are submitted to the principal."))
             elif action in ("approve", "return"):
                 results_service.decide_results(
-                    request.user,
+                    Actor.of(request),
                     classroom,
                     period,
                     approve=action == "approve",
                     note=request.POST.get("note", ""),
-                    request=request,
                 )
                 messages.success(request, _("The decision is recorded."))
             else:
@@ -290,11 +290,10 @@ def results_delegation(request):
             chosen = set(request.POST.getlist(field))
             for assignment in vices:
                 account_services.delegate_results_approval(
-                    request.user,
+                    Actor.of(request),
                     school,
                     assignment.user,
                     str(assignment.user.uuid) in chosen,
-                    request,
                     right=right,
                 )
         messages.success(request, _("The delegation is saved."))
@@ -340,11 +339,10 @@ def discipline(request, classroom_uuid):
                     Award, uuid=uuid_or_404(request.POST.get("award")), enrolment__classroom=classroom
                 )
                 service.decide_award(
-                    request.user,
+                    Actor.of(request),
                     award,
                     approve=action == "approve",
                     decision_number=request.POST.get("decision_number", ""),
-                    request=request,
                 )
             else:
                 raise Http404
@@ -406,7 +404,7 @@ def progress(request):
             messages.error(request, _("Type the date as dd/mm/yyyy."))
     if request.method == "POST":
         if request.POST.get("action") == "remind":
-            count = progress_service.remind_teachers_behind(request.user, year, day, request=request)
+            count = progress_service.remind_teachers_behind(Actor.of(request), year, day)
             messages.success(request, _("%(n)d teachers reminded.") % {"n": count})
         elif request.POST.get("action") == "snapshot" and whole_school:
             progress_service.take_progress_snapshot(year, day)
@@ -459,7 +457,7 @@ def statistics_export(request):
     school, year, period, data = _statistics(request)
     authz.check(request.user, Action.EXTRACT_DATA, school)
     content = statistics_workbook(data, f"{year.name} — {RESULT_PERIODS[period]}")
-    record(AuditEvent.Action.EXPORT, request=request, school=school, what="statistics", period=period)
+    record(AuditEvent.Action.EXPORT, actor=Actor.of(request), school=school, what="statistics", period=period)
     response = HttpResponse(
         content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )

@@ -4,25 +4,21 @@ in, the year rollover, and the học bạ as XML."""
 from __future__ import annotations
 
 import logging
-from datetime import date
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts import authz
 from accounts.authz import Action
 from accounts.tenancy import school_or_404
-from audit.models import AuditEvent
-from audit.services import record
 from gradebook.forms import (
     AcceptTransferForm,
     ClassChangeForm,
@@ -31,14 +27,13 @@ from gradebook.forms import (
     EarlierYearForm,
     RefuseTransferForm,
     RolloverForm,
-    TransferInForm,
     TransferOutForm,
 )
 from gradebook.models import Classroom, Student, StudentTransfer, Subject
 from gradebook.selectors.structure import current_year, current_year_or_404
 from gradebook.services import lifecycle, rollover
 from gradebook.services.structure import StructureError
-from sodiem.http import uuid_or_404
+from sodiem.domain import Actor
 
 logger = logging.getLogger(__name__)
 
@@ -107,7 +102,7 @@ def student_move(request, student_uuid):
                         return redirect(_hand_over(request, transfer))
                 return redirect("student_detail", student_uuid=student.uuid)
             except (StructureError, PermissionDenied) as exc:
-                form.add_error(None, str(exc))
+                exc.add_to(form)
         status = 400
     return render(
         request,
@@ -125,22 +120,10 @@ def student_move(request, student_uuid):
 
 
 def _hand_over(request, transfer: StudentTransfer) -> str:
-    """Out of the system: the học bạ is printed now, to be certified and handed over (seed 000 Đ7)."""
-    from transcripts.documents import Kind, Target, issue
-
-    enrolment = transfer.from_enrolment
-    try:
-        document = issue(
-            Target(
-                kind=Kind.TRANSCRIPT,
-                school=transfer.from_school,
-                school_year=enrolment.classroom.school_year,
-                student=transfer.student,
-            ),
-            user=request.user,
-        )
-    except Exception:  # the transfer stands; the học bạ can be printed again from the books page
-        logger.exception("học bạ of transfer %s not printed", transfer.uuid)
+    """Out of the system: the học bạ was printed when the transfer was committed (the documents app),
+    to be certified and handed over (docs/workflows.md, "Transfers")."""
+    transfer.refresh_from_db(fields=["transcript_uuid"])
+    if transfer.transcript_uuid is None:  # the transfer stands; the học bạ can be printed again
         messages.warning(
             request,
             _(
@@ -148,12 +131,10 @@ def _hand_over(request, transfer: StudentTransfer) -> str:
             ),
         )
         return reverse("student_detail", kwargs={"student_uuid": transfer.student.uuid})
-    transfer.transcript_uuid = document.uuid
-    transfer.save(update_fields=["transcript_uuid"])
     messages.success(
         request, _("The transfer is recorded. The học bạ below is to be signed, stamped and handed over.")
     )
-    return reverse("document_detail", kwargs={"document_uuid": document.uuid})
+    return reverse("document_detail", kwargs={"document_uuid": transfer.transcript_uuid})
 
 
 @login_required
@@ -251,130 +232,6 @@ def transfer_cancel(request, transfer_uuid):
     return redirect("transfer_list")
 
 
-_PENDING_XML = "transfer_in_xml"
-
-
-@login_required
-def transfer_in(request):
-    """Chuyển đến from outside the system: typed in, or from the old school's học bạ XML — shown first,
-    written only once confirmed."""
-    from transcripts import xml_hocba
-
-    school = school_or_404(request)
-    authz.check(request.user, Action.MANAGE_SCHOOL_DATA, school)
-    year = current_year_or_404(school)
-    if request.method == "POST" and request.POST.get("step") == "confirm":
-        return _transfer_in_confirm(request, school)
-    bound = request.method == "POST"
-    form = TransferInForm(request.POST if bound else None, request.FILES if bound else None, school_year=year)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            if data["xml"]:
-                # read one byte past the cap: parse() refuses an oversized file without holding it all
-                raw = data["xml"].read(xml_hocba.max_bytes() + 1)
-                parsed = xml_hocba.parse(raw)
-                found = xml_hocba.problems(parsed, data["classroom"])
-                if found:
-                    for problem in found[:50]:
-                        form.add_error("xml", problem)
-                else:
-                    request.session[_PENDING_XML] = {
-                        "school": str(school.uuid),
-                        "classroom": str(data["classroom"].uuid),
-                        "on": data["on"].isoformat(),
-                        "file": xml_hocba.hold(raw),
-                        "sha256": parsed.sha256,
-                    }
-                    return render(
-                        request,
-                        "gradebook/transfer_in_preview.html",
-                        {"parsed": parsed, "classroom": data["classroom"], "on": data["on"]},
-                    )
-            else:
-                student = form.student()
-                lifecycle.transfer_in(
-                    request.user,
-                    student,
-                    data["classroom"],
-                    on=data["on"],
-                    from_school_name=data["from_school_name"],
-                    decision_number=data["decision_number"],
-                )
-                messages.success(
-                    request, _("%(n)d student(s) joined class %(c)s.") % {"n": 1, "c": data["classroom"]}
-                )
-                return redirect("transfer_list")
-        except xml_hocba.XmlImportError as exc:
-            form.add_error("xml", str(exc))
-        except StructureError as exc:
-            form.add_error(None, str(exc))
-    return render(request, "gradebook/transfer_in.html", {"form": form}, status=400 if form.is_bound else 200)
-
-
-def _transfer_in_confirm(request, school):
-    """The previewed XML file, imported as it was shown (its SHA-256 checked), or nothing."""
-    from transcripts import xml_hocba
-
-    pending = request.session.pop(_PENDING_XML, None)
-    if not pending or pending.get("school") != str(school.uuid):
-        messages.error(request, _("Nothing to import: upload the file again."))
-        return redirect("transfer_in")
-    classroom = get_object_or_404(
-        Classroom, uuid=uuid_or_404(pending["classroom"]), school_year__school=school
-    )
-    data = xml_hocba.take(pending["file"], pending["sha256"])
-    if data is None:
-        messages.error(request, _("Nothing to import: upload the file again."))
-        return redirect("transfer_in")
-    try:
-        parsed = xml_hocba.parse(data)
-        students = xml_hocba.import_transfers(
-            request.user, classroom, parsed, on=date.fromisoformat(pending["on"])
-        )
-    except (xml_hocba.XmlImportError, StructureError) as exc:
-        messages.error(request, _("Nothing was imported: %(error)s") % {"error": exc})
-        return redirect("transfer_in")
-    messages.success(
-        request, _("%(n)d student(s) joined class %(c)s.") % {"n": len(students), "c": classroom}
-    )
-    return redirect("transfer_list")
-
-
-def _xml_response(request, school, data: bytes, name: str, obj) -> HttpResponse:
-    record(AuditEvent.Action.EXPORT, request=request, school=school, obj=obj, form="hocba.xml")
-    response = HttpResponse(data, content_type="application/xml; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="hoc-ba-{slugify(name)[:80] or "xml"}.xml"'
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
-@login_required
-@require_safe
-def student_xml(request, student_uuid):
-    from transcripts import xml_hocba
-
-    student = _student(request, student_uuid)
-    authz.check(request.user, Action.PRINT_BOOKS, student.school)
-    return _xml_response(
-        request, student.school, xml_hocba.export_student(student), student.full_name, student
-    )
-
-
-@login_required
-@require_safe
-def classroom_xml(request, classroom_uuid):
-    from transcripts import xml_hocba
-
-    classroom = get_object_or_404(
-        Classroom.objects.select_related("school_year__school"), uuid=classroom_uuid
-    )
-    authz.check(request.user, Action.PRINT_CLASS_BOOKS, classroom)
-    school = classroom.school_year.school
-    name = f"{classroom.name}-{classroom.school_year.name}"
-    return _xml_response(request, school, xml_hocba.export_classroom(classroom), name, classroom)
-
-
 @login_required
 def rollover_view(request):
     """Lên lớp: the preview of every move, then the rollover."""
@@ -386,7 +243,7 @@ def rollover_view(request):
         try:
             done = rollover.apply(request.user, year, make_current=form.cleaned_data["make_current"])
         except StructureError as exc:
-            form.add_error(None, str(exc))
+            exc.add_to(form)
         else:
             counts = done.counts
             messages.success(
@@ -452,11 +309,10 @@ def family_accounts(request, classroom_uuid):
     authz.check(request.user, Action.MANAGE_ACCOUNTS, school)
     if request.method == "POST":
         slips = family.create_family_accounts(
-            request.user,
+            Actor.of(request),
             classroom,
             students="students" in request.POST,
             parents="parents" in request.POST,
-            request=request,
         )
         if not slips:
             messages.info(request, _("Everyone of the class already has an account."))

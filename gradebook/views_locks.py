@@ -17,6 +17,7 @@ from gradebook.forms import LockDecisionForm, ReopeningForm
 from gradebook.models import LockReopening, PeriodLock
 from gradebook.selectors.structure import current_year_or_404
 from gradebook.services import locks as lock_service
+from sodiem.domain import Actor
 
 
 def _year(request):
@@ -48,7 +49,7 @@ def lock_list(request):
             data = form.cleaned_data
             try:
                 lock_service.decide_lock(
-                    request.user,
+                    Actor.of(request),
                     year,
                     term=data["term"],
                     locked_at=data["locked_at"],
@@ -58,10 +59,9 @@ def lock_list(request):
                     classroom=data["classroom"] if data["scope"] == "classroom" else None,
                     month_end=data["month_end"],
                     note=data["note"],
-                    request=request,
                 )
             except lock_service.LockError as exc:
-                form.add_error(None, str(exc))
+                exc.add_to(form)
             else:
                 messages.success(request, _("The decision is recorded; the admin board carries it out."))
                 return redirect("lock_list")
@@ -104,12 +104,8 @@ def _lock(request, lock_uuid) -> PeriodLock:
 @require_POST
 def lock_carry_out(request, lock_uuid):
     lock = _lock(request, lock_uuid)
-    try:
-        lock_service.carry_out_lock(request.user, lock, request=request)
-    except lock_service.LockError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("The lock is carried out."))
+    lock_service.carry_out_lock(Actor.of(request), lock)  # a refusal is shown by DomainErrorMiddleware
+    messages.success(request, _("The lock is carried out."))
     return redirect("lock_list")
 
 
@@ -121,9 +117,9 @@ def lock_reopen(request, lock_uuid):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            lock_service.decide_reopening(request.user, lock, request=request, **data)
+            lock_service.decide_reopening(Actor.of(request), lock, **data)
         except lock_service.LockError as exc:
-            form.add_error(None, str(exc))
+            exc.add_to(form)
         else:
             messages.success(request, _("The reopening is recorded; the admin board carries it out."))
             return redirect("lock_list")
@@ -137,10 +133,6 @@ def reopening_carry_out(request, reopening_uuid):
         LockReopening.objects.select_related("lock__school_year__school"), uuid=reopening_uuid
     )
     _of_current_school(request, reopening.lock.school_year)
-    try:
-        lock_service.carry_out_reopening(request.user, reopening, request=request)
-    except lock_service.LockError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("The reopening is carried out."))
+    lock_service.carry_out_reopening(Actor.of(request), reopening)  # a refusal: DomainErrorMiddleware
+    messages.success(request, _("The reopening is carried out."))
     return redirect("lock_list")

@@ -21,6 +21,7 @@ from gradebook.selectors import statistics as stats
 from gradebook.selectors.progress import entry_progress
 from gradebook.selectors.statistics import school_statistics
 from gradebook.selectors.structure import current_year, office_schools
+from sodiem.domain import Actor
 
 PERIODS = stats.PERIODS
 
@@ -117,9 +118,7 @@ def office_school_appoint(request, school_uuid):
     form = AppointForm(request.POST)
     if form.is_valid():
         try:
-            user, password = account_services.appoint(
-                request.user, school, request=request, **form.cleaned_data
-            )
+            user, password = account_services.appoint(Actor.of(request), school, **form.cleaned_data)
         except account_services.AccountError as exc:
             messages.error(request, str(exc))
         else:

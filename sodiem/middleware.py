@@ -59,3 +59,35 @@ def _normalised(data: QueryDict) -> QueryDict:
         copy.setlist(nfc(key), nfc(values))
     copy._mutable = False
     return copy
+
+
+class DomainErrorMiddleware:
+    """A `DomainError` a view did not show itself (sodiem/domain.py): for the grid's JSON calls a 400,
+    or a 409 when the data changed meanwhile; for a page, the message on the page the user came from
+    (the same page when the referrer is not this site)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.contrib import messages
+        from django.http import HttpResponseRedirect
+        from django.utils.http import url_has_allowed_host_and_scheme
+
+        from sodiem.domain import DomainError
+
+        if not isinstance(exception, DomainError):
+            return None
+        status = 409 if exception.conflict else 400
+        if request.content_type == "application/json" or "application/json" in request.headers.get(
+            "Accept", ""
+        ):
+            return JsonResponse({"error": str(exception), "errors": exception.errors}, status=status)
+        messages.error(request, str(exception))
+        back = request.headers.get("Referer", "")
+        if not url_has_allowed_host_and_scheme(back, {request.get_host()}, require_https=request.is_secure()):
+            back = request.get_full_path()
+        return HttpResponseRedirect(back)

@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "accounts.middleware.AccountPolicyMiddleware",
     "axes.middleware.AxesMiddleware",
+    "sodiem.middleware.DomainErrorMiddleware",
 ]
 
 ROOT_URLCONF = "sodiem.urls"

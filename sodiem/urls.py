@@ -2,11 +2,15 @@ from django.contrib import admin
 from django.urls import include, path
 
 from sodiem import views
-from transcripts import views_books
+from transcripts import views_books, views_xml
 
 urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("", include("gradebook.urls")),
+    # pages of the gradebook's paths served by the documents app, which sits above it
+    path("students/<uuid:student_uuid>/hocba.xml", views_xml.student_xml, name="student_xml"),
+    path("classes/<uuid:classroom_uuid>/hocba.xml", views_xml.classroom_xml, name="classroom_xml"),
+    path("transfers/in/", views_xml.transfer_in, name="transfer_in"),
     path("", include("audit.urls")),
     path("documents/", include("transcripts.urls")),
     path("archive/", include("archive.urls")),

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_GET
 from accounts.tenancy import current_school
 from audit.models import AuditEvent
 from audit.services import record
+from sodiem.domain import Actor
 
 
 @require_GET
@@ -25,7 +26,7 @@ def forbidden(request, exception=None):
     """A refused access (a lesser role than the page needs) is shown and recorded in the audit trail."""
     record(
         AuditEvent.Action.ACCESS_DENIED,
-        request=request,
+        actor=Actor.of(request),
         school=current_school(request),
         method=request.method,
         path=request.path[:300],

@@ -2,6 +2,8 @@
 connection acts as the application role (SET ROLE), which cannot change or remove history and audit
 rows (audit/dbroles.py). Tests that play an attacker with the owner's rights use `as_owner`."""
 
+import zlib
+
 import pytest
 from django.conf import settings
 from django.db import connection, connections
@@ -110,3 +112,16 @@ def login(client):
 # the class whose students hit every branch of the results (Xuất sắc, retest, summer training,
 # retained), shared by the results and the printed-books tests
 from tests.test_class_results import klass  # noqa: E402, F401
+
+ACCESS_MATRIX_WORKERS = 4
+
+
+def pytest_collection_modifyitems(config, items):
+    """`make test` runs in parallel with `--dist loadgroup`: each file stays on one worker (its
+    fixtures are built once), except the access matrix, one item per URL, spread over a few groups."""
+    for item in items:
+        module = item.nodeid.split("::", 1)[0]
+        group = module
+        if module.endswith("test_access_matrix.py") and "[" in item.nodeid:
+            group = f"{module}-{zlib.crc32(item.nodeid.encode()) % ACCESS_MATRIX_WORKERS}"
+        item.add_marker(pytest.mark.xdist_group(group))

@@ -1,4 +1,4 @@
-"""Issue 11: the access matrix, generated from the URL conf. Every URL × method × role has an expected
+"""The access matrix, generated from the URL conf. Every URL × method × role has an expected
 outcome — allowed (200, or the page's own redirect), redirected to the login page, 403 in the same
 school, 404 for another school's object, 405 for a wrong method. A refused POST changes no row and no
 GET changes any (the audit trail and the session aside). A URL missing from the matrix fails the test.
@@ -351,32 +351,34 @@ def _outcome(response) -> int | str:
 
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
-def test_the_access_matrix(people, client, method):
+@pytest.mark.parametrize("name", sorted(matrix()))
+def test_the_access_matrix(people, client, name, method):
+    """One URL and method, every role."""
     users, kwargs = people
     problems = []
-    for name, (target, get_rule, post_rule) in sorted(matrix().items()):
-        url = reverse(name, kwargs=kwargs[target])
-        expected_by_role = get_rule if method == "GET" else post_rule
-        for role in ROLES:
-            client.logout()
-            if role != "anon":
-                client.force_login(users[role])
-            if method == "GET":
-                expected = expected_by_role[role]
-            elif post_rule is None:  # a page to read: the wrong method, once past the sign-in
-                expected = LOGIN if get_rule[role] == LOGIN else 405
-            else:
-                expected = expected_by_role[role]
-                if expected in (200, 302):
-                    continue  # allowed: acting on it is the functional tests' business
-            before = _writes()
-            response = client.get(url) if method == "GET" else client.post(url, {})
-            got = _outcome(response)
-            written = _writes() - before
-            if got != expected:
-                problems.append(f"{method} {name} as {role}: {got}, expected {expected}")
-            if written and (method == "GET" or got != 200):
-                problems.append(f"{method} {name} as {role}: {got} wrote {written} row(s)")
+    target, get_rule, post_rule = matrix()[name]
+    url = reverse(name, kwargs=kwargs[target])
+    expected_by_role = get_rule if method == "GET" else post_rule
+    for role in ROLES:
+        client.logout()
+        if role != "anon":
+            client.force_login(users[role])
+        if method == "GET":
+            expected = expected_by_role[role]
+        elif post_rule is None:  # a page to read: the wrong method, once past the sign-in
+            expected = LOGIN if get_rule[role] == LOGIN else 405
+        else:
+            expected = expected_by_role[role]
+            if expected in (200, 302):
+                continue  # allowed: acting on it is the functional tests' business
+        before = _writes()
+        response = client.get(url) if method == "GET" else client.post(url, {})
+        got = _outcome(response)
+        written = _writes() - before
+        if got != expected:
+            problems.append(f"{method} {name} as {role}: {got}, expected {expected}")
+        if written and (method == "GET" or got != 200):
+            problems.append(f"{method} {name} as {role}: {got} wrote {written} row(s)")
     assert problems == [], "\n" + "\n".join(problems)
 
 

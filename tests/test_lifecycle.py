@@ -167,6 +167,7 @@ def test_a_transfer_between_two_schools_keeps_both_views_right(klass, other_worl
     assert client.get(reverse("student_detail", args=[student.uuid])).status_code == 200
 
 
+@pytest.mark.django_db(transaction=True)  # the học bạ is printed once the transfer is committed
 def test_a_transfer_out_of_the_system_prints_the_hoc_ba(klass, client):
     world = klass
     client.force_login(world.admin_board)

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from gradebook.models import AssessmentColumn, Enrolment, Exemption, PeriodLock, Score, SubjectComment
 from gradebook.services.scores import CellChange, GridError, check_grid, parse_cell, save_grid
+from sodiem.domain import Actor
 from tests.factories import make_student
 
 pytestmark = pytest.mark.django_db
@@ -72,11 +73,10 @@ def test_valid_cells_save_even_when_a_neighbour_is_invalid(world):
 
 def test_every_changed_cell_has_its_history_row_with_user_ip_and_reason(world):
     save_grid(
-        world.math_teacher,
+        Actor(world.math_teacher, "10.1.2.3"),
         world.math,
         "HK1",
         [change(world, "tx1", "7"), change(world, "tx2", "6")],
-        ip="10.1.2.3",
     )
     first = stored(world, "tx1")
     assert first.history.count() == 1
@@ -265,20 +265,18 @@ def test_both_write_paths_keep_the_same_rows_and_history(world, monkeypatch, pat
     if path == "orm":
         monkeypatch.setattr(bulk_history.connection, "vendor", "sqlite")
     save_grid(
-        world.math_teacher,
+        Actor(world.math_teacher, "10.0.0.9"),
         world.math,
         "HK1",
         [change(world, "tx1", "7"), change(world, "gk", "6,5")],
-        ip="10.0.0.9",
     )
     long_reason = "Sửa vì " + "nhập nhầm " * 20
     save_grid(
-        world.math_teacher,
+        Actor(world.math_teacher, "10.0.0.9"),
         world.math,
         "HK1",
         [change(world, "tx1", "8", 1)],
         reason=long_reason,
-        ip="10.0.0.9",
     )
     tx1, gk = stored(world, "tx1"), stored(world, "gk")
     assert (tx1.value, tx1.version, gk.value, gk.version) == (Decimal("8.0"), 2, Decimal("6.5"), 1)

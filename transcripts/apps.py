@@ -9,7 +9,7 @@ class TranscriptsConfig(AppConfig):
     def ready(self):
         # the chain seals are signed with the school's certificate when it has one (audit/seals.py)
         from audit import seals
-        from transcripts import checks, signing  # noqa: F401 (the deploy checks)
+        from transcripts import checks, receivers, signing  # noqa: F401 (deploy checks, signal receivers)
 
         seals.signer = signing.seal_signature
         seals.signature_checker = signing.seal_signature_problem

@@ -24,7 +24,7 @@ from django.utils.safestring import mark_safe
 from accounts import authz
 from accounts.models import Role, School, User
 from accounts.selectors import principal_of
-from gradebook.models import Classroom, Enrolment, SchoolYear, Student
+from gradebook.models import Classroom, SchoolYear, Student
 from sodiem.qr import qr_data_uri
 from transcripts import selectors
 from transcripts.models import PrintBatch, PrintedDocument
@@ -195,19 +195,7 @@ def turns(document: PrintedDocument) -> list[Turn]:
 
 
 def homeroom_of(document: PrintedDocument) -> User | None:
-    if document.classroom_id:
-        return document.classroom.homeroom_teacher
-    if document.student_id:
-        enrolment = (
-            Enrolment.objects.filter(
-                student_id=document.student_id, classroom__school_year__school=document.school
-            )
-            .select_related("classroom__homeroom_teacher")
-            .order_by("-classroom__school_year__start_year", "-start_date")
-            .first()
-        )
-        return enrolment.classroom.homeroom_teacher if enrolment else None
-    return None
+    return document.homeroom_teacher()
 
 
 def next_turn(document: PrintedDocument) -> Turn | None:

@@ -15,7 +15,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from gradebook.models import private_storage
+from gradebook.models import Enrolment, private_storage
 
 
 def document_path(instance, filename: str) -> str:
@@ -77,6 +77,23 @@ class PrintedDocument(models.Model):
     @property
     def school_id_for_tenancy(self) -> int:
         return self.school_id
+
+    def homeroom_teacher(self):
+        """The homeroom teacher of the class the document is of (for a học bạ: of the student's latest
+        class at this school), who may read and sign it."""
+        if self.classroom_id:
+            return self.classroom.homeroom_teacher
+        if self.student_id:
+            enrolment = (
+                Enrolment.objects.filter(
+                    student_id=self.student_id, classroom__school_year__school=self.school
+                )
+                .select_related("classroom__homeroom_teacher")
+                .order_by("-classroom__school_year__start_year", "-start_date")
+                .first()
+            )
+            return enrolment.classroom.homeroom_teacher if enrolment else None
+        return None
 
 
 class DocumentSignature(models.Model):

@@ -15,6 +15,7 @@ from django.utils.text import slugify
 
 from audit.models import AuditEvent
 from audit.services import record
+from sodiem.domain import Actor
 
 
 def data_only_fetcher():
@@ -46,7 +47,7 @@ def pdf_response(
 ) -> HttpResponse:
     """Render, record who printed which form of what, and send it inline (the browser's viewer)."""
     pdf = render_pdf(template, context)
-    record(AuditEvent.Action.PDF, request=request, school=school, obj=obj, form=form, bytes=len(pdf))
+    record(AuditEvent.Action.PDF, actor=Actor.of(request), school=school, obj=obj, form=form, bytes=len(pdf))
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{slugify(filename) or "so-diem"}.pdf"'
     response["Cache-Control"] = "private, no-store"

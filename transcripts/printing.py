@@ -20,6 +20,7 @@ from accounts.models import School, User
 from audit.models import AuditEvent
 from audit.services import record
 from gradebook.models import Classroom, Enrolment, SchoolYear, Student
+from sodiem.domain import Actor, acting
 from transcripts.documents import Kind, Target, issue
 from transcripts.models import PrintBatch, PrintedDocument
 from transcripts.selectors import shared_class_results
@@ -28,7 +29,7 @@ logger = logging.getLogger(__name__)
 
 
 def start_batch(
-    user: User,
+    by: Actor | User,
     school: School,
     school_year: SchoolYear,
     kind: str,
@@ -38,10 +39,10 @@ def start_batch(
     teachers: list[User] = (),
     period: str = "",
     blank: bool = False,
-    request=None,
 ) -> PrintBatch:
     """Queue the printing of `kind` for the given classes (one book each, or the học bạ of all their
     students), students (their học bạ) or teachers (their books); the register is one document."""
+    user, ip = acting(by)
     parts: list[dict] = []
     total = 0
     if kind == Kind.REGISTER:
@@ -80,7 +81,7 @@ def start_batch(
         record(
             AuditEvent.Action.PRINT_REQUESTED,
             actor=user,
-            request=request,
+            ip=ip,
             school=school,
             obj=batch,
             kind=kind,

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from django.db.models import Count, Q
 
@@ -34,6 +35,7 @@ from gradebook.models import (
     SubjectComment,
     TeachingAssignment,
 )
+from gradebook.months import month_days, months_between
 from gradebook.regulations import registry
 from gradebook.regulations.base import fmt
 from gradebook.regulations.regulation import Regulation
@@ -41,21 +43,20 @@ from gradebook.selectors.class_results import class_results
 from gradebook.selectors.results import compute_results
 from gradebook.selectors.structure import classroom_assignments
 from gradebook.selectors.summer import final_decisions, summer_sheet
-from gradebook.services.homeroom import month_days, months_between
 
-LEVEL_NAME = {School.Level.THCS: "TRUNG HỌC CƠ SỞ", School.Level.THPT: "TRUNG HỌC PHỔ THÔNG"}
+LEVEL_NAME: dict[str, str] = {School.Level.THCS: "TRUNG HỌC CƠ SỞ", School.Level.THPT: "TRUNG HỌC PHỔ THÔNG"}
 TERM_NAME = {"HK1": "HỌC KÌ I", "HK2": "HỌC KÌ II"}
 WEEKDAY = ("2", "3", "4", "5", "6", "7", "CN")  # thứ Hai … Chủ nhật
 PROMOTED = {"len_lop", "hoan_thanh_chuong_trinh"}
 SUMMER = {"kiem_tra_lai", "ren_luyen_he", "ren_luyen_he_va_kiem_tra_lai"}
 PERIOD_NAMES = {"HK1": "Học kì I", "HK2": "Học kì II", "year": "Cả năm"}
-LEFT = {
+LEFT: dict[str, str] = {
     Enrolment.Status.TRANSFERRED_OUT: "Chuyển đi",
     Enrolment.Status.DROPPED_OUT: "Bỏ học",
     Enrolment.Status.CLASS_CHANGED: "Chuyển lớp",
 }
 # why a student left, as the register prints it (the leaving reason wins over the last enrolment)
-LEAVING = {
+LEAVING: dict[str, str] = {
     "graduated": "Hoàn thành chương trình",
     "transferred_out": "Chuyển đi",
     "dropped_out": "Bỏ học",
@@ -263,16 +264,16 @@ def attendance_months(classroom: Classroom, enrolments: list[Enrolment], months:
         by_day[(enrolment_id, day)].append(excused)
     pages = []
     for month in months:
-        dates = month_days(month)
-        padding = [None] * (31 - len(dates))
+        dates: list[date | None] = list(month_days(month))
+        padding: list[date | None] = [None] * (31 - len(dates))
         days = [
             {"day": n, "weekday": WEEKDAY[d.weekday()] if d else ""} for n, d in enumerate(dates + padding, 1)
         ]
         rows, per_day = [], [0] * 31
         for number, enrolment in enumerate(enrolments, 1):
             marks, excused_n, unexcused_n = [], 0, 0
-            for d, day in enumerate(dates + padding):
-                flags = by_day.get((enrolment.pk, day), []) if day else []
+            for d, on in enumerate(dates + padding):
+                flags = by_day.get((enrolment.pk, on), []) if on else []
                 excused_n += sum(flags)
                 unexcused_n += len(flags) - sum(flags)
                 per_day[d] += bool(flags)
@@ -394,7 +395,7 @@ def subject_teachers(classroom: Classroom) -> list[dict]:
 
 def profiles(enrolments: list[Enrolment]) -> list[dict]:
     """Sơ yếu lý lịch (forms.md §2.4): the student and the parents or guardian."""
-    guardians = defaultdict(dict)
+    guardians: defaultdict[int, dict[str, Any]] = defaultdict(dict)
     for g in Guardian.objects.filter(student__in=[e.student_id for e in enrolments]):
         guardians[g.student_id][g.relationship] = g
     rows = []
@@ -746,7 +747,7 @@ def register(school: School, school_year: SchoolYear) -> dict:
         .order_by("classroom__school_year__start_year")
     ):
         by_student[e.student_id].append(e)
-    guardians = defaultdict(dict)
+    guardians: defaultdict[int, dict[str, Any]] = defaultdict(dict)
     for g in Guardian.objects.filter(student_id__in=list(by_student)):
         guardians[g.student_id][g.relationship] = g
     blocks = 4 if school.level == School.Level.THCS else 3

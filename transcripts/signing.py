@@ -23,11 +23,12 @@ from django.utils.translation import gettext as _
 from accounts.models import School, User
 from audit.models import AuditEvent
 from audit.services import record
+from sodiem.domain import Actor, DomainError, acting
 from transcripts.documents import may_sign, next_turn, signature_title
 from transcripts.models import DocumentSignature, PrintedDocument, SigningCertificate
 
 
-class SigningError(Exception):
+class SigningError(DomainError):
     """A refusal the user can act on (message in the user's language)."""
 
 
@@ -72,11 +73,10 @@ def rotate_certificate_key(old_secret: str) -> int:
     return rotated
 
 
-def store_certificate(
-    school: School, data: bytes, passphrase: str, user: User, *, request=None
-) -> SigningCertificate:
+def store_certificate(school: School, data: bytes, passphrase: str, by: Actor | User) -> SigningCertificate:
     """Check and keep a PKCS#12 file: it must open with the passphrase, hold a private key and its
     certificate, and be valid now. The previous certificate stays for verification, out of use."""
+    user, ip = acting(by)
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.serialization import pkcs12
 
@@ -122,7 +122,7 @@ def store_certificate(
         record(
             AuditEvent.Action.CERTIFICATE_UPLOADED,
             actor=user,
-            request=request,
+            ip=ip,
             school=school,
             obj=certificate,
             subject=certificate.subject,
@@ -241,14 +241,15 @@ def sign_pdf(
     return signers.sign_pdf(writer, meta, signer=_signer(certificate)).getvalue()
 
 
-def sign_document(document: PrintedDocument, user: User, *, request=None) -> DocumentSignature:
+def sign_document(document: PrintedDocument, by: Actor | User) -> DocumentSignature:
     """The user adds their signature if it is their turn. The caller has checked the user's
     confirmation (password and TOTP)."""
+    user, ip = acting(by)
     with transaction.atomic():
         document = PrintedDocument.objects.select_for_update().get(pk=document.pk)
         turn = next_turn(document)
         if turn is None:
-            raise SigningError(_("Every signature of this document is already there."))
+            raise SigningError(_("Every signature of this document is already there."), conflict=True)
         if not may_sign(user, document, turn):
             raise SigningError(
                 _("It is not your turn to sign this document (next: %(who)s).") % {"who": turn.title}
@@ -288,7 +289,7 @@ def sign_document(document: PrintedDocument, user: User, *, request=None) -> Doc
         record(
             AuditEvent.Action.DOCUMENT_SIGNED,
             actor=user,
-            request=request,
+            ip=ip,
             school=document.school,
             obj=document,
             order=order,

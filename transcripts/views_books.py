@@ -22,7 +22,8 @@ from audit.models import AuditEvent
 from audit.services import record
 from gradebook.models import Classroom, Student
 from gradebook.selectors.structure import current_year
-from sodiem.http import uuid_or_404
+from sodiem.domain import Actor
+from sodiem.http import client_ip, uuid_or_404
 from transcripts import documents, printing, signing
 from transcripts.forms import CertificateForm, PrintForm, SignForm, VerifyForm
 from transcripts.models import PrintBatch, PrintedDocument, SigningCertificate
@@ -123,7 +124,7 @@ def print_request(request):
     if kind == Kind.REGISTER:
         if not school_wide:
             raise PermissionDenied
-        batch = printing.start_batch(user, school, year, kind, request=request)
+        batch = printing.start_batch(Actor(user, client_ip(request)), school, year, kind)
     elif kind == Kind.TEACHER_BOOK:
         if target == "all":
             if not school_wide:
@@ -136,7 +137,9 @@ def print_request(request):
             if not teacher.teaching_assignments.filter(classroom__school_year=year).exists():
                 raise Http404
             teachers = [teacher]
-        batch = printing.start_batch(user, school, year, kind, teachers=teachers, request=request, **options)
+        batch = printing.start_batch(
+            Actor(user, client_ip(request)), school, year, kind, teachers=teachers, **options
+        )
     elif kind == Kind.TRANSCRIPT and target.startswith("student:"):
         student = get_object_or_404(Student, uuid=uuid_or_404(target.removeprefix("student:")), school=school)
         enrolment = student.enrolments.filter(classroom__school_year=year).select_related("classroom").first()
@@ -144,7 +147,7 @@ def print_request(request):
             enrolment and authz.can(user, Action.PRINT_CLASS_BOOKS, enrolment.classroom)
         ):
             raise PermissionDenied
-        batch = printing.start_batch(user, school, year, kind, students=[student], request=request)
+        batch = printing.start_batch(Actor(user, client_ip(request)), school, year, kind, students=[student])
     else:
         if target == "all":
             if not school_wide:
@@ -155,7 +158,7 @@ def print_request(request):
             authz.check(user, Action.PRINT_CLASS_BOOKS, classroom)
             classrooms = [classroom]
         batch = printing.start_batch(
-            user, school, year, kind, classrooms=classrooms, request=request, **options
+            Actor(user, client_ip(request)), school, year, kind, classrooms=classrooms, **options
         )
     return redirect("print_batch", batch_uuid=batch.uuid)
 
@@ -215,7 +218,7 @@ def batch_download(request, batch_uuid):
         raise Http404
     record(
         AuditEvent.Action.EXPORT,
-        request=request,
+        actor=Actor.of(request),
         school=batch.school,
         obj=batch,
         form="batch-zip",
@@ -290,7 +293,7 @@ def family_transcript(request, student_uuid):
 def _pdf_response(request, document: PrintedDocument):
     record(
         AuditEvent.Action.PDF,
-        request=request,
+        actor=Actor.of(request),
         school=document.school,
         obj=document,
         form=document.kind,
@@ -316,9 +319,9 @@ def document_sign(request, document_uuid):
     if form.is_valid():
         right_password(request)
         try:
-            signing.sign_document(document, request.user, request=request)
+            signing.sign_document(document, Actor.of(request))
         except signing.SigningError as exc:
-            form.add_error(None, str(exc))
+            exc.add_to(form)
         else:
             messages.success(request, _("Signed. The document now carries your digital signature."))
             return redirect("document_detail", document_uuid=document.uuid)
@@ -335,11 +338,7 @@ def certificate(request):
     if request.method == "POST" and form.is_valid():
         try:
             signing.store_certificate(
-                school,
-                form.cleaned_data["file"].read(),
-                form.cleaned_data["passphrase"],
-                request.user,
-                request=request,
+                school, form.cleaned_data["file"].read(), form.cleaned_data["passphrase"], Actor.of(request)
             )
         except signing.SigningError as exc:
             form.add_error("file", str(exc))

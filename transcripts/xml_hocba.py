@@ -31,6 +31,7 @@ from lxml import etree
 from accounts.models import School
 from gradebook.models import Classroom, Enrolment, ExternalYearRecord, Guardian, Student
 from gradebook.validation import birth_problem
+from sodiem.domain import DomainError
 from sodiem.text import nfc
 from transcripts.selectors import shared_class_results, transcript
 
@@ -49,7 +50,7 @@ SUBJECT_TAGS = (
 )
 
 
-class XmlImportError(Exception):
+class XmlImportError(DomainError):
     """A file that cannot be imported; the message says why, in Vietnamese."""
 
 

@@ -58,7 +58,7 @@ def tenths(value: Number) -> int:
     Valid numeric scores are few (0,0 … 10,0), so their conversions are cached; equal numbers (8, 8.0,
     Decimal('8.0')) map to the same tenths, and bools and strings never enter the cache."""
     kind = type(value)
-    if kind is Tenths and 0 <= value <= 100:
+    if kind is Tenths and 0 <= value <= 100:  # type: ignore[operator]
         return value  # type: ignore[return-value]
     if kind is bool:
         raise RuleError(f"Điểm không hợp lệ: {value!r}")

@@ -36,8 +36,8 @@ NO_MAKEUP = "no_makeup"
 class Regulation:
     """A set of assessment rules (one circular, possibly as amended)."""
 
-    code: ClassVar[str]
-    title: ClassVar[str]
+    code: str
+    title: str
     #: academic levels from best to worst
     academic_levels: ClassVar[tuple[str, ...]]
     #: conduct levels from best to worst
@@ -104,6 +104,7 @@ class Regulation:
                 Explanation(rule, "Chưa tính được ĐTBmcn: thiếu " + ", ".join(missing)),
                 missing=missing,
             )
+        assert term1 is not None and term2 is not None  # noqa: S101 (the missing ones returned above)
         t1, t2 = tenths(term1), tenths(term2)
         total = t1 + 2 * t2
         value = divide_half_up(total, 3)
@@ -143,7 +144,15 @@ class Regulation:
         text = f"Môn chỉ dạy ở học kỳ {term}: cả năm = {value}"
         return CommentResult(value, True, Explanation(self.one_term_rule, text))
 
-    def comment_term_result(self, **kwargs: Any) -> CommentResult:
+    def comment_term_result(
+        self,
+        *,
+        regular: Sequence[Any] | None = None,
+        midterm: Any = None,
+        final: Any = None,
+        required_regular_count: int | None = None,
+        **kwargs: Any,
+    ) -> CommentResult:
         raise NotImplementedError
 
     def comment_year_result(
@@ -329,8 +338,8 @@ def weighted_term_average(
     ):  # the common case: everything there
         return _weighted(
             rule,
-            [tenths(v) for v in regular],
-            [tenths(v) for v in periodic],
+            [tenths(v) for v in regular if v is not None],
+            [tenths(v) for v in periodic if v is not None],
             tenths(final),
             [],
             required_regular,

@@ -101,9 +101,9 @@ class TT22(Regulation):
     def comment_term_result(
         self,
         *,
-        regular: Sequence[Any],
-        midterm: Any,
-        final: Any,
+        regular: Sequence[Any] | None = None,
+        midterm: Any = None,
+        final: Any = None,
         required_regular_count: int | None = None,
         **_: Any,
     ) -> CommentResult:
@@ -112,7 +112,7 @@ class TT22(Regulation):
         An exempted practical part (Điều 10) is replaced by theory assessments, so the count stays.
         """
         count = self.comment_regular_count if required_regular_count is None else required_regular_count
-        regular = list(regular) + [None] * max(0, count - len(regular))
+        regular = list(regular or []) + [None] * max(0, count - len(regular or []))
         required = [(f"ĐĐGtx{i}", v) for i, v in enumerate(regular, start=1)]
         required += [("ĐĐGgk", midterm), ("ĐĐGck", final)]
         return pass_fail_all("TT22 Điều 9 khoản 1 điểm a", required)

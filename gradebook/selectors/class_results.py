@@ -64,7 +64,7 @@ def class_results(classroom: Classroom, period: str, results: dict | None = None
         .first()
     )
     rows: list[ResultRow] = []
-    unfinished = Counter()
+    unfinished: Counter[str] = Counter()
     number = 0
     for enrolment in (
         Enrolment.objects.filter(classroom=classroom, status=Enrolment.Status.STUDYING)

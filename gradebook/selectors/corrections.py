@@ -9,8 +9,8 @@ from django.shortcuts import get_object_or_404
 
 from accounts import authz
 from accounts.authz import Action
+from gradebook.cells import display_value
 from gradebook.models import AssessmentKind, CorrectionItem, CorrectionRequest, column_label
-from gradebook.services.scores import display_value
 
 
 def correction_requests(user, school, *, status: str = ""):
@@ -42,7 +42,7 @@ class ItemRow:
 
 
 def request_rows(correction: CorrectionRequest) -> list[ItemRow]:
-    order = {AssessmentKind.REGULAR: 0, AssessmentKind.MIDTERM: 1, AssessmentKind.FINAL: 2}
+    order: dict[str, int] = {AssessmentKind.REGULAR: 0, AssessmentKind.MIDTERM: 1, AssessmentKind.FINAL: 2}
     items = sorted(
         correction.items.select_related("enrolment__student"),
         key=lambda i: (i.enrolment.student.sort_key, order.get(i.kind, 3), i.index),

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Max
 
+from gradebook.cells import COMMENT_COLUMN, Column, columns_for, display_value, key_of
 from gradebook.models import (
     AssessmentColumn,
     AssessmentKind,
@@ -16,8 +18,7 @@ from gradebook.models import (
     SubjectComment,
 )
 from gradebook.regulations import registry
-from gradebook.regulations.base import RuleError, fmt
-from gradebook.services.scores import COMMENT_COLUMN, Column, columns_for, display_value, key_of
+from gradebook.regulations.base import AverageResult, CommentResult, RuleError, fmt
 
 
 @dataclass
@@ -62,7 +63,7 @@ def grid(assignment, term: str, editable: bool = False, month_until=None) -> dic
         .order_by("student__sort_key")
     )
     cells: dict[tuple[int, str], GridCell] = {}
-    raw: dict[tuple[int, str], object] = {}
+    raw: dict[tuple[int, str], Any] = {}
     for enrolment_id, kind, index, value, level, version, late in Score.objects.filter(
         assignment=assignment, term=term
     ).values_list("enrolment_id", "kind", "index", "value", "level", "version", "late"):
@@ -110,6 +111,7 @@ def grid(assignment, term: str, editable: bool = False, month_until=None) -> dic
                 cell.locked = cell.key in locked_keys
         row.comment = comments.get(enrolment.pk) or GridCell(COMMENT_COLUMN)
         regular = [raw.get((enrolment.pk, c.key)) for c in columns if c.kind == AssessmentKind.REGULAR]
+        result: AverageResult | CommentResult
         try:
             if comment_subject:
                 result = rules.comment_term_result(
@@ -120,10 +122,11 @@ def grid(assignment, term: str, editable: bool = False, month_until=None) -> dic
                 )
                 row.average = result.result if result.complete else ""
             else:
-                result = rules.term_average(
+                average = rules.term_average(
                     regular, raw.get((enrolment.pk, "gk")), raw.get((enrolment.pk, "ck"))
                 )
-                row.average = fmt(result.value, 1) if result.value is not None else ""
+                row.average = fmt(average.value, 1) if average.value is not None else ""
+                result = average
             row.explanation = (
                 f"{result.explanation.formula or result.explanation.text} ({result.explanation.rule})"
             )

@@ -9,9 +9,9 @@ from datetime import date
 from django.utils import timezone
 
 from gradebook.models import Absence, AttendanceMonth, Classroom, ConductResult, Enrolment, Term
+from gradebook.months import EXCUSED, UNEXCUSED, attendance_due, month_days, term_of
 from gradebook.regulations import registry
-from gradebook.services.homeroom import EXCUSED, UNEXCUSED, attendance_due, month_days, term_of
-from gradebook.services.locks import lock_state
+from gradebook.selectors.locks import lock_state
 
 WEEKDAYS = ["T2", "T3", "T4", "T5", "T6", "T7", "CN"]
 
@@ -61,7 +61,7 @@ def attendance_sheet(classroom: Classroom, month: date) -> dict:
     days = []
     for d in month_days(month):
         code = term_of(classroom, d, terms)
-        state = states.get(code)
+        state = states.get(code) if code else None
         locked = bool(state and (state.closed or (state.month_until and d <= state.month_until)))
         days.append(Day(d, WEEKDAYS[d.weekday()], d.weekday() == 6, d > today, locked, code is None))
     month_term = term_of(classroom, month_days(month)[-1], terms) or term_of(classroom, month, terms)

@@ -15,6 +15,7 @@ from datetime import date
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from gradebook.models import (
     AssessmentColumn,
     AttendanceMonth,
@@ -26,7 +27,7 @@ from gradebook.models import (
     TeachingAssignment,
     Term,
 )
-from gradebook.services.homeroom import attendance_due, months_between
+from gradebook.months import attendance_due, months_between
 
 
 @dataclass
@@ -63,7 +64,7 @@ class AssignmentProgress:
 
 @dataclass
 class TeacherProgress:
-    teacher: object
+    teacher: User | None
     assignments: list[AssignmentProgress] = field(default_factory=list)
     total: Progress = field(default_factory=Progress)
     homeroom: list[str] = field(default_factory=list)  # what the homeroom teacher owes
@@ -80,8 +81,8 @@ def entry_progress(
         assignments = assignments.filter(subject__department_id__in=department_ids)
     if teacher is not None:
         assignments = assignments.filter(teacher=teacher)
-    assignments = list(assignments.order_by("classroom__grade", "classroom__name", "subject__order"))
-    ids = [a.pk for a in assignments]
+    ordered_assignments = list(assignments.order_by("classroom__grade", "classroom__name", "subject__order"))
+    ids = [a.pk for a in ordered_assignments]
     studying = dict(
         Enrolment.objects.filter(classroom__school_year=school_year, status=Enrolment.Status.STUDYING)
         .values("classroom_id")
@@ -106,7 +107,7 @@ def entry_progress(
     teachers: dict[int | None, TeacherProgress] = {}
     departments: dict[str, Progress] = defaultdict(Progress)
     school = Progress()
-    for assignment in assignments:
+    for assignment in ordered_assignments:
         row = AssignmentProgress(assignment)
         students = studying.get(assignment.classroom_id, 0)
         for term in ("HK1", "HK2"):
@@ -142,21 +143,21 @@ def _homeroom_duties(
     )
     if teacher is not None:
         classrooms = classrooms.filter(homeroom_teacher=teacher)
-    classrooms = list(classrooms)
+    classes = list(classrooms)
     confirmed = set(
         AttendanceMonth.objects.filter(classroom__school_year=school_year).values_list(
             "classroom_id", "month"
         )
     )
     ended_terms = [t.code for t in Term.objects.filter(school_year=school_year, end_date__lt=today)]
-    per_class_period = defaultdict(int)
+    per_class_period: defaultdict[tuple[int, str], int] = defaultdict(int)
     for classroom_id, period in ConductResult.objects.filter(
         enrolment__classroom__school_year=school_year,
         enrolment__status=Enrolment.Status.STUDYING,
         period__in=ended_terms,
     ).values_list("enrolment__classroom_id", "period"):
         per_class_period[(classroom_id, period)] += 1
-    for classroom in classrooms:
+    for classroom in classes:
         if classroom.homeroom_teacher is None:
             continue
         duties = []

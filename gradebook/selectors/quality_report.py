@@ -26,8 +26,8 @@ def quality_report(school_year: SchoolYear) -> dict:
     regulations = {c.regulation for c in classrooms}
     rules = registry.get(sorted(regulations)[0]) if regulations else registry.get("TT22")
     results = compute_results(school_year)
-    counts: dict[str, Counter] = defaultdict(Counter)  # row key → grade → n
-    students = Counter()
+    counts: dict[str, Counter[int]] = defaultdict(Counter)  # row key → grade → n
+    students: Counter[int] = Counter()
     summer_classes = set()
     for student in results.values():
         grade = grade_of[student.classroom_id]

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import F, IntegerField, Q
 from django.db.models.functions import Cast, Round
@@ -29,6 +30,7 @@ from gradebook.models import (
     Subject,
     TaughtTerms,
     TeachingAssignment,
+    Term,
 )
 from gradebook.regulations import registry
 from gradebook.regulations.base import (
@@ -43,7 +45,7 @@ from gradebook.regulations.base import (
 )
 from gradebook.regulations.regulation import Regulation
 
-TERMS = ("HK1", "HK2")
+TERMS = (Term.Code.HK1.value, Term.Code.HK2.value)
 _LEVEL_TO_TEXT = {"D": PASS, "CD": FAIL}
 
 
@@ -142,8 +144,8 @@ def _compute_results(
     )
     enrolment_class = dict(enrolments)
     # (assignment id) → (classroom id, subject id, subject name, kind, periods, taught terms, role)
-    assignments = {
-        pk: rest
+    assignments: dict[int, Any] = {
+        pk: tuple(rest)
         for pk, *rest in TeachingAssignment.objects.filter(classroom_id__in=class_ids).values_list(
             "pk",
             "classroom_id",
@@ -157,7 +159,7 @@ def _compute_results(
     }
     # cells[(enrolment, assignment, term)] = [{index: regular}, midterm, final]
     cells: dict[tuple[int, int, str], list] = {}
-    position = {AssessmentKind.MIDTERM: 1, AssessmentKind.FINAL: 2}
+    position: dict[str, int] = {AssessmentKind.MIDTERM: 1, AssessmentKind.FINAL: 2}
     for enrolment_id, assignment_id, term, kind, index, value, level in (
         Score.objects.filter(assignment_id__in=list(assignments), enrolment_id__in=list(enrolment_class))
         .annotate(tenths=Cast(Round(F("value") * 10), IntegerField()))
@@ -174,23 +176,23 @@ def _compute_results(
             cell[0][index] = v
         elif kind in position:
             cell[position[kind]] = v
-    exemptions = defaultdict(set)
+    exemptions: defaultdict[tuple[int, int], set[str]] = defaultdict(set)
     for enrolment_id, subject_id, scope in Exemption.objects.filter(
         enrolment_id__in=list(enrolment_class)
     ).values_list("enrolment_id", "subject_id", "scope"):
         exemptions[(enrolment_id, subject_id)].add(scope)
-    conduct = defaultdict(dict)
+    conduct: defaultdict[int, dict[str, str]] = defaultdict(dict)
     for enrolment_id, period, level in ConductResult.objects.filter(
         enrolment_id__in=list(enrolment_class)
     ).values_list("enrolment_id", "period", "level"):
         conduct[enrolment_id][period] = level
-    absences = defaultdict(int)
+    absences: defaultdict[int, int] = defaultdict(int)
     for enrolment_id in Absence.objects.filter(enrolment_id__in=list(enrolment_class)).values_list(
         "enrolment_id", flat=True
     ):
         absences[enrolment_id] += 1
 
-    by_class_assignments = defaultdict(list)
+    by_class_assignments: defaultdict[int, list[tuple[int, int]]] = defaultdict(list)
     for assignment_id, (
         classroom_id,
         _subject_id,
@@ -207,7 +209,7 @@ def _compute_results(
             else rules.required_regular_count(periods)
         )
         by_class_assignments[classroom_id].append((assignment_id, required))
-    empty = ({}, None, None)
+    empty: list[Any] = [{}, None, None]
 
     results: dict[int, StudentResult] = {}
     for enrolment_id, classroom_id in enrolments:
@@ -247,16 +249,20 @@ def _term_result(rules: Regulation, kind: str, periods: int, required: int, cell
 
 
 def _year_result(rules: Regulation, kind: str, subject: SubjectResult):
-    t1, t2 = subject.terms.get("HK1"), subject.terms.get("HK2")
+    t1, t2 = subject.terms.get(Term.Code.HK1), subject.terms.get(Term.Code.HK2)
     if kind == Subject.Kind.COMMENT:
+        c1 = t1 if isinstance(t1, CommentResult) else None
+        c2 = t2 if isinstance(t2, CommentResult) else None
         return rules.comment_year_result(
-            t1.result if t1 is not None and t1.complete else None,
-            t2.result if t2 is not None and t2.complete else None,
+            c1.result if c1 is not None and c1.complete else None,
+            c2.result if c2 is not None and c2.complete else None,
             taught_terms=subject.taught,
         )
+    a1 = t1 if isinstance(t1, AverageResult) else None
+    a2 = t2 if isinstance(t2, AverageResult) else None
     return rules.year_average(
-        t1.value if t1 is not None else None,
-        t2.value if t2 is not None else None,
+        a1.value if a1 is not None else None,
+        a2.value if a2 is not None else None,
         taught_terms=subject.taught,
     )
 

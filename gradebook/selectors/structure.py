@@ -47,7 +47,7 @@ def roster(classroom: Classroom) -> list[Enrolment]:
         Enrolment.objects.filter(classroom=classroom).select_related("student").order_by("student__sort_key")
     )
     for number, enrolment in enumerate(enrolments, start=1):
-        enrolment.number = number
+        enrolment.number = number  # type: ignore[attr-defined]  # the roster's position
     return enrolments
 
 

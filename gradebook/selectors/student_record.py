@@ -5,18 +5,22 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from gradebook.cells import display_value
 from gradebook.models import Absence, AssessmentKind, Enrolment, Score
 from gradebook.regulations.base import fmt
 from gradebook.selectors.results import compute_results
-from gradebook.services.scores import display_value
 
-ORDER = {
+ORDER: dict[str, int] = {
     AssessmentKind.REGULAR: 0,
     AssessmentKind.MIDTERM: 1,
     AssessmentKind.FINAL: 2,
     AssessmentKind.RETEST: 3,
 }
-LABEL = {AssessmentKind.MIDTERM: "GK", AssessmentKind.FINAL: "CK", AssessmentKind.RETEST: "KTL"}
+LABEL: dict[str, str] = {
+    AssessmentKind.MIDTERM: "GK",
+    AssessmentKind.FINAL: "CK",
+    AssessmentKind.RETEST: "KTL",
+}
 
 
 def _show(value) -> str:

@@ -4,13 +4,14 @@ entered, and the final decision the engine gives after the summer (TT22 Điều 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
+from gradebook.cells import display_value
 from gradebook.models import AssessmentKind, Classroom, ConductResult, Enrolment, Score, Subject
 from gradebook.regulations import registry
 from gradebook.regulations.base import RuleError
 from gradebook.selectors.class_results import DECISIONS
 from gradebook.selectors.results import compute_results, rule_options
-from gradebook.services.scores import display_value
 
 SUMMER_DECISIONS = {"kiem_tra_lai", "ren_luyen_he", "ren_luyen_he_va_kiem_tra_lai"}
 
@@ -85,7 +86,7 @@ def summer_sheet(classroom: Classroom, results: dict | None = None) -> dict:
             conduct_reassessed=row.conduct_after or None,
         )
         row.eligible = probe["eligible_retest_subjects"]
-        retest_values = {}
+        retest_values: dict[str, Any] = {}
         for subject in student.subjects.values():
             if subject.subject_name in row.eligible:
                 typed, raw = retests.get((enrolment.pk, subject.subject_id), ("", None))
@@ -100,7 +101,7 @@ def summer_sheet(classroom: Classroom, results: dict | None = None) -> dict:
                     }
                 )
                 if raw is not None:
-                    retest_values[subject.subject_name] = {"D": "Đ", "CD": "CĐ"}.get(raw, raw)
+                    retest_values[subject.subject_name] = {"D": "Đ", "CD": "CĐ"}.get(str(raw), raw)
         complete = len(retest_values) == len(row.eligible) and (not row.needs_training or row.conduct_after)
         if complete:
             try:

@@ -23,9 +23,11 @@ the rows a save needs, in one round trip.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
+from typing import Any
 
 import psycopg
 from django.db import connection
@@ -54,7 +56,7 @@ _NATIVE = {
 
 def upsert_with_history(
     model: type[Model],
-    rows: list[Model],
+    rows: Sequence[Any],  # model instances, or plain rows carrying the model's attributes
     *,
     unique_fields: list[str],
     reasons: list[str],
@@ -100,16 +102,16 @@ def read_together(*reads) -> list[list[tuple]]:
         for read in reads
     ]
     connection.ensure_connection()
-    raw = connection.connection
-    cursors = [psycopg.Cursor(raw) for _ in statements]
+    raw: psycopg.Connection = connection.connection
+    pipe_cursors = [psycopg.Cursor(raw) for _ in statements]
     try:
         with raw.pipeline():
-            for cursor, (sql, params) in zip(cursors, statements, strict=True):
-                cursor.execute(sql, params, binary=True)
-        return [cursor.fetchall() for cursor in cursors]
+            for pipe_cursor, (sql, params) in zip(pipe_cursors, statements, strict=True):
+                pipe_cursor.execute(sql, params, binary=True)
+        return [pipe_cursor.fetchall() for pipe_cursor in pipe_cursors]
     finally:
-        for cursor in cursors:
-            cursor.close()
+        for pipe_cursor in pipe_cursors:
+            pipe_cursor.close()
 
 
 def orm_upsert_with_history(model, rows, unique_fields, reasons, created, user, when, extra_history):
@@ -164,12 +166,13 @@ class _Table:
 
 @cache
 def _table(model: type[Model], unique_fields: tuple[str, ...], extra: tuple[str, ...]) -> _Table:
-    historical = model.history.model  # `model.history` builds a manager class on every access
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    pk_column = model._meta.pk.column
+    # `model.history` (django-simple-history's, added at run time) builds a manager class on every access
+    historical = model.history.model  # type: ignore[attr-defined]
+    fields: list = [f for f in model._meta.concrete_fields if not f.primary_key]
+    pk_column = str(model._meta.pk.column)
     history_own = {"history_id", *HISTORY_COLUMNS, *extra}
-    mirrored = {f.column for f in historical._meta.concrete_fields} - history_own
-    expected = {pk_column} | {f.column for f in fields}
+    mirrored = {str(f.column) for f in historical._meta.concrete_fields} - history_own
+    expected = {pk_column} | {str(f.column) for f in fields}
     if mirrored != expected:
         raise RuntimeError(
             f"{historical.__name__} and {model.__name__} columns differ: {sorted(mirrored ^ expected)}"
@@ -177,7 +180,7 @@ def _table(model: type[Model], unique_fields: tuple[str, ...], extra: tuple[str,
     return _Table(
         fields=[(f.attname, f.get_internal_type() in _NATIVE, f, f.cast_db_type(connection)) for f in fields],
         columns=[f.column for f in fields],
-        unique_columns=[model._meta.get_field(name).column for name in unique_fields],
+        unique_columns=[str(model._meta.get_field(name).column) for name in unique_fields],  # type: ignore[union-attr]
         table=model._meta.db_table,
         historical_table=historical._meta.db_table,
         pk_column=pk_column,

@@ -13,8 +13,10 @@ row pointing to the request. The lock is never lifted, so the period is locked a
 from __future__ import annotations
 
 import hashlib
+import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -23,9 +25,21 @@ from django.utils.translation import gettext as _
 
 from accounts import authz
 from accounts.authz import Action
-from accounts.models import SCHOOL_BOARD_ROLES, RoleAssignment
+from accounts.history import attribute
+from accounts.models import SCHOOL_BOARD_ROLES, RoleAssignment, User
 from audit.models import AuditEvent
-from audit.services import client_ip, record
+from audit.services import record
+from gradebook.cells import columns_for, display_value, key_of
+from gradebook.decisions import (  # noqa: F401 (RequestedCell is imported from here by the pages)
+    SAVED_SCORE_FIELDS,
+    ApprovedCell,
+    RequestedCell,
+    RequestedChange,
+    SavedScore,
+    ScoreRow,
+    decide_applied_cell,
+    decide_requested_cell,
+)
 from gradebook.models import (
     AssessmentColumn,
     AssessmentKind,
@@ -37,25 +51,15 @@ from gradebook.models import (
     TeachingAssignment,
     Term,
 )
-from gradebook.services.bulk_history import REASON_MAX, upsert_with_history
+from gradebook.services.bulk_history import REASON_MAX
 from gradebook.services.locks import lock_state
-from gradebook.services.scores import CellError, column_of, columns_for, display_value, key_of, parse_cell
+from gradebook.services.scores import write_scores
+from sodiem.domain import Actor, DomainError, acting
 
 
-class CorrectionError(Exception):
+class CorrectionError(DomainError):
     """A correction step refused; `errors` maps a form field (or a cell "enrolment:column") to its
     message, for the page to show next to the field."""
-
-    def __init__(self, message: str = "", errors: dict[str, str] | None = None):
-        self.errors = errors or {}
-        super().__init__(message or next(iter(self.errors.values()), ""))
-
-
-@dataclass
-class RequestedCell:
-    enrolment: str  # enrolment uuid
-    column: str  # "tx1", "gk", "ck"
-    value: str  # the value asked for, as typed ("8,5", "Đ", "" to clear)
 
 
 # -- evidence ---------------------------------------------------------------------------------------
@@ -71,7 +75,7 @@ _EXTENSIONS = {"jpg": "jpg", "jpeg": "jpg", "png": "png", "pdf": "pdf"}
 
 @dataclass(frozen=True)
 class CheckedFile:
-    upload: object
+    upload: Any  # an uploaded file
     name: str
     content_type: str
     extension: str
@@ -158,7 +162,8 @@ def locked_columns(assignment: TeachingAssignment, term: str) -> set[str]:
         key_of(c.kind, c.index): c.held_on
         for c in AssessmentColumn.objects.filter(assignment=assignment, term=term, held_on__isnull=False)
     }
-    return {key for key in keys if held.get(key) and held[key] <= state.month_until}
+    until = state.month_until
+    return {key for key in keys if (day := held.get(key)) is not None and day <= until}
 
 
 def open_cells(assignment: TeachingAssignment, term: str) -> set[tuple[int, str]]:
@@ -179,16 +184,16 @@ def open_cells(assignment: TeachingAssignment, term: str) -> set[tuple[int, str]
 
 
 def request_correction(
-    actor,
+    by: Actor | User,
     assignment: TeachingAssignment,
     term: str,
     cells: list[RequestedCell],
     *,
     reason: str,
     files: list,
-    request=None,
 ) -> CorrectionRequest:
     """The teacher files a request for locked cells of their own class-subject."""
+    actor, ip = acting(by)
     authz.check(actor, Action.REQUEST_CORRECTION, assignment)
     if term not in Term.Code.values:
         raise CorrectionError(_("Unknown term."))
@@ -211,54 +216,28 @@ def request_correction(
         except CorrectionError as exc:
             errors["evidence"] = str(exc)
 
-    enrolments = {str(e.uuid): e for e in Enrolment.objects.filter(classroom_id=assignment.classroom_id)}
+    pupils: dict[uuid.UUID | None, int] = dict(
+        Enrolment.objects.filter(classroom_id=assignment.classroom_id).values_list("uuid", "pk")
+    )
     locked = locked_columns(assignment, term)
     pending = open_cells(assignment, term)
-    scores = {
-        (s.enrolment_id, key_of(s.kind, s.index)): s
-        for s in Score.objects.filter(assignment=assignment, term=term)
-    }
-    items: list[CorrectionItem] = []
+    saved = _saved_scores(assignment, term)
+    changes: list[RequestedChange] = []
     for cell in cells:
-        key = f"{cell.enrolment}:{cell.column}"
-        enrolment = enrolments.get(cell.enrolment)
-        try:
-            kind, index = column_of(cell.column)
-        except ValueError:
-            enrolment = None
-        if enrolment is None:
-            errors[key] = _("This cell is not part of the grid.")
-            continue
-        if cell.column not in locked:
-            errors[key] = _("This column is not locked: change it in the score grid, with a reason.")
-            continue
-        if (enrolment.pk, cell.column) in pending:
-            errors[key] = _("This cell is already in a request awaiting a decision.")
-            continue
-        try:
-            value, level = parse_cell(assignment.subject.kind, cell.value)
-        except CellError as exc:
-            errors[key] = str(exc)
-            continue
-        current = scores.get((enrolment.pk, cell.column))
-        old = (current.value, current.level) if current else (None, "")
-        if (value, level) == old:
-            errors[key] = _("The new value is the value already entered.")
-            continue
-        items.append(
-            CorrectionItem(
-                enrolment=enrolment,
-                kind=kind,
-                index=index,
-                old_value=old[0],
-                old_level=old[1],
-                old_version=current.version if current else 0,
-                new_value=value,
-                new_level=level,
-                reason=reason[:300],
-            )
+        enrolment_id = pupils.get(_uuid_or_none(cell.enrolment))
+        decided = decide_requested_cell(
+            cell,
+            enrolment_id=enrolment_id,
+            subject_kind=assignment.subject.kind,
+            locked=locked,
+            pending=pending,
+            saved=saved.get((enrolment_id, cell.column)) if enrolment_id is not None else None,
         )
-    if not items and not any(":" in k for k in errors):
+        if isinstance(decided, str):
+            errors[f"{cell.enrolment}:{cell.column}"] = decided
+        else:
+            changes.append(decided)
+    if not changes and not any(":" in k for k in errors):
         errors["cells"] = _("Type the corrected value in at least one locked cell.")
     if errors:
         raise CorrectionError(_("The request was not sent; see the marked fields."), errors)
@@ -275,12 +254,25 @@ def request_correction(
             deadline=deadline,
             late=deadline is not None and timezone.localdate(now) > deadline,
         )
-        correction._history_user = actor
+        attribute(correction, actor)
         correction.save()
-        for item in items:
-            item.request = correction
-            item._history_user = actor
+        items = []
+        for change in changes:
+            item = CorrectionItem(
+                request=correction,
+                enrolment_id=change.enrolment_id,
+                kind=change.kind,
+                index=change.index,
+                old_value=change.old[0],
+                old_level=change.old[1],
+                old_version=change.old_version,
+                new_value=change.new[0],
+                new_level=change.new[1],
+                reason=reason[:300],
+            )
+            attribute(item, actor)
             item.save()
+            items.append(item)
         for f in checked:
             evidence = CorrectionEvidence(
                 request=correction,
@@ -296,7 +288,7 @@ def request_correction(
         record(
             AuditEvent.Action.CORRECTION_REQUESTED,
             actor=actor,
-            request=request,
+            ip=ip,
             school=assignment.classroom.school_year.school,
             obj=correction,
             assignment=str(assignment),
@@ -309,23 +301,23 @@ def request_correction(
 
 
 def decide_correction(
-    actor,
+    by: Actor | User,
     correction: CorrectionRequest,
     *,
     approve: bool,
     note: str = "",
     approved_items: set[int] | None = None,
     late_override_reason: str = "",
-    request=None,
 ) -> CorrectionRequest:
     """The principal approves (all cells, or the ones named) or rejects with a note."""
+    actor, ip = acting(by)
     authz.check(actor, Action.DECIDE_CORRECTION, correction)
     note = " ".join((note or "").split())[:500]
     override = " ".join((late_override_reason or "").split())[:500]
     with transaction.atomic():
         correction = CorrectionRequest.objects.select_for_update().get(pk=correction.pk)
         if correction.status != CorrectionRequest.Status.SUBMITTED:
-            raise CorrectionError(_("This request was already decided."))
+            raise CorrectionError(_("This request was already decided."), conflict=True)
         items = list(correction.items.select_related("enrolment__student"))
         chosen: set[int] = set()
         if approve:
@@ -336,7 +328,7 @@ def decide_correction(
                             "The request came after the last day for corrections (%(date)s): "
                             "state why you allow it."
                         )
-                        % {"date": correction.deadline.strftime("%d/%m/%Y")}
+                        % {"date": correction.deadline.strftime("%d/%m/%Y") if correction.deadline else ""}
                     }
                 )
             chosen = {i.pk for i in items} if approved_items is None else set(approved_items)
@@ -348,7 +340,7 @@ def decide_correction(
             raise CorrectionError(errors={"note": _("Say why the request is rejected.")})
         for item in items:
             item.approved = approve and item.pk in chosen
-            item._history_user = actor
+            attribute(item, actor)
             item.save(update_fields=["approved"])
         correction.status = (
             CorrectionRequest.Status.APPROVED if approve else CorrectionRequest.Status.REJECTED
@@ -357,12 +349,12 @@ def decide_correction(
         correction.decided_at = timezone.now()
         correction.decision_note = note
         correction.late_override_reason = override if approve and correction.late else ""
-        correction._history_user = actor
+        attribute(correction, actor)
         correction.save()
         record(
             AuditEvent.Action.CORRECTION_APPROVED if approve else AuditEvent.Action.CORRECTION_REJECTED,
             actor=actor,
-            request=request,
+            ip=ip,
             school=correction.assignment.classroom.school_year.school,
             obj=correction,
             note=note,
@@ -386,7 +378,7 @@ def suggested_record_number(correction: CorrectionRequest) -> str:
 
 
 def apply_correction(
-    actor,
+    by: Actor | User,
     correction: CorrectionRequest,
     *,
     witness_board,
@@ -394,9 +386,9 @@ def apply_correction(
     record_number: str,
     witness_homeroom=None,
     secretary: str = "",
-    request=None,
 ) -> CorrectionRequest:
     """The admin board writes the approved cells, witnessed; the lock stays in force throughout."""
+    actor, ip = acting(by)
     authz.check(actor, Action.APPLY_CORRECTION, correction)
     school = correction.assignment.classroom.school_year.school
     errors = {}
@@ -423,76 +415,52 @@ def apply_correction(
         errors["record_number"] = _("This record number is already used this school year.")
     if errors:
         raise CorrectionError(_("The correction was not applied; see the marked fields."), errors)
-
-    ip = client_ip(request)
     with transaction.atomic():
         # the grid's writers of this class-subject wait for this transaction (same row lock)
         TeachingAssignment.objects.select_for_update().only("pk").get(pk=correction.assignment_id)
         correction = CorrectionRequest.objects.select_for_update().get(pk=correction.pk)
         if correction.status != CorrectionRequest.Status.APPROVED:
-            raise CorrectionError(_("Only an approved request can be applied."))
+            raise CorrectionError(_("Only an approved request can be applied."), conflict=True)
         # checked again on the row as it stands: whoever asked for or approved it does not apply it
         authz.check(actor, Action.APPLY_CORRECTION, correction)
         assignment = correction.assignment
         items = [i for i in correction.items.select_related("enrolment__student") if i.approved]
-        scores = {
-            (s.enrolment_id, s.kind, s.index): s
-            for s in Score.objects.filter(
-                assignment=assignment, term=correction.term, enrolment_id__in=[i.enrolment_id for i in items]
-            )
-        }
-        columns = {
-            (c.kind, c.index): c.held_on
-            for c in AssessmentColumn.objects.filter(assignment=assignment, term=correction.term)
+        saved = _saved_scores(assignment, correction.term, [i.enrolment_id for i in items])
+        held = {
+            key_of(kind, index): held_on
+            for kind, index, held_on in AssessmentColumn.objects.filter(
+                assignment=assignment, term=correction.term
+            ).values_list("kind", "index", "held_on")
         }
         now = timezone.now()
-        new, changed = [], []
-        for item in items:
-            score = scores.get((item.enrolment_id, item.kind, item.index))
-            if (score.version if score else 0) != item.old_version:
-                raise CorrectionError(
-                    _(
-                        "The score of %(name)s (%(column)s) changed after the request: "
-                        "the teacher files a new request."
-                    )
-                    % {
-                        "name": item.enrolment.student.full_name,
-                        "column": key_of(item.kind, item.index).upper(),
-                    }
-                )
-            if score is None:
-                score = Score(
-                    assignment=assignment,
-                    enrolment=item.enrolment,
-                    term=correction.term,
-                    kind=item.kind,
-                    index=item.index,
-                    version=0,
-                    held_on=columns.get((item.kind, item.index)),
-                    first_entered_at=now,
-                )
-                new.append(score)
-            else:
-                changed.append(score)
-            score.value, score.level = item.new_value, item.new_level
-            score.version += 1
-            score.updated_by = actor
-            score.updated_at = now
-        written = new + changed
         why = _("Correction %(number)s: %(reason)s") % {"number": record_number, "reason": correction.reason}
-        upsert_with_history(
-            Score,
-            written,
-            unique_fields=["assignment", "enrolment", "term", "kind", "index"],
-            reasons=[why[:REASON_MAX]] * len(written),
-            created=[True] * len(new) + [False] * len(changed),
-            user=actor,
-            when=now,
-            extra_history={"ip_address": ip, "correction_id": correction.pk},
-        )
+        rows: list[ScoreRow] = []
+        for item in items:
+            key = key_of(item.kind, item.index)
+            decided = decide_applied_cell(
+                ApprovedCell(
+                    item.enrolment_id,
+                    item.kind,
+                    item.index,
+                    item.old_version,
+                    (item.new_value, item.new_level),
+                    item.enrolment.student.full_name,
+                ),
+                saved.get((item.enrolment_id, key)),
+                assignment_id=assignment.pk,
+                term=correction.term,
+                held_on=held.get(key),
+                author_id=actor.pk,
+                now=now,
+                reason=why[:REASON_MAX],
+            )
+            if isinstance(decided, str):
+                raise CorrectionError(decided, conflict=True)
+            rows.append(decided)
+        write_scores(rows, user=actor, when=now, history={"ip_address": ip, "correction_id": correction.pk})
         for item in items:
             item.applied = True
-            item._history_user = actor
+            attribute(item, actor)
             item.save(update_fields=["applied"])
         correction.status = CorrectionRequest.Status.APPLIED
         correction.applied_by = actor
@@ -502,12 +470,12 @@ def apply_correction(
         correction.witness_homeroom = witness_homeroom
         correction.secretary = " ".join((secretary or "").split())[:150]
         correction.record_number = record_number
-        correction._history_user = actor
+        attribute(correction, actor)
         correction.save()
         record(
             AuditEvent.Action.CORRECTION_APPLIED,
             actor=actor,
-            request=request,
+            ip=ip,
             school=school,
             obj=correction,
             record_number=record_number,
@@ -520,6 +488,25 @@ def apply_correction(
             still_locked=bool(locked_columns(assignment, correction.term)),
         )
     return correction
+
+
+def _saved_scores(
+    assignment: TeachingAssignment, term: str, enrolment_ids: list[int] | None = None
+) -> dict[tuple[int, str], SavedScore]:
+    scores = Score.objects.filter(assignment=assignment, term=term)
+    if enrolment_ids is not None:
+        scores = scores.filter(enrolment_id__in=enrolment_ids)
+    return {
+        (s.enrolment_id, key_of(s.kind, s.index)): s
+        for s in (SavedScore(*row) for row in scores.values_list(*SAVED_SCORE_FIELDS))
+    }
+
+
+def _uuid_or_none(text: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(text))
+    except ValueError:
+        return None
 
 
 def _describe(item: CorrectionItem) -> str:

@@ -13,8 +13,9 @@ from accounts.authz import Action
 from accounts.models import Role, RoleAssignment, User
 from accounts.services import new_account
 from gradebook.models import Classroom, Enrolment, Guardian, Student
+from sodiem.domain import Actor, acting
 
-RELATION_SUFFIX = {
+RELATION_SUFFIX: dict[str, str] = {
     Guardian.Relationship.FATHER: "cha",
     Guardian.Relationship.MOTHER: "me",
     Guardian.Relationship.GUARDIAN: "gh",
@@ -44,22 +45,21 @@ def _free(username: str) -> str:
     return candidate
 
 
-def _account(actor: User, school, username: str, full_name: str, role: str, request) -> tuple[User, str]:
-    user, password = new_account(
-        actor, school, username=_free(username), full_name=full_name, request=request
-    )
-    RoleAssignment.objects.create(user=user, role=role, school=school, granted_by=actor)
+def _account(who: Actor, school, username: str, full_name: str, role: str) -> tuple[User, str]:
+    user, password = new_account(who, school, username=_free(username), full_name=full_name)
+    RoleAssignment.objects.create(user=user, role=role, school=school, granted_by=who.user)
     return user, password
 
 
 @transaction.atomic
 def create_family_accounts(
-    actor: User, classroom: Classroom, *, students: bool = True, parents: bool = True, request=None
+    actor: Actor | User, classroom: Classroom, *, students: bool = True, parents: bool = True
 ) -> list[Slip]:
     """An account for every studying student and every named guardian of the class who has none yet;
     running it again creates only what is missing. The passwords exist only in the slips returned."""
+    who = Actor(*acting(actor))
     school = classroom.school_year.school
-    authz.check(actor, Action.MANAGE_ACCOUNTS, school)
+    authz.check(who.user, Action.MANAGE_ACCOUNTS, school)
     slips: list[Slip] = []
     enrolments = (
         Enrolment.objects.filter(
@@ -71,16 +71,14 @@ def create_family_accounts(
     for e in enrolments:
         student = Student.objects.select_for_update(of=("self",)).get(pk=e.student_id)
         if students and student.user_id is None:
-            user, password = _account(
-                actor, school, f"hs.{_base(student)}", student.full_name, Role.STUDENT, request
-            )
+            user, password = _account(who, school, f"hs.{_base(student)}", student.full_name, Role.STUDENT)
             student.user = user
             student.save(update_fields=["user", "sort_key"])
             slips.append(Slip(user, password, student, ""))
         if parents:
             for guardian in student.guardians.filter(user=None).exclude(full_name=""):
                 username = f"ph.{_base(student)}.{RELATION_SUFFIX.get(guardian.relationship, 'gh')}"
-                user, password = _account(actor, school, username, guardian.full_name, Role.PARENT, request)
+                user, password = _account(who, school, username, guardian.full_name, Role.PARENT)
                 guardian.user = user
                 guardian.save(update_fields=["user"])
                 slips.append(Slip(user, password, student, guardian.get_relationship_display()))

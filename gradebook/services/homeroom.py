@@ -6,7 +6,6 @@ these are period data: a term lock refuses them, a month lock refuses the days i
 
 from __future__ import annotations
 
-import calendar
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
@@ -17,6 +16,8 @@ from django.utils.translation import gettext as _
 
 from accounts import authz
 from accounts.authz import Action
+from accounts.history import attribute
+from accounts.models import User
 from gradebook.models import (
     Absence,
     AttendanceMonth,
@@ -27,16 +28,25 @@ from gradebook.models import (
     Enrolment,
     Term,
 )
+from gradebook.months import (  # noqa: F401 (imported from here by the writers)
+    EXCUSED,
+    UNEXCUSED,
+    add_months,
+    attendance_due,
+    month_days,
+    months_between,
+    parse_mark,
+    parse_month,
+    term_of,
+)
 from gradebook.regulations import registry
 from gradebook.services.locks import LockState, PeriodLocked, ensure_open, month_lock_message
+from sodiem.domain import Actor, DomainError, acting
 
-EXCUSED, UNEXCUSED = "P", "K"  # có phép, không phép (the letters of the paper book)
-_CODES = {"p": EXCUSED, "cp": EXCUSED, "k": UNEXCUSED, "kp": UNEXCUSED}
-MAX_REASON = 200
 MAX_COMMENT = 500
 
 
-class HomeroomError(Exception):
+class HomeroomError(DomainError):
     """The whole write is refused (no right, a locked term, a month outside the year…)."""
 
 
@@ -45,58 +55,6 @@ class AttendanceReport:
     saved: int = 0
     removed: int = 0
     refused: dict[str, str] = field(default_factory=dict)  # "enrolment:day" → message
-
-
-def parse_mark(raw: str) -> tuple[str, str]:
-    """'P', 'K', 'P ốm' (with a reason), '' (present) → (code, reason)."""
-    text = " ".join(str(raw or "").split())
-    if not text:
-        return "", ""
-    code, _sep, reason = text.partition(" ")
-    mark = _CODES.get(code.lower())
-    if mark is None:
-        raise ValueError(_("Type P (excused) or K (unexcused), optionally followed by the reason."))
-    if len(reason) > MAX_REASON:
-        raise ValueError(_("The reason has at most %(n)d characters.") % {"n": MAX_REASON})
-    return mark, reason
-
-
-def add_months(month: date, count: int) -> date:
-    """The first day of the month `count` months after (or before) `month`'s."""
-    index = month.year * 12 + month.month - 1 + count
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def months_between(start: date, until: date) -> list[date]:
-    """The first days of the months from `start`'s to `until`'s, both included."""
-    months, month = [], start.replace(day=1)
-    while month <= until:
-        months.append(month)
-        month = add_months(month, 1)
-    return months
-
-
-def parse_month(text: str | None) -> date | None:
-    """'2026-11' → 1/11/2026; None when it is not a month."""
-    try:
-        year, month = (int(part) for part in (text or "").split("-"))
-        return date(year, month, 1)
-    except ValueError:
-        return None
-
-
-def month_days(month: date) -> list[date]:
-    return [
-        date(month.year, month.month, d)
-        for d in range(1, calendar.monthrange(month.year, month.month)[1] + 1)
-    ]
-
-
-def term_of(classroom: Classroom, day: date, terms=None) -> str | None:
-    for term in terms if terms is not None else Term.objects.filter(school_year_id=classroom.school_year_id):
-        if term.start_date <= day <= term.end_date:
-            return term.code
-    return None
 
 
 def _locks(classroom, codes) -> dict[str, LockState]:
@@ -174,23 +132,18 @@ def save_attendance(
                 uuid = next(k for k, e in enrolments.items() if e.pk == enrolment_id)
                 report.refused[f"{uuid}:{day.day}"] = month_lock_message(month_until)
                 continue
-            if not code:
-                current._history_user = actor
+            if not code and current is not None:  # (no code and nothing saved was skipped above)
+                attribute(current, actor)
                 current.delete()
                 report.removed += 1
                 continue
             absence = current or Absence(enrolment_id=enrolment_id, date=day)
             absence.excused = code == EXCUSED
             absence.reason = reason
-            absence._history_user = actor
+            attribute(absence, actor)
             absence.save()
             report.saved += 1
     return report
-
-
-def attendance_due(classroom: Classroom, month: date) -> date:
-    """The day before which a month's attendance is due: the school's day of the next month."""
-    return add_months(month, 1).replace(day=classroom.school_year.school.attendance_due_day)
 
 
 def confirm_attendance_month(actor, classroom: Classroom, month: date) -> AttendanceMonth:
@@ -204,11 +157,11 @@ def confirm_attendance_month(actor, classroom: Classroom, month: date) -> Attend
         raise HomeroomError(_("A month is confirmed from its last day on."))
     with transaction.atomic():
         if AttendanceMonth.objects.filter(classroom=classroom, month=month).exists():
-            raise HomeroomError(_("This month was already confirmed."))
+            raise HomeroomError(_("This month was already confirmed."), conflict=True)
         confirmed = AttendanceMonth(
             classroom=classroom, month=month, confirmed_by=actor, confirmed_at=timezone.now()
         )
-        confirmed._history_user = actor
+        attribute(confirmed, actor)
         confirmed.save()
     return confirmed
 
@@ -262,13 +215,13 @@ def save_conduct(
                 continue
             if current is not None and (current.level, current.comment) == (level, comment):
                 continue
-            if not level:
-                current._history_user = actor
+            if not level and current is not None:  # (no level and nothing saved was skipped above)
+                attribute(current, actor)
                 current.delete()
                 continue
             result = current or ConductResult(enrolment=enrolment, period=period)
             result.level, result.comment = level, comment
-            result._history_user = actor
+            attribute(result, actor)
             result.save()
     return refused
 
@@ -301,7 +254,7 @@ def add_discipline_note(
     note = DisciplineNote(
         enrolment=_enrolment_of(classroom, enrolment_uuid), date=day, text=text, recorded_by=actor
     )
-    note._history_user = actor
+    attribute(note, actor)
     note.save()
     return note
 
@@ -324,23 +277,24 @@ def propose_award(
         date=day,
         proposed_by=actor,
     )
-    award._history_user = actor
+    attribute(award, actor)
     award.save()
     return award
 
 
-def decide_award(actor, award: Award, *, approve: bool, decision_number: str = "", request=None) -> Award:
+def decide_award(by: Actor | User, award: Award, *, approve: bool, decision_number: str = "") -> Award:
     """The principal approves (with the decision's number) or declines a proposal (seed 003 Đ3)."""
+    actor, ip = acting(by)
     authz.check(actor, Action.DECIDE_RESULTS, award)
     with transaction.atomic():
         award = Award.objects.select_for_update().get(pk=award.pk)
         if award.status != Award.Status.PROPOSED:
-            raise HomeroomError(_("This proposal was already decided."))
+            raise HomeroomError(_("This proposal was already decided."), conflict=True)
         decision_number = " ".join((decision_number or "").split())[:40]
         if approve and not decision_number:
             raise HomeroomError(_("The decision number is required."))
         award.status = Award.Status.APPROVED if approve else Award.Status.REJECTED
         award.decided_by, award.decided_at, award.decision_number = actor, timezone.now(), decision_number
-        award._history_user = actor
+        attribute(award, actor)
         award.save()
     return award

@@ -10,6 +10,7 @@ and sees nothing the new school adds.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -36,6 +37,7 @@ from gradebook.models import (
 )
 from gradebook.regulations import registry
 from gradebook.services.structure import StructureError
+from gradebook.signals import transfer_out_recorded
 
 
 class LifecycleError(StructureError):
@@ -72,7 +74,7 @@ def _carry_over(actor: User, old: Enrolment, new: Enrolment, *, reason: str) -> 
     subject in the new class (within a school the same subject; across schools the subject of the same
     code, else the same name), absences and conduct. The old rows stay where they were. Returns the
     number of scores carried."""
-    subjects = {}
+    subjects: dict[object, Any] = {}
     for a in new.classroom.assignments.select_related("subject"):
         subjects[a.subject_id] = subjects[("code", a.subject.code)] = subjects[("name", a.subject.name)] = a
 
@@ -84,7 +86,8 @@ def _carry_over(actor: User, old: Enrolment, new: Enrolment, *, reason: str) -> 
             or subjects.get(("name", subject.name))
         )
 
-    scores, seen = [], set()
+    scores: list[Score] = []
+    seen: set[tuple] = set()
     for score in Score.objects.filter(enrolment=old).select_related("assignment__subject"):
         assignment = target(score.assignment)
         cell = (assignment.pk if assignment else None, score.term, score.kind, score.index)
@@ -277,6 +280,11 @@ def request_transfer(
         to=to_school.name if to_school else other_school_name,
         date=on.isoformat(),
     )
+    if transfer.kind == StudentTransfer.Kind.OUT:
+        # the học bạ to hand over is issued by the documents app once this is committed
+        transaction.on_commit(
+            lambda: transfer_out_recorded.send(sender=StudentTransfer, transfer=transfer, actor=actor)
+        )
     return transfer
 
 
@@ -285,7 +293,7 @@ def cancel_transfer(actor: User, transfer: StudentTransfer) -> None:
     authz.check(actor, Action.TRANSFER_STUDENT, transfer.from_school)
     transfer = StudentTransfer.objects.select_for_update(of=("self",)).get(pk=transfer.pk)
     if transfer.status != StudentTransfer.Status.PENDING:
-        raise LifecycleError(_("This transfer is no longer waiting."))
+        raise LifecycleError(_("This transfer is no longer waiting."), conflict=True)
     transfer.status = StudentTransfer.Status.CANCELLED
     transfer.decided_by, transfer.decided_at = actor, timezone.now()
     transfer.save(update_fields=["status", "decided_by", "decided_at"])
@@ -301,7 +309,7 @@ def _check_receiver(actor: User, transfer: StudentTransfer) -> StudentTransfer:
         .get(pk=transfer.pk)
     )
     if transfer.status != StudentTransfer.Status.PENDING:
-        raise LifecycleError(_("This transfer is no longer waiting."))
+        raise LifecycleError(_("This transfer is no longer waiting."), conflict=True)
     return transfer
 
 
@@ -332,14 +340,17 @@ def accept_transfer(actor: User, transfer: StudentTransfer, classroom: Classroom
     if old is not None and old.status == Enrolment.Status.STUDYING:
         _end(old, Enrolment.Status.TRANSFERRED_OUT, transfer.transfer_date)
     old_school_id = student.school_id
-    student.school = transfer.to_school
+    to_school = transfer.to_school
+    if to_school is None:  # a transfer out of the system is never accepted here
+        raise LifecycleError(_("This transfer is not to a school of this system."))
+    student.school = to_school
     student.left_on, student.leaving_reason = None, ""
     student.save(update_fields=["school", "left_on", "leaving_reason", "sort_key"])
     new = Enrolment.objects.create(student=student, classroom=classroom, start_date=on)
     if old is not None and old.classroom.school_year.start_year == classroom.school_year.start_year:
         # a transfer during the year: the term so far counts at the new school too
         _carry_over(actor, old, new, reason="Chuyển trường")
-    _move_family_accounts(student, old_school_id, transfer.to_school, actor)
+    _move_family_accounts(student, old_school_id, to_school, actor)
     transfer.status = StudentTransfer.Status.DONE
     transfer.to_enrolment = new
     transfer.decided_by, transfer.decided_at = actor, timezone.now()

@@ -13,11 +13,12 @@ from django.utils.translation import gettext as _
 
 from accounts import authz
 from accounts.authz import Action
-from accounts.models import Notification
+from accounts.models import Notification, User
 from audit.models import AuditEvent
 from audit.services import record
 from gradebook.models import ProgressSnapshot, SchoolYear
 from gradebook.selectors.progress import entry_progress, snapshot_data
+from sodiem.domain import Actor, acting
 
 log = logging.getLogger(__name__)
 
@@ -31,9 +32,10 @@ def take_progress_snapshot(school_year: SchoolYear, day: date) -> ProgressSnapsh
     return snapshot
 
 
-def remind_teachers_behind(actor, school_year: SchoolYear, day: date, *, request=None) -> int:
+def remind_teachers_behind(by: Actor | User, school_year: SchoolYear, day: date) -> int:
     """A notification (and an e-mail when the teacher has an address) to every teacher behind on
     `day`, saying what is missing. Returns how many teachers were reminded."""
+    actor, ip = acting(by)
     school = school_year.school
     authz.check(actor, Action.VIEW_PROGRESS, school)
     data = entry_progress(school_year, day, department_ids=authz.progress_scope(actor, school))
@@ -65,7 +67,7 @@ def remind_teachers_behind(actor, school_year: SchoolYear, day: date, *, request
         record(
             AuditEvent.Action.REMINDER_SENT,
             actor=actor,
-            request=request,
+            ip=ip,
             school=school,
             teachers=reminded,
             date=day.isoformat(),

@@ -12,18 +12,21 @@ from django.utils.translation import gettext as _
 
 from accounts import authz
 from accounts.authz import Action
+from accounts.history import attribute
+from accounts.models import User
 from audit.models import AuditEvent
 from audit.services import record
 from gradebook.models import Classroom, ResultsApproval, ResultsReview
 from gradebook.selectors.class_results import class_results
+from sodiem.domain import Actor, DomainError, acting
 
 
-class ResultsError(Exception):
+class ResultsError(DomainError):
     """A step refused; `missing` lists what keeps the results from being complete."""
 
-    def __init__(self, message: str, missing: list[str] | None = None):
+    def __init__(self, message: str, missing: list[str] | None = None, *, conflict: bool | None = None):
         self.missing = missing or []
-        super().__init__(message)
+        super().__init__(message, conflict=conflict)
 
 
 def _period(period: str) -> str:
@@ -48,10 +51,9 @@ def review_results(actor, classroom: Classroom, period: str) -> ResultsReview:
     return review
 
 
-def submit_results(
-    actor, classroom: Classroom, period: str, *, note: str = "", request=None
-) -> ResultsApproval:
+def submit_results(by: Actor | User, classroom: Classroom, period: str, *, note: str = "") -> ResultsApproval:
     """Only complete results go to the principal; otherwise the error lists what is missing."""
+    actor, ip = acting(by)
     authz.check(actor, Action.MANAGE_CLASSROOM, classroom)
     data = class_results(classroom, _period(period))
     if not data["rows"]:
@@ -64,18 +66,18 @@ def submit_results(
             ResultsApproval.objects.select_for_update().filter(classroom=classroom, period=period).first()
         )
         if approval is not None and approval.status != ResultsApproval.Status.RETURNED:
-            raise ResultsError(_("These results were already submitted."))
+            raise ResultsError(_("These results were already submitted."), conflict=True)
         approval = approval or ResultsApproval(classroom=classroom, period=period)
         approval.status = ResultsApproval.Status.SUBMITTED
         approval.submitted_by, approval.submitted_at = actor, timezone.now()
         approval.submit_note = " ".join(note.split())[:500]
         approval.decided_by, approval.decided_at, approval.decision_note = None, None, ""
-        approval._history_user = actor
+        attribute(approval, actor)
         approval.save()
         record(
             AuditEvent.Action.RESULTS_SUBMITTED,
             actor=actor,
-            request=request,
+            ip=ip,
             school=classroom.school_year.school,
             obj=classroom,
             period=period,
@@ -84,9 +86,10 @@ def submit_results(
 
 
 def decide_results(
-    actor, classroom: Classroom, period: str, *, approve: bool, note: str = "", request=None
+    by: Actor | User, classroom: Classroom, period: str, *, approve: bool, note: str = ""
 ) -> ResultsApproval:
     """The principal approves (the results are then frozen) or returns them with a reason."""
+    actor, ip = acting(by)
     authz.check(actor, Action.DECIDE_RESULTS, classroom)
     note = " ".join((note or "").split())[:500]
     if not approve and not note:
@@ -116,12 +119,12 @@ def decide_results(
             }
         approval.status = ResultsApproval.Status.APPROVED if approve else ResultsApproval.Status.RETURNED
         approval.decided_by, approval.decided_at, approval.decision_note = actor, timezone.now(), note
-        approval._history_user = actor
+        attribute(approval, actor)
         approval.save()
         record(
             AuditEvent.Action.RESULTS_APPROVED if approve else AuditEvent.Action.RESULTS_RETURNED,
             actor=actor,
-            request=request,
+            ip=ip,
             school=classroom.school_year.school,
             obj=classroom,
             period=period,

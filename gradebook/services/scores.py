@@ -8,14 +8,10 @@ django-simple-history row for every changed cell (who, when, IP, old → new, wh
 
 from __future__ import annotations
 
-import re
-import uuid
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
-from functools import lru_cache
 from statistics import mean
-from types import SimpleNamespace
 
 from django.db import transaction
 from django.utils import timezone
@@ -24,6 +20,32 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from accounts import authz
 from accounts.authz import Action
+from accounts.history import attribute
+from accounts.models import User
+from gradebook.cells import (  # noqa: F401 (the grid's vocabulary, imported from here by the writers)
+    COMMENT_COLUMN,
+    MAX_COMMENT,
+    CellError,
+    Column,
+    column_of,
+    columns_for,
+    display_value,
+    key_of,
+    parse_cell,
+)
+from gradebook.decisions import (  # noqa: F401 (CellChange and CellOutcome are imported from here too)
+    SAVED_SCORE_FIELDS,
+    CellChange,
+    CellOutcome,
+    CommentRow,
+    GridLoad,
+    Pupil,
+    SavedComment,
+    SavedScore,
+    ScoreRow,
+    conflict_message,
+    decide_grid,
+)
 from gradebook.models import (
     AssessmentColumn,
     AssessmentKind,
@@ -33,117 +55,17 @@ from gradebook.models import (
     Subject,
     SubjectComment,
     TeachingAssignment,
+    Term,
 )
 from gradebook.regulations import registry
-from gradebook.regulations.base import RuleError, fmt
+from gradebook.regulations.base import AverageResult, CommentResult, RuleError, fmt
 from gradebook.services.bulk_history import REASON_MAX, read_together, upsert_with_history
 from gradebook.services.locks import lock_state, lock_state_query, month_lock_message
-
-COMMENT_COLUMN = "comment"
-MAX_COMMENT = 500
-_SCORE_RE = re.compile(r"^\d{1,2}(?:[.,]\d)?$")
-_LEVELS = {"đ": "D", "d": "D", "đạt": "D", "cđ": "CD", "cd": "CD", "chưa đạt": "CD"}
+from sodiem.domain import Actor, DomainError, acting
 
 
-class GridError(Exception):
+class GridError(DomainError):
     """The whole save is refused (no right, locked period, stale form…)."""
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str  # "tx1", "gk", "ck", "comment"
-    kind: str  # AssessmentKind or COMMENT_COLUMN
-    index: int
-    label: str
-
-
-def columns_for(assignment: TeachingAssignment, term: str, extra_regular: int = 0) -> list[Column]:
-    """The columns the regulation requires for this class-subject (TT22 Điều 6, 7)."""
-    rules = registry.get(assignment.classroom.regulation)
-    if assignment.subject.kind == Subject.Kind.COMMENT:
-        count = rules.comment_regular_count
-    else:
-        count = rules.required_regular_count(assignment.periods_per_year)
-    count = max(count, extra_regular)
-    cols = [Column(f"tx{i}", AssessmentKind.REGULAR, i, f"TX{i}") for i in range(1, count + 1)]
-    cols.append(Column("gk", AssessmentKind.MIDTERM, 1, "GK"))
-    cols.append(Column("ck", AssessmentKind.FINAL, 1, "CK"))
-    return cols
-
-
-@lru_cache(maxsize=64)  # the grid's few column keys, checked against the grid's columns before
-def column_of(key: str) -> tuple[str, int]:
-    if key == "gk":
-        return AssessmentKind.MIDTERM, 1
-    if key == "ck":
-        return AssessmentKind.FINAL, 1
-    match = re.fullmatch(r"tx(\d{1,2})", key)
-    if match and 1 <= int(match.group(1)) <= 20:
-        return AssessmentKind.REGULAR, int(match.group(1))
-    raise ValueError(key)
-
-
-@lru_cache(maxsize=64)
-def key_of(kind: str, index: int) -> str:
-    return {AssessmentKind.MIDTERM: "gk", AssessmentKind.FINAL: "ck"}.get(kind, f"tx{index}")
-
-
-class CellError(ValueError):
-    pass
-
-
-def parse_cell(subject_kind: str, raw) -> tuple[Decimal | None, str]:
-    """Typed text → (value, level). '' clears. '8,5' and '8.5' both mean 8,5."""
-    text = " ".join(str(raw or "").split())
-    # every valid entry is short; a long one is refused without taking a place in the cache
-    return _parse_text(subject_kind, text) if len(text) <= 10 else _parse_text.__wrapped__(subject_kind, text)
-
-
-@lru_cache(maxsize=1024)  # a grid repeats the same few dozen entries
-def _parse_text(subject_kind: str, text: str) -> tuple[Decimal | None, str]:
-    if text == "":
-        return None, ""
-    if subject_kind == Subject.Kind.COMMENT:
-        level = _LEVELS.get(text.lower())
-        if level is None:
-            raise CellError(_("Enter Đ (Đạt) or CĐ (Chưa đạt)."))
-        return None, level
-    if not _SCORE_RE.match(text):
-        raise CellError(_("Enter a score from 0 to 10 with at most one decimal, e.g. 8 or 8,5."))
-    value = Decimal(text.replace(",", "."))
-    if value > 10:
-        raise CellError(_("A score cannot be above 10."))
-    return value.quantize(Decimal("0.1")), ""
-
-
-@lru_cache(maxsize=256)
-def display_value(value: Decimal | None, level: str) -> str:
-    """What the cell shows: 8 / 8,5 / Đ / CĐ."""
-    if level:
-        return "Đ" if level == "D" else "CĐ"
-    if value is None:
-        return ""
-    return fmt(value)
-
-
-@dataclass
-class CellChange:
-    enrolment: str  # enrolment uuid
-    column: str
-    value: str
-    version: int = 0  # the version the client saw; 0 = the cell was empty
-
-
-@dataclass
-class CellOutcome:
-    enrolment: str
-    column: str
-    status: str  # saved | unchanged | refused | conflict
-    message: str = ""
-    value: str = ""  # the value now in the database
-    version: int = 0
-    changed_by: str = ""
-    changed_at: str = ""
 
 
 @dataclass
@@ -162,25 +84,15 @@ class SaveReport:
         }
 
 
-# What a save reads of a saved cell: enough to decide (value, version, first entry) and to write the
-# row back whole. Plain tuples, not 400 model instances; the author and the time of the last change
-# are read only for a conflict (see _score_author).
-_CELL_FIELDS = (
-    "enrolment_id",
-    "kind",
-    "index",
-    "uuid",
-    "value",
-    "level",
-    "version",
-    "first_entered_at",
-    "late",
-)
-
-
-def _load_comments(assignment: TeachingAssignment, term: str, enrolment_ids: set[int]):
-    comments = SubjectComment.objects.filter(assignment=assignment, term=term, enrolment_id__in=enrolment_ids)
-    return {c.enrolment_id: c for c in comments.select_related("updated_by")}
+def _load_comments(
+    assignment: TeachingAssignment, term: str, enrolment_ids: set[int]
+) -> dict[int, SavedComment]:
+    return {
+        enrolment_id: SavedComment(text, version)
+        for enrolment_id, text, version in SubjectComment.objects.filter(
+            assignment=assignment, term=term, enrolment_id__in=enrolment_ids
+        ).values_list("enrolment_id", "text", "version")
+    }
 
 
 def _score_author(cell_uuid) -> tuple[str, str]:
@@ -188,6 +100,14 @@ def _score_author(cell_uuid) -> tuple[str, str]:
         Score.objects.filter(uuid=cell_uuid)
         .select_related("updated_by")
         .only("updated_at", "updated_by")
+        .first()
+    )
+
+
+def _comment_author(assignment: TeachingAssignment, term: str, enrolment_id: int) -> tuple[str, str]:
+    return _who(
+        SubjectComment.objects.filter(assignment=assignment, term=term, enrolment_id=enrolment_id)
+        .select_related("updated_by")
         .first()
     )
 
@@ -212,243 +132,146 @@ def _who(obj) -> tuple[str, str]:
     return name, timezone.localtime(obj.updated_at).strftime("%H:%M %d/%m/%Y") if obj.updated_at else ""
 
 
-def _is_late(held_on: date | None, kind: str, school, today: date) -> bool:
-    if held_on is None:
-        return False
-    limit = school.regular_entry_days if kind == AssessmentKind.REGULAR else school.periodic_entry_days
-    return today > held_on + timedelta(days=limit)
-
-
 def save_grid(
-    actor,
+    by: Actor | User,
     assignment: TeachingAssignment,
     term: str,
     changes: list[CellChange],
     *,
     reason: str = "",
     dates: dict[str, date | None] | None = None,
-    ip: str | None = None,
 ) -> SaveReport:
-    """Write the changed cells of one class-subject-term; see the module docstring."""
+    """Write the changed cells of one class-subject-term: load under the class-subject's row lock,
+    decide each cell (gradebook/decisions.py), write the decided rows in one step."""
+    actor, ip = acting(by)
     authz.check(actor, Action.ENTER_SCORES, assignment)
-    if term not in ("HK1", "HK2"):
+    if term not in Term.Code.values:
         raise GridError(_("Unknown term."))
     reason = " ".join((reason or "").split())[:REASON_MAX].strip()
-    school = assignment.classroom.school_year.school
-    subject_kind = assignment.subject.kind
-    score_columns = {c.key: (c.kind, c.index) for c in columns_for(assignment, term, extra_regular=20)}
-    report = SaveReport()
     now = timezone.now()
-    today = timezone.localdate()
-    history = {"ip_address": ip, "correction_id": None}  # grid entry, not a correction
-
     with transaction.atomic():
-        # One writer at a time per class-subject: the row lock serialises saves, so version checks and
-        # inserts of new cells cannot race (two tabs, two people, a retry). The row lock, the period
-        # locks in force, the roster (the student's name only appears in a refusal: loaded then), the
-        # saved cells and the columns' dates are read in one round trip, the row lock first.
-        locks = lock_state_query(assignment.classroom, term)
-        cells = Score.objects.filter(assignment=assignment, term=term)
-        _row, lock_rows, roster, cell_rows, column_rows = read_together(
-            TeachingAssignment.objects.filter(pk=assignment.pk).select_for_update().values_list("pk"),
-            locks,
-            Enrolment.objects.filter(classroom_id=assignment.classroom_id)
-            .order_by()  # not the roster order: that would join the students for nothing
-            .values_list("uuid", "pk", "status"),
-            cells.values_list(*_CELL_FIELDS),
-            AssessmentColumn.objects.filter(assignment=assignment, term=term).values_list(
-                "kind", "index", "held_on"
-            ),
+        load = _load_grid(assignment, term, changes, reason)
+        if dates:
+            _save_dates(assignment, term, dates, load.held, actor, load.month_until)
+        decided = decide_grid(
+            changes,
+            load,
+            assignment_id=assignment.pk,
+            author_id=actor.pk,
+            now=now,
+            today=timezone.localdate(now),
         )
-        state = locks.state(lock_rows)
-        if state.closed:
-            raise GridError(state.message())
-        month_until = state.month_until
-        enrolments = {str(uuid_): (pk, status) for uuid_, pk, status in roster}  # uuid → (id, status)
-        scores = {(row[0], key_of(row[1], row[2])): row for row in cell_rows}
-        held = {key_of(kind, index): held_on for kind, index, held_on in column_rows}
-        wanted = {enrolments[c.enrolment][0] for c in changes if c.enrolment in enrolments}
-        comments = (
+        for outcome in decided.outcomes:
+            if outcome.status == "conflict":  # who changed it meanwhile: read only for a conflict
+                pupil = load.roster[outcome.enrolment]
+                if outcome.column == COMMENT_COLUMN:
+                    who = _comment_author(assignment, term, pupil.id)
+                else:
+                    saved = load.scores.get((pupil.id, outcome.column))
+                    who = _score_author(saved.uuid) if saved else ("", "")
+                outcome.changed_by, outcome.changed_at = who
+                outcome.message = conflict_message(*who)
+        history = {"ip_address": ip, "correction_id": None}  # grid entry, not a correction
+        write_scores(decided.scores, user=actor, when=now, history=history)
+        _write_comments(assignment, term, decided.comments, actor, now, reason, history)
+    return SaveReport(decided.outcomes)
+
+
+def _load_grid(assignment: TeachingAssignment, term: str, changes: list[CellChange], reason: str) -> GridLoad:
+    """One writer at a time per class-subject: the row lock serialises saves, so version checks and
+    inserts of new cells cannot race (two tabs, two people, a retry). The row lock, the period locks in
+    force, the roster, the saved cells and the columns' dates are read in one round trip, the row lock
+    first (the student's name only appears in a refusal: loaded then)."""
+    locks = lock_state_query(assignment.classroom, term)
+    _row, lock_rows, roster, cell_rows, column_rows = read_together(
+        TeachingAssignment.objects.filter(pk=assignment.pk).select_for_update().values_list("pk"),
+        locks,
+        Enrolment.objects.filter(classroom_id=assignment.classroom_id)
+        .order_by()  # not the roster order: that would join the students for nothing
+        .values_list("uuid", "pk", "status"),
+        Score.objects.filter(assignment=assignment, term=term).values_list(*SAVED_SCORE_FIELDS),
+        AssessmentColumn.objects.filter(assignment=assignment, term=term).values_list(
+            "kind", "index", "held_on"
+        ),
+    )
+    state = locks.state(lock_rows)
+    if state.closed:
+        raise GridError(state.message(), conflict=True)
+    studying = Enrolment.Status.STUDYING
+    pupils = {str(uuid_): Pupil(pk, status == studying) for uuid_, pk, status in roster}
+    wanted = {pupils[c.enrolment].id for c in changes if c.enrolment in pupils}
+    school = assignment.classroom.school_year.school
+    saved = [SavedScore(*row) for row in cell_rows]
+    return GridLoad(
+        term=term,
+        subject_kind=assignment.subject.kind,
+        columns={c.key: (c.kind, c.index) for c in columns_for(assignment, term, extra_regular=20)},
+        roster=pupils,
+        scores={(s.enrolment_id, key_of(s.kind, s.index)): s for s in saved},
+        comments=(
             _load_comments(assignment, term, wanted)
             if any(c.column == COMMENT_COLUMN for c in changes)
             else {}
-        )
-        exempt = (
+        ),
+        held={key_of(kind, index): held_on for kind, index, held_on in column_rows},
+        exempt=frozenset(
             _exempt_ids(assignment, term, wanted)
             if registry.get(assignment.classroom.regulation).exemption_removes_subject
-            else set()
+            else ()
+        ),
+        month_until=state.month_until,
+        entry_days=(school.regular_entry_days, school.periodic_entry_days),
+        reason=reason,
+        name_of=_student_name,
+    )
+
+
+def write_scores(rows: list[ScoreRow], *, user, when, history: dict) -> None:
+    """The one write of scores (grid saves and corrections): every row upserted whole, one history row
+    each, in one statement on PostgreSQL (services/bulk_history.py)."""
+    upsert_with_history(
+        Score,
+        rows,
+        unique_fields=["assignment", "enrolment", "term", "kind", "index"],
+        reasons=[row._reason for row in rows],
+        created=[row._created for row in rows],
+        user=user,
+        when=when,
+        extra_history=history,
+    )
+
+
+def _write_comments(assignment, term, rows: list[CommentRow], actor, now, reason: str, history: dict) -> None:
+    if not rows:
+        return
+    existing = {
+        c.enrolment_id: c
+        for c in SubjectComment.objects.filter(
+            assignment=assignment, term=term, enrolment_id__in=[r.enrolment_id for r in rows if not r.created]
         )
-        if dates:
-            _save_dates(assignment, term, dates, held, actor, month_until)
-
-        new_scores: list[SimpleNamespace] = []
-        changed_scores: list[SimpleNamespace] = []
-        new_comments: list[SubjectComment] = []
-        changed_comments: list[SubjectComment] = []
-        seen: set[tuple[str, str]] = set()
-        studying = Enrolment.Status.STUDYING
-        assignment_id, actor_id = assignment.pk, actor.pk
-        for change in changes:
-            outcome = CellOutcome(change.enrolment, change.column, "refused")
-            report.outcomes.append(outcome)
-            enrolment = enrolments.get(change.enrolment)
-            if enrolment is None or (change.column not in score_columns and change.column != COMMENT_COLUMN):
-                outcome.message = _("This cell is not part of the grid.")
-                continue
-            if (change.enrolment, change.column) in seen:
-                outcome.message = _("The same cell was sent twice.")
-                continue
-            seen.add((change.enrolment, change.column))
-            enrolment_id, status = enrolment
-            if status != studying:
-                outcome.message = _("%(name)s no longer studies in this class.") % {
-                    "name": _student_name(enrolment_id)
-                }
-                continue
-            if change.column == COMMENT_COLUMN:
-                _comment_change(
-                    actor,
-                    assignment,
-                    term,
-                    enrolment_id,
-                    change,
-                    comments,
-                    outcome,
-                    new_comments,
-                    changed_comments,
-                    reason,
-                )
-                continue
-            try:
-                value, level = parse_cell(subject_kind, change.value)
-            except CellError as exc:
-                outcome.message = str(exc)
-                continue
-            if enrolment_id in exempt and (value is not None or level):
-                outcome.message = _("%(name)s is exempted from this subject: no score is entered.") % {
-                    "name": _student_name(enrolment_id)
-                }
-                continue
-            current = scores.get((enrolment_id, change.column))
-            if current is None:
-                current_version, current_value = 0, (None, "")
-            else:
-                current_version, current_value = current[6], (current[4], current[5])
-            if change.version != current_version:
-                outcome.value, outcome.version = display_value(*current_value), current_version
-                if (value, level) == current_value:
-                    outcome.status = "unchanged"
-                    continue
-                outcome.status = "conflict"
-                outcome.changed_by, outcome.changed_at = _score_author(current[3])
-                outcome.message = _("Changed meanwhile by %(who)s at %(when)s.") % {
-                    "who": outcome.changed_by or "?",
-                    "when": outcome.changed_at,
-                }
-                continue
-            if (value, level) == current_value:
-                outcome.status = "unchanged"
-                outcome.value, outcome.version = display_value(*current_value), current_version
-                continue
-            had_value = current_value != (None, "")
-            if had_value and not reason:
-                outcome.message = _("Changing a saved score needs a reason.")
-                outcome.value, outcome.version = display_value(*current_value), current_version
-                continue
-            held_on = held.get(change.column)
-            if month_until and held_on and held_on <= month_until:
-                outcome.message = month_lock_message(month_until)
-                outcome.value, outcome.version = display_value(*current_value), current_version
-                continue
-            kind, index = score_columns[change.column]
-            row = SimpleNamespace(
-                uuid=current[3] if current else uuid.uuid4(),
-                assignment_id=assignment_id,
-                enrolment_id=enrolment_id,
-                term=term,
-                kind=kind,
-                index=index,
-                value=value,
-                level=level,
-                held_on=held_on,
-                version=current_version + 1,
-                updated_by_id=actor_id,
-                updated_at=now,
-                first_entered_at=current[7] if current else None,
-                late=current[8] if current else False,
-                _reason=reason if had_value else "",
-            )
-            if row.first_entered_at is None and (value is not None or level):
-                row.first_entered_at = now
-                row.late = _is_late(held_on, kind, school, today)
-            (changed_scores if current else new_scores).append(row)
-            outcome.status = "saved"
-            outcome.value, outcome.version = display_value(value, level), row.version
-
-        written = new_scores + changed_scores
-        upsert_with_history(
-            Score,
-            written,
-            unique_fields=["assignment", "enrolment", "term", "kind", "index"],
-            reasons=[row._reason for row in written],
-            created=[True] * len(new_scores) + [False] * len(changed_scores),
-            user=actor,
-            when=now,
-            extra_history=history,
+    }
+    new: list[SubjectComment] = []
+    changed: list[SubjectComment] = []
+    for row in rows:
+        comment = (
+            SubjectComment(assignment=assignment, enrolment_id=row.enrolment_id, term=term)
+            if row.created
+            else existing[row.enrolment_id]
         )
-        if new_comments:
-            bulk_create_with_history(
-                new_comments, SubjectComment, default_user=actor, custom_historical_attrs=history
-            )
-        if changed_comments:
-            bulk_update_with_history(
-                changed_comments,
-                SubjectComment,
-                ["text", "version", "updated_by", "updated_at"],
-                default_user=actor,
-                custom_historical_attrs=history,
-            )
-    return report
-
-
-def _comment_change(
-    actor, assignment, term, enrolment_id, change, comments, outcome, new_comments, changed_comments, reason
-):
-    text = " ".join(str(change.value or "").split())
-    if len(text) > MAX_COMMENT:
-        outcome.message = _("A comment has at most %(n)d characters.") % {"n": MAX_COMMENT}
-        return
-    current = comments.get(enrolment_id)
-    current_version = current.version if current else 0
-    outcome.value = current.text if current else ""
-    outcome.version = current_version
-    if change.version != current_version:
-        if text == outcome.value:
-            outcome.status = "unchanged"
-            return
-        outcome.status = "conflict"
-        outcome.changed_by, outcome.changed_at = _who(current)
-        outcome.message = _("Changed meanwhile by %(who)s at %(when)s.") % {
-            "who": outcome.changed_by or "?",
-            "when": outcome.changed_at,
-        }
-        return
-    if text == outcome.value:
-        outcome.status = "unchanged"
-        return
-    if current is None:
-        current = SubjectComment(assignment=assignment, enrolment_id=enrolment_id, term=term, version=0)
-        new_comments.append(current)
-    else:
-        changed_comments.append(current)
-    current.text = text
-    current.version += 1
-    current.updated_by = actor
-    current.updated_at = timezone.now()
-    current._change_reason = reason
-    outcome.status = "saved"
-    outcome.value = text
-    outcome.version = current.version
+        comment.text, comment.version = row.text, row.version
+        comment.updated_by, comment.updated_at = actor, now
+        comment._change_reason = reason  # type: ignore[attr-defined]  # django-simple-history reads it
+        (new if row.created else changed).append(comment)
+    if new:
+        bulk_create_with_history(new, SubjectComment, default_user=actor, custom_historical_attrs=history)
+    if changed:
+        bulk_update_with_history(
+            changed,
+            SubjectComment,
+            ["text", "version", "updated_by", "updated_at"],
+            default_user=actor,
+            custom_historical_attrs=history,
+        )
 
 
 def _save_dates(assignment, term, dates, held, actor, month_until=None) -> None:
@@ -475,7 +298,7 @@ def _save_dates(assignment, term, dates, held, actor, month_until=None) -> None:
             kind, index = column_of(key)
             column = AssessmentColumn(assignment=assignment, term=term, kind=kind, index=index)
         column.held_on = held_on
-        column._history_user = actor
+        attribute(column, actor)
         column.save()
         held[key] = held_on
 
@@ -524,7 +347,9 @@ def check_grid(actor, assignment: TeachingAssignment, term: str, changes: list[C
         (s.enrolment_id, key_of(s.kind, s.index)): s
         for s in Score.objects.filter(assignment=assignment, term=term).select_related("updated_by")
     }
-    saved = {key: s.value if s.value is not None else s.level for key, s in rows.items()}
+    saved: dict[tuple[int, str], Decimal | str | None] = {
+        key: s.value if s.value is not None else s.level for key, s in rows.items()
+    }
     # columns of a locked month: the save will refuse them; say so now rather than after the save
     month_until = lock_state(assignment.classroom, term).month_until
     locked_keys = (
@@ -559,7 +384,7 @@ def check_grid(actor, assignment: TeachingAssignment, term: str, changes: list[C
                     change.column.upper(),
                     _show(old),
                     _show(new),
-                    month_lock_message(month_until) + " " + _("It will not be saved."),
+                    month_lock_message(month_until) + " " + _("It will not be saved."),  # type: ignore[arg-type]
                 )
             )
             continue
@@ -745,6 +570,7 @@ def preview_row(actor, assignment: TeachingAssignment, term: str, values: dict[s
             value, level = None, ""
         parsed[column.key] = value if value is not None else ({"D": "Đ", "CD": "CĐ"}.get(level))
     regular = [parsed[c.key] for c in columns_for(assignment, term) if c.kind == AssessmentKind.REGULAR]
+    result: AverageResult | CommentResult
     try:
         if assignment.subject.kind == Subject.Kind.COMMENT:
             result = rules.comment_term_result(
@@ -752,10 +578,11 @@ def preview_row(actor, assignment: TeachingAssignment, term: str, values: dict[s
             )
             shown = result.result if result.complete else ""
         else:
-            result = rules.term_average(
+            average = rules.term_average(
                 regular, parsed["gk"], parsed["ck"], periods_per_year=assignment.periods_per_year
             )
-            shown = fmt(result.value, 1) if result.value is not None else ""
+            shown = fmt(average.value, 1) if average.value is not None else ""
+            result = average
     except RuleError as exc:
         return {"average": "", "explanation": str(exc), "errors": errors}
     explanation = result.explanation

@@ -14,10 +14,11 @@ from accounts.models import Role, RoleAssignment, User
 from accounts.signals import role_revoked
 from gradebook.models import Classroom, Enrolment, GradeSubject, SchoolYear, Student, TeachingAssignment
 from gradebook.regulations import registry
+from sodiem.domain import DomainError
 
 
-class StructureError(Exception):
-    pass
+class StructureError(DomainError):
+    """A change of the school's structure refused (classes, assignments, the roster)."""
 
 
 def _ensure_role(school, user: User, role: str, actor: User | None) -> None:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from accounts import authz
 from accounts.authz import Action
+from accounts.history import attribute
 from gradebook.models import AssessmentKind, Classroom, ConductResult, Enrolment, Score, TeachingAssignment
 from gradebook.regulations import registry
 from gradebook.selectors.summer import summer_sheet
@@ -75,7 +76,7 @@ def _write_retest(actor, assignment, enrolment: Enrolment, value, level) -> None
     if current is not None and (current.value, current.level) == (value, level):
         return
     if current is not None and value is None and not level:
-        current._history_user = actor
+        attribute(current, actor)
         current.delete()
         return
     score = current or Score(
@@ -89,7 +90,7 @@ def _write_retest(actor, assignment, enrolment: Enrolment, value, level) -> None
     score.value, score.level = value, level
     score.version += 1
     score.updated_by = actor
-    score._history_user = actor
+    attribute(score, actor)
     score.save()
 
 
@@ -99,10 +100,10 @@ def _write_summer_conduct(actor, enrolment: Enrolment, level: str) -> None:
         return
     if not level:
         if current is not None:
-            current._history_user = actor
+            attribute(current, actor)
             current.delete()
         return
     result = current or ConductResult(enrolment=enrolment, period=ConductResult.Period.SUMMER)
     result.level = level
-    result._history_user = actor
+    attribute(result, actor)
     result.save()

@@ -42,6 +42,7 @@ from gradebook.models import (
 from gradebook.regulations import registry
 from gradebook.services import locks
 from gradebook.services.structure import assign_teacher, create_classroom, set_homeroom_teacher
+from gradebook.signals import demo_school_seeded
 
 DEMO_PASSWORD = "SoDiem@2026"  # noqa: S105 — printed on start; demo only
 DEMO_SCHOOL_CODE = "THCS-LQD"
@@ -185,14 +186,10 @@ class Command(BaseCommand):
         return school
 
     def _signing_certificate(self, school: School) -> None:
-        """A self-signed certificate so the demo's documents can be signed (a real school uploads the
-        one its certification authority issued)."""
-        from transcripts.selfsigned import self_signed_p12
-        from transcripts.signing import store_certificate
-
-        passphrase = "demo-" + school.code
-        p12 = self_signed_p12(f"{school.name} (chứng thư thử nghiệm)", passphrase.encode())
-        store_certificate(school, p12, passphrase, User.objects.get(username="hieutruong"))
+        """The documents app gives the demo school a self-signed certificate (gradebook/signals.py)."""
+        demo_school_seeded.send(
+            sender=type(self), school=school, principal=User.objects.get(username="hieutruong")
+        )
 
     def _october_locked(self, school: School, year: SchoolYear) -> None:
         """As in a real school in late November: the principal's decision locking the assessments of
