@@ -45,7 +45,7 @@ class Action(StrEnum):
     DELEGATE = "delegate"  # the principal delegates approvals to a vice principal
     VIEW_PROGRESS = "view_progress"  # the entry progress board (department heads: their department)
     VIEW_STATISTICS = "view_statistics"  # the school's statistics pages
-    EXTRACT_DATA = "extract_data"  # exporting data for reports (seeds 000 Đ5, 003 Đ8)
+    EXTRACT_DATA = "extract_data"  # exporting data for reports (docs/workflows.md §1)
     PRINT_BOOKS = "print_books"  # print any book of the school (clerk, board, admin board)
     PRINT_CLASS_BOOKS = "print_class_books"  # one class's books and học bạ (also its homeroom teacher)
     MANAGE_CERTIFICATE = "manage_certificate"  # the school's signing certificate
@@ -200,7 +200,7 @@ def _object_perm(user, codename: str, obj) -> bool:
 
 # -- the rules --------------------------------------------------------------------------------------
 # One named rule per action, in the table RULES below; each reads the question asked (`Ask`). The table
-# reads beside the access matrix (docs/access-matrix.md), which the tests generate from the URLs.
+# reads beside the access matrix (tests/test_access_matrix.py: every URL × method × role, expected).
 
 
 @dataclass(frozen=True)

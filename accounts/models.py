@@ -69,43 +69,43 @@ class School(models.Model):
     address = models.CharField(_("address"), max_length=300, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
-    # School settings (seed 004 II.2b: the admin board watches passwords kept too long).
+    # School settings (docs/workflows.md §1: the admin board watches passwords kept too long).
     password_max_age_days = models.PositiveIntegerField(
         _("password maximum age (days)"), default=180, validators=[MinValueValidator(1)]
     )
     require_2fa_for_leaders = models.BooleanField(
         _("require two-factor authentication for the principal and admin board"), default=False
     )
-    # Seed 002 III.1e: regular scores entered within 1 week of the test, periodic within 2 weeks.
+    # docs/workflows.md §3: regular scores entered within 1 week of the test, periodic within 2 weeks.
     regular_entry_days = models.PositiveSmallIntegerField(_("days to enter a regular score"), default=7)
     periodic_entry_days = models.PositiveSmallIntegerField(_("days to enter a periodic score"), default=14)
-    # Printed forms (forms.md §1.5–1.6): the governing body above the school's name and the place of the
+    # Printed forms (docs/forms.md §1.5–1.6): the governing body above the school's name and the place of the
     # date line; blank = derived from the district and province.
     governing_body = models.CharField(
         _("governing body (printed above the school name)"), max_length=200, blank=True
     )
     place_name = models.CharField(_("place name of the date line"), max_length=100, blank=True)
-    # Seed 001 Đ8.2: transcripts are kept at least 5 years after the student graduates or leaves; then the
+    # docs/workflows.md §8: transcripts are kept at least 5 years after the student graduates or leaves; then the
     # principal may approve deleting them (never automatically).
     retention_years = models.PositiveSmallIntegerField(
         _("years the records of a student who left are kept"),
         default=5,
         validators=[MinValueValidator(5), MaxValueValidator(100)],
     )
-    # Issue 6: the homeroom teacher completes a month's attendance before this day of the next month.
+    # docs/workflows.md §3: the homeroom teacher completes a month's attendance before this day of the next month.
     attendance_due_day = models.PositiveSmallIntegerField(
         _("attendance of a month is due before this day of the next month"),
         default=5,
         validators=[MinValueValidator(1), MaxValueValidator(28)],
     )
-    # Seeds 000 Đ4, 003 Đ7.3: the school checks entry progress every month (25th–30th); a snapshot of
+    # docs/workflows.md §4: the school checks entry progress every month (25th–30th); a snapshot of
     # the progress board is kept on this day.
     progress_check_day = models.PositiveSmallIntegerField(
         _("day of the month the entry progress is checked"),
         default=25,
         validators=[MinValueValidator(1), MaxValueValidator(28)],
     )
-    # Seeds 002, 003: the last day for corrections is one week before the end-of-term test.
+    # docs/workflows.md §6: the last day for corrections is one week before the end-of-term test.
     correction_days_before_final = models.PositiveSmallIntegerField(
         _("corrections close this many days before the end-of-term test"), default=7
     )
@@ -153,7 +153,7 @@ class Department(models.Model):
 
 
 class User(AbstractUser):
-    """A personal account (seed 000 Đ6: never shared)."""
+    """A personal account (docs/workflows.md §1: never shared)."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     full_name = models.CharField(_("full name"), max_length=150)
@@ -209,9 +209,9 @@ class RoleAssignment(models.Model):
     district = models.ForeignKey(District, null=True, blank=True, on_delete=models.CASCADE)
     province = models.ForeignKey(Province, null=True, blank=True, on_delete=models.CASCADE)
     department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.CASCADE)
-    # For a vice principal: the principal delegated the right to extract data for reports (seed 000 Đ5).
+    # For a vice principal: the principal delegated the right to extract data for reports (docs/workflows.md §1).
     may_extract_data = models.BooleanField(_("may extract data for reports"), default=False)
-    # For a vice principal: the principal delegated the approval of class results (issue 6).
+    # For a vice principal: the principal delegated the approval of class results (docs/workflows.md §1).
     may_approve_results = models.BooleanField(_("may approve class results"), default=False)
     granted_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     granted_at = models.DateTimeField(default=timezone.now)

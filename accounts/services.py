@@ -374,6 +374,11 @@ def _mail(address: str, message: str) -> None:
         log.warning("security e-mail to %s failed", address, exc_info=True)
 
 
+def mark_notifications_read(user: User) -> int:
+    """The user's own unread notifications, marked read now; how many."""
+    return user.notifications.filter(read_at__isnull=True).update(read_at=timezone.now())
+
+
 def change_own_password(by: Actor | User, old_password: str, new_password: str) -> None:
     user, ip = acting(by)
     if not user.check_password(old_password):
@@ -562,8 +567,8 @@ def delegate_results_approval(
     *,
     right: str = "may_approve_results",
 ) -> None:
-    """The principal lets a vice principal approve class results, or extract data for reports (seeds 000
-    Đ5, 003 Đ8), or takes it back."""
+    """The principal lets a vice principal approve class results, or extract data for reports (docs/workflows.md
+    §1), or takes it back."""
     actor, ip = acting(by)
     authz.check(actor, Action.DELEGATE, school)
     if right not in DELEGATIONS:

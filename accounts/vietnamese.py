@@ -1,6 +1,6 @@
 """Vietnamese alphabetical order (CLDR/ICU `vi`, standard variant), without PyICU.
 
-Rules (shared/spec/assessment-rules.md §7):
+Rules (docs/rules.md: Vietnamese order):
 - letters a ă â b c d đ e ê g h i k l m n o ô ơ p q r s t u ư v x y (f j w z at their Latin places)
   are compared first (primary); ă â đ ê ô ơ ư are letters of their own;
 - tone marks are compared only when the letters are equal over the whole string (secondary), in the

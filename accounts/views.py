@@ -7,7 +7,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -391,5 +390,5 @@ def staff_import_template(request):
 @require_POST
 def notifications_read(request):
     """Mark the user's own notifications as read."""
-    request.user.notifications.filter(read_at__isnull=True).update(read_at=timezone.now())
+    services.mark_notifications_read(request.user)
     return redirect("home")

@@ -1,4 +1,4 @@
-"""Periodic copies and restore (seed 001 Đ8.3: copies per term and year, restore on the principal's
+"""Periodic copies and restore (docs/workflows.md §8: copies per term and year, restore on the principal's
 request, regular integrity checks), wrapping pg_dump / pg_restore and the stored files.
 
 A backup is a directory:

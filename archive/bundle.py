@@ -1,5 +1,5 @@
-"""The sealed year-end archive (seed 003 Đ9: at year end the school extracts and keeps its data, sealed,
-PDF preferred; seed 001 Đ8.3: regular integrity checks).
+"""The sealed year-end archive (docs/workflows.md §8: at year end the school extracts and keeps its data, sealed,
+PDF preferred; regular integrity checks).
 
 A bundle is one zip file:
 

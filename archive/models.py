@@ -1,4 +1,4 @@
-"""Keeping the records (seeds 001 Đ8, 003 Đ9): the sealed year-end archive of a school year and the
+"""Keeping the records (docs/workflows.md §8): the sealed year-end archive of a school year and the
 principal's decisions to delete records past their retention period."""
 
 import uuid
@@ -53,7 +53,7 @@ class YearArchive(models.Model):
 
 class RetentionDecision(models.Model):
     """The principal approved deleting the records of students who left more than the retention period
-    ago (seed 001 Đ8.2). The decision keeps the list of what was deleted, as a disposal record does."""
+    ago (docs/workflows.md §8). The decision keeps the list of what was deleted, as a disposal record does."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="retention_decisions")

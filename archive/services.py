@@ -29,6 +29,9 @@ from sodiem.domain import Actor, DomainError, acting
 logger = logging.getLogger(__name__)
 
 
+MIN_RETENTION_YEARS = 5  # the học bạ are kept at least five years after the student leaves
+
+
 class RetentionError(DomainError):
     """A retention decision refused."""
 
@@ -110,7 +113,7 @@ def _plus_years(d: date, years: int) -> date:
 
 
 def retention_due(school: School, today: date | None = None) -> list[Due]:
-    """Students who left the school more than its retention period ago (seed 001 Đ8.2: at least 5
+    """Students who left the school more than its retention period ago (docs/workflows.md §8: at least 5
     years after graduation or transfer) and are not studying anywhere in it."""
     today = today or timezone.localdate()
     due = []
@@ -128,6 +131,33 @@ def retention_due(school: School, today: date | None = None) -> list[Due]:
         if keep_until <= today:
             due.append(Due(student, student.left_on, keep_until))
     return due
+
+
+@transaction.atomic
+def set_retention_period(by: Actor | User, school: School, years: int) -> None:
+    """The principal sets how many years the records of a student who left are kept (docs/workflows.md,
+    retention); recorded with the old and the new period."""
+    actor, ip = acting(by)
+    authz.check(actor, Action.DECIDE_RETENTION, school)
+    if not MIN_RETENTION_YEARS <= years <= 100:
+        raise RetentionError(
+            _("Records are kept at least %(n)d years after the student leaves.") % {"n": MIN_RETENTION_YEARS}
+        )
+    school = School.objects.select_for_update().get(pk=school.pk)
+    old = school.retention_years
+    if years == old:
+        return
+    school.retention_years = years
+    school.save(update_fields=["retention_years"])
+    record(
+        AuditEvent.Action.RETENTION_PERIOD_SET,
+        actor=actor,
+        ip=ip,
+        school=school,
+        obj=school,
+        old=old,
+        new=years,
+    )
 
 
 @transaction.atomic

@@ -111,7 +111,9 @@ def retention(request):
         period_form = RetentionPeriodForm(request.POST, instance=school)
         form = RetentionForm(due=due)
         if period_form.is_valid():
-            period_form.save()
+            services.set_retention_period(
+                Actor.of(request), school, period_form.cleaned_data["retention_years"]
+            )
             messages.success(request, _("The retention period is saved."))
             return redirect("archive_retention")
     elif bound:

@@ -61,6 +61,7 @@ class AuditEvent(models.Model):
         PASSWORD_CHECK_FAILED = "password_check_failed", _("Wrong password given to confirm an action")
         SESSION_ENDED = "session_ended", _("Session ended for repeated wrong passwords")
         ROLE_APPOINTED = "role_appointed", _("Principal or vice principal appointed")
+        RETENTION_PERIOD_SET = "retention_period_set", _("Retention period changed")
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     # No cascading update or delete may touch an audit row: plain references, names kept in the row.

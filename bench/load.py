@@ -1,4 +1,4 @@
-"""Deadline day (issue 11): N teachers at once on the real server.
+"""Deadline day: N teachers at once on the real server.
 
 Starts gunicorn with the production settings (DEBUG off, secure cookies, Redis cache, the local
 PostgreSQL) behind a pretend TLS proxy (the client sends X-Forwarded-Proto: https, as nginx would), then

@@ -255,23 +255,14 @@ def decide_score(
         outcome.message = month_lock_message(load.month_until)
         return None
     kind, index = load.columns[change.column]
-    row = ScoreRow(
-        uuid=saved.uuid if saved else uuid4(),
-        assignment_id=assignment_id,
-        enrolment_id=enrolment_id,
-        term=load.term,
-        kind=kind,
-        index=index,
-        value=value,
-        level=level,
+    row = next_row(
+        saved,
+        (assignment_id, enrolment_id, load.term, kind, index),
+        (value, level),
         held_on=held_on,
-        version=version + 1,
-        updated_by_id=author_id,
-        updated_at=now,
-        first_entered_at=saved.first_entered_at if saved else None,
-        late=saved.late if saved else False,
-        _reason=load.reason if had_value else "",
-        _created=saved is None,
+        author_id=author_id,
+        now=now,
+        reason=load.reason if had_value else "",
     )
     if row.first_entered_at is None and (value is not None or level):
         row.first_entered_at = now
@@ -279,6 +270,40 @@ def decide_score(
     outcome.status = "saved"
     outcome.value, outcome.version = display_value(value, level), row.version
     return row
+
+
+def next_row(
+    saved: SavedScore | None,
+    cell: tuple[int, int, str, str, int],
+    content: tuple[Decimal | None, str],
+    *,
+    held_on: date | None,
+    author_id: int,
+    now: datetime,
+    reason: str,
+) -> ScoreRow:
+    """The row that follows `saved` (or the first one) of the cell (assignment id, enrolment id, term,
+    kind, index): the new content, the next version, the same uuid, first entry and late flag."""
+    assignment_id, enrolment_id, term, kind, index = cell
+    value, level = content
+    return ScoreRow(
+        uuid=saved.uuid if saved else uuid4(),
+        assignment_id=assignment_id,
+        enrolment_id=enrolment_id,
+        term=term,
+        kind=kind,
+        index=index,
+        value=value,
+        level=level,
+        held_on=held_on,
+        version=(saved.version if saved else 0) + 1,
+        updated_by_id=author_id,
+        updated_at=now,
+        first_entered_at=saved.first_entered_at if saved else None,
+        late=saved.late if saved else False,
+        _reason=reason,
+        _created=saved is None,
+    )
 
 
 def is_late(held_on: date | None, kind: str, entry_days: tuple[int, int], today: date) -> bool:
@@ -395,22 +420,14 @@ def decide_applied_cell(
         return _(
             "The score of %(name)s (%(column)s) changed after the request: the teacher files a new request."
         ) % {"name": cell.student_name, "column": key_of(cell.kind, cell.index).upper()}
-    value, level = cell.new
-    return ScoreRow(
-        uuid=saved.uuid if saved else uuid4(),
-        assignment_id=assignment_id,
-        enrolment_id=cell.enrolment_id,
-        term=term,
-        kind=cell.kind,
-        index=cell.index,
-        value=value,
-        level=level,
+    row = next_row(
+        saved,
+        (assignment_id, cell.enrolment_id, term, cell.kind, cell.index),
+        cell.new,
         held_on=held_on,
-        version=version + 1,
-        updated_by_id=author_id,
-        updated_at=now,
-        first_entered_at=(saved.first_entered_at if saved else None) or now,
-        late=saved.late if saved else False,
-        _reason=reason,
-        _created=saved is None,
+        author_id=author_id,
+        now=now,
+        reason=reason,
     )
+    row.first_entered_at = row.first_entered_at or now
+    return row

@@ -132,7 +132,7 @@ class CorrectionApplyForm(forms.Form):
             self.initial["record_number"] = suggested_number
 
 
-# --- a student's way through the school (issue 10) -----------------------------------------------
+# --- a student's way through the school (docs/workflows.md §9) -----------------------------------------------
 
 
 class _OnDateForm(forms.Form):
@@ -266,7 +266,7 @@ class RolloverForm(forms.Form):
     confirm = forms.BooleanField(label=_("I have checked the list of moves"), required=True)
 
 
-# --- a year at a school outside the system, entered from its học bạ (issue 10) --------------------
+# --- a year at a school outside the system, entered from its học bạ (docs/workflows.md §9) --------------------
 
 _LEVELS = ("Đ", "CĐ", "Tốt", "Khá", "Đạt", "Chưa đạt", "Giỏi", "Trung bình", "Yếu", "Kém")
 
@@ -352,3 +352,99 @@ class EarlierYearForm(forms.Form):
         if self.student.enrolments.filter(classroom__school_year__start_year__lte=start_year).exists():
             raise forms.ValidationError(_("From this school year on the student studied in this system."))
         return start_year
+
+
+# -- the grids' posts and the homeroom pages ----------------------------------------------------------
+
+
+class CellsForm(forms.Form):
+    """A sheet posted as one field per cell, named "<prefix>:<row>" or "<prefix>:<row>:<column>" (the
+    attendance, conduct, summer and correction sheets). `cells(prefix)` gives {row: value} or
+    {(row, column): value}; fields of other prefixes and malformed names are ignored, and each value
+    is at most `max_length` characters (the services say what a value means)."""
+
+    action = forms.CharField(required=False, max_length=20)
+    max_length = 600
+
+    def __init__(self, data=None, *, prefixes: tuple[str, ...], columns: bool = False):
+        super().__init__(data)
+        self.prefixes, self.columns = prefixes, columns
+
+    def clean(self):
+        cleaned = super().clean() or {}
+        cells: dict[str, dict] = {prefix: {} for prefix in self.prefixes}
+        for key, value in (self.data or {}).items():
+            prefix, _sep, rest = key.partition(":")
+            if prefix not in cells or not rest:
+                continue
+            if len(value) > self.max_length:
+                raise forms.ValidationError(
+                    _("A cell has at most %(n)d characters.") % {"n": self.max_length}
+                )
+            if self.columns:
+                row, _sep, column = rest.partition(":")
+                if row and column:
+                    cells[prefix][(row, column)] = value
+            else:
+                cells[prefix][rest] = value
+        cleaned["cells"] = cells
+        return cleaned
+
+    def cells(self, prefix: str) -> dict:
+        return self.cleaned_data["cells"][prefix]
+
+
+class DisciplineNoteForm(forms.Form):
+    enrolment = forms.CharField(max_length=40)
+    date = forms.DateField(
+        input_formats=DATE_FORMATS, error_messages={"invalid": _("Type the date as dd/mm/yyyy.")}
+    )
+    text = forms.CharField(max_length=2000, required=False)
+
+
+class AwardProposalForm(forms.Form):
+    enrolment = forms.CharField(max_length=40)
+    kind = forms.CharField(max_length=20)
+    title = forms.CharField(max_length=500, required=False)
+    reason = forms.CharField(max_length=2000, required=False)
+    date = forms.DateField(
+        input_formats=DATE_FORMATS, error_messages={"invalid": _("Type the date as dd/mm/yyyy.")}
+    )
+
+
+class AwardDecisionForm(forms.Form):
+    award = forms.UUIDField()
+    decision_number = forms.CharField(max_length=100, required=False)
+
+
+class NoteForm(forms.Form):
+    """The note that goes with a step (results submitted, returned)."""
+
+    note = forms.CharField(max_length=2000, required=False)
+
+
+class CommentBankForm(forms.Form):
+    text = forms.CharField(max_length=2000, required=False)
+    delete = forms.IntegerField(required=False, min_value=1)
+
+
+class FamilyAccountsForm(forms.Form):
+    students = forms.BooleanField(required=False)
+    parents = forms.BooleanField(required=False)
+
+
+class ProgressActionForm(forms.Form):
+    action = forms.ChoiceField(choices=[("remind", "remind"), ("snapshot", "snapshot")])
+
+
+class CorrectionRequestForm(CellsForm):
+    """The cells asked for ("cell:<enrolment>:<column>") and the reason; the evidence comes as files."""
+
+    reason = forms.CharField(max_length=2000, required=False)
+
+    def __init__(self, data=None):
+        super().__init__(data, prefixes=("cell",), columns=True)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(max_length=2000, required=False)

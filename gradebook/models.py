@@ -61,7 +61,7 @@ class Term(models.Model):
     code = models.CharField(_("term"), max_length=3, choices=Code.choices)
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"))
-    # the first day of the end-of-term tests; corrections close a number of days before (seeds 002, 003)
+    # the first day of the end-of-term tests; corrections close a number of days before (docs/workflows.md §6)
     final_tests_from = models.DateField(_("end-of-term tests from"), null=True, blank=True)
 
     class Meta:
@@ -123,7 +123,7 @@ class TaughtTerms(models.TextChoices):
 
     @staticmethod
     def numbers(value: str) -> tuple[int, ...]:
-        return {"HK1": (1,), "HK2": (2,)}.get(value, (1, 2))
+        return {Term.Code.HK1: (1,), Term.Code.HK2: (2,)}.get(value, (1, 2))
 
 
 class GradeSubject(models.Model):
@@ -162,7 +162,7 @@ class Classroom(models.Model):
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="homeroom_classes"
     )
     # The regulation is fixed when the class-year is created and never recomputed with a newer one
-    # (assessment-rules.md §1).
+    # (docs/rules.md: which circular).
     regulation = models.CharField(_("regulation"), max_length=20)
     # lớp chuyên of a THPT chuyên: its môn chuyên (TT58 Điều 13 khoản 1–3 điểm a)
     specialized_subject = models.ForeignKey(
@@ -261,7 +261,7 @@ class Student(models.Model):
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="student"
     )
     # When and why the student left the school (set by a graduation, transfer or dropout); the
-    # retention period of seed 001 Đ8.2 counts from this day.
+    # retention period (docs/workflows.md §8) counts from this day.
     left_on = models.DateField(_("left on"), null=True, blank=True)
     leaving_reason = models.CharField(
         _("reason for leaving"), max_length=20, choices=LeavingReason.choices, blank=True
@@ -361,7 +361,7 @@ class Enrolment(models.Model):
 
 
 class StudentTransfer(models.Model):
-    """Chuyển trường (seeds 000 Đ7, 003 Đ10, 004 II.2b). Within the deployment the principal of the old
+    """Chuyển trường (docs/workflows.md §9). Within the deployment the principal of the old
     school moves the student and the receiving school accepts: the student (and their history) then
     belongs to the new school, while the old school keeps its classes' records of the years it taught.
     Out of the deployment the học bạ is printed and handed over. A transfer in from outside records the
@@ -442,7 +442,7 @@ class ExternalYearRecord(models.Model):
     regulation = models.CharField(_("regulation"), max_length=20, blank=True)
     # [{"name", "hk1", "hk2", "year", "retest", "comment", "teacher"}] as printed
     subjects = models.JSONField(default=list)
-    # {"HK1": {"conduct", "academic"}, "HK2": …, "year": …}
+    # {Term.Code.HK1: {"conduct", "academic"}, Term.Code.HK2: …, "year": …}
     periods = models.JSONField(default=dict)
     absences = models.PositiveSmallIntegerField(default=0)
     decision = models.CharField(_("decision"), max_length=30, blank=True)
@@ -481,7 +481,7 @@ class AssessmentKind(models.TextChoices):
 
 
 def column_label(kind: str, index: int) -> str:
-    """The column as the forms name it: ĐĐGtx lần 1, ĐĐGgk, ĐĐGck (forms.md §7.1)."""
+    """The column as the forms name it: ĐĐGtx lần 1, ĐĐGgk, ĐĐGck (docs/forms.md §7.1)."""
     if kind == AssessmentKind.REGULAR:
         return _("ĐĐGtx no. %(n)d") % {"n": index}
     return {AssessmentKind.MIDTERM: "ĐĐGgk", AssessmentKind.FINAL: "ĐĐGck"}.get(kind, _("Retest"))
@@ -565,7 +565,7 @@ class Score(models.Model):
     updated_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     updated_at = models.DateTimeField(auto_now=True)
     first_entered_at = models.DateTimeField(null=True, blank=True)
-    # entered later than the school's limit after the day the assessment was held (seed 002 III.1e)
+    # entered later than the school's limit after the day the assessment was held (docs/workflows.md §3)
     late = models.BooleanField(default=False)
     # History is read by cell (id), class-subject (the audit page, the books) and date. Every grid save
     # writes a history row per cell, so it carries no other index: the uuid and updated_by ones would
@@ -743,7 +743,7 @@ class DisciplineNote(models.Model):
 
 class Award(models.Model):
     """Khen thưởng, kỷ luật: an award, certificate or sanction proposed by the homeroom teacher and
-    decided by the principal (seed 003 Đ3)."""
+    decided by the principal (docs/workflows.md §7)."""
 
     class Kind(models.TextChoices):
         AWARD = "award", _("Award")
@@ -824,7 +824,7 @@ class AttendanceMonth(models.Model):
 
 class ResultsApproval(models.Model):
     """Term or year results of a class: submitted by the homeroom teacher once complete, approved (then
-    frozen) or returned with a reason by the principal (seeds 000, 002 III.1a, 003 Đ3)."""
+    frozen) or returned with a reason by the principal (docs/workflows.md §7)."""
 
     class Period(models.TextChoices):
         HK1 = "HK1", _("Term I")
@@ -862,7 +862,7 @@ class ResultsApproval(models.Model):
 
 class ResultsReview(models.Model):
     """The homeroom teacher's last check of the class results: each student's row signature then, so
-    the page can flag a student whose results changed since (seed 001 Đ5.2)."""
+    the page can flag a student whose results changed since (docs/workflows.md §3)."""
 
     classroom = models.ForeignKey(Classroom, on_delete=models.CASCADE, related_name="results_reviews")
     period = models.CharField(max_length=4, choices=ResultsApproval.Period.choices)
@@ -984,7 +984,7 @@ class CorrectionRequest(models.Model):
     """Giấy đề nghị thay đổi thông tin: a teacher asks to change scores of a locked period.
 
     Submitted with evidence → approved (per cell) or rejected by the principal → applied by the admin
-    board with witnesses, the period staying locked (seeds 000 Đ4, 002 I.6, 003 Đ7.4, 004 II.1)."""
+    board with witnesses, the period staying locked (docs/workflows.md §6)."""
 
     class Status(models.TextChoices):
         SUBMITTED = "submitted", _("Awaiting the principal")
@@ -1001,7 +1001,7 @@ class CorrectionRequest(models.Model):
     requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField(_("requested at"))
     reason = models.CharField(_("reason"), max_length=500)
-    # the last day for corrections of the term when the request was filed (seeds 002, 003)
+    # the last day for corrections of the term when the request was filed (docs/workflows.md §6)
     deadline = models.DateField(_("last day for corrections"), null=True, blank=True)
     late = models.BooleanField(_("filed after the last day"), default=False)
     decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -1013,7 +1013,7 @@ class CorrectionRequest(models.Model):
     applied_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
     # witnesses of the change on the system: a board member, the admin board member (applied_by), the
-    # requester; the homeroom teacher and a secretary when present (forms.md §7.2)
+    # requester; the homeroom teacher and a secretary when present (docs/forms.md §7.2)
     witness_board = models.ForeignKey(
         User,
         null=True,

@@ -1,4 +1,4 @@
-"""Issue 10: the sealed year-end archive, retention, backup and restore."""
+"""The sealed year-end archive, retention, backup and restore."""
 
 from __future__ import annotations
 
@@ -170,7 +170,7 @@ def test_records_are_deleted_only_past_retention_and_with_the_principals_approva
     assert response.status_code == 302
     assert not Student.objects.filter(pk=old.pk).exists() and Student.objects.filter(pk=recent.pk).exists()
     assert not get_history_model_for_model(Student).objects.filter(id=old.pk).exists()
-    # the period is the school's (at least 5 years, seed 001 Đ8.2)
+    # the period is the school's (at least 5 years, docs/workflows.md §8)
     response = client.post(reverse("archive_retention"), {"retention_years": "3"})
     assert response.status_code == 400 and "5" in response.content.decode()
     assert client.post(reverse("archive_retention"), {"retention_years": "10"}).status_code == 302

@@ -1,4 +1,4 @@
-"""The worked cases (assessment-rules.md §8): the shared examples and our own, through the runner and
+"""The worked cases (docs/rules.md, worked cases): the shared examples and our own, through the runner and
 through `manage.py assess_cases`."""
 
 import json
@@ -26,10 +26,20 @@ def test_case(case):
     assert matches(case["expected"], result["output"]) == [], result["output"]
 
 
-def test_examples_are_the_shared_ones():
-    shared = Path(__file__).resolve().parents[2] / "shared" / "spec" / "assessment-cases.json"
-    if shared.exists():  # beside the checkout on developers' machines and in CI
-        assert json.loads(shared.read_text(encoding="utf-8")) == EXAMPLES
+KINDS = {
+    "term_average", "year_average", "comment_subject_result", "academic_result_term", "academic_result_year",
+    "honour", "promotion", "retest_after",
+}  # fmt: skip
+
+
+def test_the_cases_are_kept_here_and_cover_every_kind():
+    """The public examples live in tests/fixtures with our own: the case test never passes by having
+    nothing to run."""
+    assert len(EXAMPLES) == 15 and len(OWN) >= 88 and len(EDGES) >= 15
+    for cases in (EXAMPLES, OWN):
+        assert {c["kind"] for c in cases} == KINDS
+    ids = [c["id"] for c in EXAMPLES + OWN + EDGES]
+    assert len(ids) == len(set(ids))
 
 
 def test_output_carries_every_key_of_its_kind():

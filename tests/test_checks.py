@@ -79,3 +79,39 @@ def test_the_type_check_fails_on_a_type_error(copy):
         "gradebook/services/scores.py" in broken.stdout
         and "Incompatible types in assignment" in broken.stdout
     )
+
+
+WRITES = {
+    "save",
+    "delete",
+    "update",
+    "create",
+    "get_or_create",
+    "update_or_create",
+    "bulk_create",
+    "bulk_update",
+}
+VIEW_MODULES = [
+    *sorted((ROOT / "gradebook" / "views").glob("*.py")),
+    *sorted(ROOT.glob("*/views*.py")),
+]
+
+
+def test_views_write_nothing_themselves():
+    """Writes go through services, which check the right and the lock and record the history: a view
+    only parses, calls and renders (a workbook or a buffer it saves to is not a write)."""
+    import ast
+
+    found = []
+    for path in VIEW_MODULES:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in WRITES
+            ):
+                target = ast.unparse(node.func.value)
+                if target in ("workbook", "context", "response", "request.session", "data"):
+                    continue
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno} {target}.{node.func.attr}()")
+    assert found == []

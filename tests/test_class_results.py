@@ -1,5 +1,5 @@
 """Class results: the review, the submission (complete results only), the principal's approval that
-freezes them, a return with a reason; the year's lists from the engine (issue 6)."""
+freezes them, a return with a reason; the year's lists from the engine."""
 
 from datetime import date, timedelta
 from decimal import Decimal

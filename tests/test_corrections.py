@@ -1,5 +1,5 @@
 """Sửa điểm: request with evidence → principal's decision → applied by the admin board, witnessed, the
-period staying locked (seeds 000 Đ4, 002 I.6, 003 Đ7.4, 004 II.1)."""
+period staying locked (docs/workflows.md §6)."""
 
 import io
 from datetime import date, timedelta

@@ -1,4 +1,4 @@
-"""Issue 11, families: accounts created in bulk from the roster with login slips, and the approved học
+"""Families: accounts created in bulk from the roster with login slips, and the approved học
 bạ as a PDF for the student and their parents — nothing of another student."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Parents and students see their own record, as entered, and nothing of another student (issue 11)."""
+"""Parents and students see their own record, as entered, and nothing of another student."""
 
 from datetime import date
 

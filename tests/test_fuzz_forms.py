@@ -1,4 +1,4 @@
-"""Issue 11: bad input on every form and upload, tried with hypothesis — random text with control
+"""Bad input on every form and upload, tried with hypothesis — random text with control
 characters, huge values, wrong types, random bytes for files. Never a 500 (the test client re-raises a
 server error), and a refused submission (400) writes no row.
 

@@ -1,4 +1,4 @@
-"""The homeroom teacher's attendance and conduct (issue 6, first part)."""
+"""The homeroom teacher's attendance and conduct (docs/workflows.md §3)."""
 
 from datetime import date, datetime, timedelta
 

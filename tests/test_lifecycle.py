@@ -1,4 +1,4 @@
-"""Issue 10: class change, dropout, transfers between schools of the system and across its edge, the
+"""Class change, dropout, transfers between schools of the system and across its edge, the
 year rollover and the học bạ as XML."""
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ def test_a_transfer_between_two_schools_keeps_both_views_right(klass, other_worl
     results_service.submit_results(world.literature_teacher, world.classroom, "HK1")
     results_service.decide_results(world.principal, world.classroom, "HK1", approve=True)
     student = world.student
-    # only the old school's principal moves a student to another school of the system (seed 000 Đ7)
+    # only the old school's principal moves a student to another school of the system (docs/workflows.md §9)
     with pytest.raises(PermissionDenied):
         lifecycle.request_transfer(world.admin_board, world.enrolment, on=ON, to_school=other_world.school)
     client.force_login(world.principal)

@@ -1,4 +1,4 @@
-"""Printed books (issue 8): every document rendered for a class whose students hit every branch, its
+"""Printed books: every document rendered for a class whose students hit every branch, its
 text read back with pdftotext; printing in the background; digital signatures in turn; verification.
 """
 

@@ -1,4 +1,4 @@
-"""The entry progress board (issue 9, first part): counts compared with ones made here by hand."""
+"""The entry progress board (docs/workflows.md §4): counts compared with ones made here by hand."""
 
 import io
 from datetime import date

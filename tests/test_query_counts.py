@@ -20,7 +20,12 @@ def fill(world, enrolment, values=(7, 8, 6, 9)):
     for term in ("HK1", "HK2"):
         for index, value in enumerate(values, start=1):
             Score.objects.create(
-                assignment=world.math, enrolment=enrolment, term=term, kind="regular", index=index, value=value
+                assignment=world.math,
+                enrolment=enrolment,
+                term=term,
+                kind="regular",
+                index=index,
+                value=value,
             )
         for kind, value in (("midterm", 8), ("final", 7)):
             Score.objects.create(
@@ -71,7 +76,9 @@ def test_page_queries_are_pinned_and_do_not_grow_with_the_class(world, client, p
 
 def test_printing_a_class_book_takes_the_same_queries_for_a_larger_class(world):
     fill(world, world.enrolment)
-    target = Target(kind=Kind.CLASS_BOOK, school=world.school, school_year=world.year, classroom=world.classroom)
+    target = Target(
+        kind=Kind.CLASS_BOOK, school=world.school, school_year=world.year, classroom=world.classroom
+    )
     issue(target, user=world.clerk)  # the fonts, the templates
     with CaptureQueriesContext(connection) as small:
         issue(target, user=world.clerk)

@@ -121,3 +121,10 @@ def test_district_office_sees_its_schools_read_only(world, other_world, client):
     assert other_world.school.name not in page
     assert client.get(reverse("classroom_detail", args=[world.classroom.uuid])).status_code == 404
     assert client.get(reverse("accounts:staff_list")).status_code == 404
+
+
+def test_every_action_has_its_named_rule():
+    from accounts.authz import RULES, Action
+
+    assert set(RULES) == set(Action)
+    assert all(rule.__name__ != "<lambda>" for rule in RULES.values())

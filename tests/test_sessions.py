@@ -1,4 +1,4 @@
-"""Issue 11, sessions (OWASP ASVS 2 V3): a password change or a disabled account ends the other
+"""Sessions (OWASP ASVS 2 V3): a password change or a disabled account ends the other
 sessions; sensitive account changes ask for the password again after 15 minutes."""
 
 from __future__ import annotations

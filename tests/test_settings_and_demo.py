@@ -81,7 +81,7 @@ def test_demo_school_is_realistic_and_deterministic():
 
 
 def _demo_documents_print(school):
-    """Issue 8 on the demo school: the homeroom class's results summary and a teacher's filled book,
+    """On the demo school: the homeroom class's results summary and a teacher's filled book,
     read back with pdftotext (names with diacritics, scores as entered, print time, page count); the
     demo's signing certificate is in place."""
     import subprocess

@@ -1,4 +1,4 @@
-"""Vietnamese alphabetical order (assessment-rules.md §7)."""
+"""Vietnamese alphabetical order (docs/rules.md: Vietnamese order)."""
 
 import pytest
 

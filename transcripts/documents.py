@@ -24,7 +24,7 @@ from django.utils.safestring import mark_safe
 from accounts import authz
 from accounts.models import Role, School, User
 from accounts.selectors import principal_of
-from gradebook.models import Classroom, SchoolYear, Student
+from gradebook.models import Classroom, SchoolYear, Student, Term
 from sodiem.qr import qr_data_uri
 from transcripts import selectors
 from transcripts.models import PrintBatch, PrintedDocument
@@ -46,7 +46,7 @@ TEMPLATE = {
     Kind.TRANSCRIPT: "transcripts/transcript.html",
     Kind.REGISTER: "transcripts/register.html",
 }
-PERIOD_NAME = {"HK1": "học kì I", "HK2": "học kì II", "year": "cả năm"}
+PERIOD_NAME = {Term.Code.HK1: "học kì I", Term.Code.HK2: "học kì II", "year": "cả năm"}
 
 
 @dataclass(frozen=True)
@@ -185,7 +185,7 @@ class Turn:
 
 
 def turns(document: PrintedDocument) -> list[Turn]:
-    """Signers in order (forms.md §2.11, §4, §5): the teacher who keeps the book, then the principal."""
+    """Signers in order (docs/forms.md §2.11, §4, §5): the teacher who keeps the book, then the principal."""
     principal = Turn("principal", "Hiệu trưởng")
     if document.kind == Kind.REGISTER:
         return [principal]
@@ -216,7 +216,7 @@ def may_sign(user: User, document: PrintedDocument, turn: Turn) -> bool:
 
 
 def signature_title(user: User, document: PrintedDocument, turn: Turn) -> str:
-    """A vice principal signs for the principal: `KT. HIỆU TRƯỞNG / PHÓ HIỆU TRƯỞNG` (forms.md §1.7)."""
+    """A vice principal signs for the principal: `KT. HIỆU TRƯỞNG / PHÓ HIỆU TRƯỞNG` (docs/forms.md §1.7)."""
     if turn.step == "principal" and Role.PRINCIPAL not in authz.roles_in(user, document.school):
         return "KT. Hiệu trưởng - Phó Hiệu trưởng"
     return turn.title
@@ -224,7 +224,7 @@ def signature_title(user: User, document: PrintedDocument, turn: Turn) -> str:
 
 def approved_transcript(student) -> PrintedDocument | None:
     """The latest học bạ of the student signed by everyone in turn, the principal last: what the family
-    may download (seed 001 Đ7.3). A transcript still waiting for a signature is not shown to them."""
+    may download (docs/workflows.md §1). A transcript still waiting for a signature is not shown to them."""
     candidates = (
         PrintedDocument.objects.filter(
             kind=Kind.TRANSCRIPT, student=student, school=student.school, blank=False

@@ -4,6 +4,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from gradebook.models import Term
 from transcripts.models import PrintedDocument
 
 Kind = PrintedDocument.Kind
@@ -17,7 +18,7 @@ class PrintForm(forms.Form):
     target = forms.CharField(label=_("For"), max_length=40)
     period = forms.ChoiceField(
         label=_("Period"),
-        choices=[("HK1", _("Term I")), ("HK2", _("Term II")), ("year", _("Whole year"))],
+        choices=[(Term.Code.HK1, _("Term I")), (Term.Code.HK2, _("Term II")), ("year", _("Whole year"))],
         required=False,
     )
     blank = forms.BooleanField(label=_("Blank (start of the year)"), required=False)

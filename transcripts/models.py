@@ -1,4 +1,4 @@
-"""Printed documents (class book, results summary, teacher's book, học bạ, register) — issue 8.
+"""Printed documents (class book, results summary, teacher's book, học bạ, register; docs/workflows.md §8).
 
 Every PDF the portal issues as a book is kept: its public id and the hash of what it prints go into the
 QR code on every page, its file (PDF/A) stays in private storage and grows one incremental revision per

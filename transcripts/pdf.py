@@ -55,7 +55,7 @@ def pdf_response(
 
 
 def long_date(day: date | None) -> str:
-    """`ngày 05 tháng 01 năm 2026` (forms.md §1.6: days < 10 and months 1–2 take a 0); blank form
+    """`ngày 05 tháng 01 năm 2026` (docs/forms.md §1.6: days < 10 and months 1–2 take a 0); blank form
     wording when there is no day."""
     if day is None:
         return "ngày … tháng … năm 20…"
@@ -69,7 +69,7 @@ def date_line(place: str, day: date | None) -> str:
 
 
 def signer(*lines: str | tuple[str, str], name: str = "") -> dict:
-    """One signature column (forms.md §1.7). A plain string is a title line (bold capitals); a tuple
+    """One signature column (docs/forms.md §1.7). A plain string is a title line (bold capitals); a tuple
     (style, text) is another line: "italic" (the instruction) or "plain". Then room for the signature
     and the seal, then the full name."""
     return {

@@ -1,4 +1,4 @@
-"""What each printed book shows (forms.md §2–§6), read from the gradebook in bulk.
+"""What each printed book shows (docs/forms.md §2–§6), read from the gradebook in bulk.
 
 Numbers come from the regulation engine (`compute_results`, `summer_sheet`), never recomputed here; the
 templates only lay them out. Wording printed on the forms is Vietnamese by law, so it is literal here.
@@ -34,6 +34,7 @@ from gradebook.models import (
     Subject,
     SubjectComment,
     TeachingAssignment,
+    Term,
 )
 from gradebook.months import month_days, months_between
 from gradebook.regulations import registry
@@ -45,11 +46,11 @@ from gradebook.selectors.structure import classroom_assignments
 from gradebook.selectors.summer import final_decisions, summer_sheet
 
 LEVEL_NAME: dict[str, str] = {School.Level.THCS: "TRUNG HỌC CƠ SỞ", School.Level.THPT: "TRUNG HỌC PHỔ THÔNG"}
-TERM_NAME = {"HK1": "HỌC KÌ I", "HK2": "HỌC KÌ II"}
+TERM_NAME = {Term.Code.HK1: "HỌC KÌ I", Term.Code.HK2: "HỌC KÌ II"}
 WEEKDAY = ("2", "3", "4", "5", "6", "7", "CN")  # thứ Hai … Chủ nhật
 PROMOTED = {"len_lop", "hoan_thanh_chuong_trinh"}
 SUMMER = {"kiem_tra_lai", "ren_luyen_he", "ren_luyen_he_va_kiem_tra_lai"}
-PERIOD_NAMES = {"HK1": "Học kì I", "HK2": "Học kì II", "year": "Cả năm"}
+PERIOD_NAMES = {Term.Code.HK1: "Học kì I", Term.Code.HK2: "Học kì II", "year": "Cả năm"}
 LEFT: dict[str, str] = {
     Enrolment.Status.TRANSFERRED_OUT: "Chuyển đi",
     Enrolment.Status.DROPPED_OUT: "Bỏ học",
@@ -98,7 +99,7 @@ def _after_level(school: School) -> str:
 
 
 def school_lines(school: School, year: SchoolYear | None) -> dict:
-    """The three lines at the top of every cover (forms.md §2.1, §1.9: the district line became the
+    """The three lines at the top of every cover (docs/forms.md §2.1, §1.9: the district line became the
     commune line after the 2025 reform). The books' covers say 'TRƯỜNG: …' and the học bạ's
     'TRƯỜNG THCS: …' (or THPT): the name is printed without the words the form already has."""
     new_units = year is not None and year.start_year >= 2025
@@ -161,7 +162,7 @@ def _cells(assignment_ids: list[int], enrolment_ids: list[int]) -> dict[tuple[in
 
 def _corrections(assignment_ids: list[int]) -> Counter:
     """Cells changed by an applied correction, per (assignment, term): the page footer counts them
-    (forms.md §2.6)."""
+    (docs/forms.md §2.6)."""
     counts: Counter = Counter()
     for assignment_id, term, n in (
         Score.history.filter(assignment_id__in=assignment_ids, correction__isnull=False)
@@ -181,7 +182,7 @@ def subject_pages(
     comments: bool = False,
     results: dict | None = None,
 ) -> list[dict]:
-    """One page per term and subject (forms.md §2.6, §3): the scores as entered, the averages of the
+    """One page per term and subject (docs/forms.md §2.6, §3): the scores as entered, the averages of the
     engine (`results`, the class's compute_results, computed here when not given); `blank` leaves every
     cell empty (the teacher's book printed at the start of the year)."""
     enrolment_ids = [e.pk for e in enrolments]
@@ -201,7 +202,7 @@ def subject_pages(
             ).values_list("enrolment_id", "assignment_id", "term", "text")
         }
     pages = []
-    for term in ("HK1", "HK2"):
+    for term in (Term.Code.HK1, Term.Code.HK2):
         for assignment in assignments:
             entered = max(
                 (
@@ -228,8 +229,8 @@ def subject_pages(
                         "midterm": cell.midterm,
                         "final": cell.final,
                         "term": show(subject.value(term)) if subject else "",
-                        "year": show(subject.value("year")) if subject and term == "HK2" else "",
-                        "retest": cell.retest if term == "HK2" else "",
+                        "year": show(subject.value("year")) if subject and term == Term.Code.HK2 else "",
+                        "retest": cell.retest if term == Term.Code.HK2 else "",
                         "comment": texts.get((enrolment.pk, assignment.pk, term), ""),
                         "fifth": number % 5 == 0,
                     }
@@ -238,7 +239,7 @@ def subject_pages(
                 {
                     "term": term,
                     "term_name": TERM_NAME[term],
-                    "roman": "I" if term == "HK1" else "II",
+                    "roman": "I" if term == Term.Code.HK1 else "II",
                     "assignment": assignment,
                     "subject": assignment.subject.name,
                     "comment_kind": assignment.subject.kind == Subject.Kind.COMMENT,
@@ -254,7 +255,7 @@ def subject_pages(
 
 
 def attendance_months(classroom: Classroom, enrolments: list[Enrolment], months: list[date]) -> list[dict]:
-    """One page per month of the school year (forms.md §2.5): P / K per session, totals TS, P, K; 31
+    """One page per month of the school year (docs/forms.md §2.5): P / K per session, totals TS, P, K; 31
     day columns, those past the month's end left grey."""
     year = classroom.school_year
     by_day: dict[tuple[int, date], list[bool]] = defaultdict(list)
@@ -294,14 +295,14 @@ def attendance_months(classroom: Classroom, enrolments: list[Enrolment], months:
 
 
 def _split(results: dict) -> tuple[list[int], list[int]]:
-    """Column positions of comment subjects and of score subjects (forms.md §2.7 groups them)."""
+    """Column positions of comment subjects and of score subjects (docs/forms.md §2.7 groups them)."""
     comment = [i for i, s in enumerate(results["subjects"]) if s["kind"] == Subject.Kind.COMMENT]
     score = [i for i, s in enumerate(results["subjects"]) if s["kind"] != Subject.Kind.COMMENT]
     return comment, score
 
 
 def summary(classroom: Classroom, period: str, results: dict) -> dict:
-    """A period's results of the class (forms.md §2.7–2.9, §4): every subject's average or level, the
+    """A period's results of the class (docs/forms.md §2.7–2.9, §4): every subject's average or level, the
     academic and conduct results, and the counts per level."""
     data = class_results(classroom, period, results)
     comment, score = _split(data)
@@ -357,7 +358,7 @@ def summary(classroom: Classroom, period: str, results: dict) -> dict:
 
 
 def year_ranking(classroom: Classroom, year_summary: dict, results: dict) -> dict:
-    """Xếp loại cả năm (forms.md §2.9): the year's results, what the summer changed, promotion and
+    """Xếp loại cả năm (docs/forms.md §2.9): the year's results, what the summer changed, promotion and
     honours, and the totals of the merged cell."""
     after = {row.enrolment.pk: row for row in summer_sheet(classroom, results)["rows"]}
     promoted = after_summer = retained = 0
@@ -394,7 +395,7 @@ def subject_teachers(classroom: Classroom) -> list[dict]:
 
 
 def profiles(enrolments: list[Enrolment]) -> list[dict]:
-    """Sơ yếu lý lịch (forms.md §2.4): the student and the parents or guardian."""
+    """Sơ yếu lý lịch (docs/forms.md §2.4): the student and the parents or guardian."""
     guardians: defaultdict[int, dict[str, Any]] = defaultdict(dict)
     for g in Guardian.objects.filter(student__in=[e.student_id for e in enrolments]):
         guardians[g.student_id][g.relationship] = g
@@ -422,14 +423,14 @@ def _parent(g: Guardian | None) -> str:
 
 
 def class_book(classroom: Classroom) -> dict:
-    """Sổ theo dõi và đánh giá học sinh (theo lớp học), forms.md §2, in print order."""
+    """Sổ theo dõi và đánh giá học sinh (theo lớp học), docs/forms.md §2, in print order."""
     school = classroom.school_year.school
     enrolments = roster(classroom)
     assignments = list(classroom_assignments(classroom))
     results = compute_results(classroom.school_year, [classroom])  # once for every section
     year_summary = summary(classroom, "year", results)
     pages = subject_pages(classroom, enrolments, assignments, results=results)
-    terms = [summary(classroom, "HK1", results), summary(classroom, "HK2", results)]
+    terms = [summary(classroom, Term.Code.HK1, results), summary(classroom, Term.Code.HK2, results)]
     for term in terms:
         term["corrections"] = sum(p["corrections"] for p in pages if p["term"] == term["period"])
     year_summary["corrections"] = sum(p["corrections"] for p in pages)
@@ -451,7 +452,7 @@ def class_book(classroom: Classroom) -> dict:
 
 
 def results_summary(classroom: Classroom, period: str) -> dict:
-    """Bảng tổng hợp kết quả đánh giá giáo dục của lớp (forms.md §4)."""
+    """Bảng tổng hợp kết quả đánh giá giáo dục của lớp (docs/forms.md §4)."""
     school = classroom.school_year.school
     results = compute_results(classroom.school_year, [classroom])
     data = summary(classroom, period, results)
@@ -462,7 +463,7 @@ def results_summary(classroom: Classroom, period: str) -> dict:
         **school_lines(school, classroom.school_year),
         "classroom": classroom,
         "homeroom": classroom.homeroom_teacher.full_name if classroom.homeroom_teacher else "",
-        "period_name": {"HK1": "Học kì I", "HK2": "Học kì II", "year": "Cả năm"}[period],
+        "period_name": {Term.Code.HK1: "Học kì I", Term.Code.HK2: "Học kì II", "year": "Cả năm"}[period],
         "summary": data,
         "is_year": period == "year",
         "conduct_counts": data["conduct_counts"],
@@ -473,7 +474,7 @@ def results_summary(classroom: Classroom, period: str) -> dict:
 
 
 def teacher_book(teacher: User, school_year: SchoolYear, *, blank: bool) -> dict:
-    """Sổ theo dõi và đánh giá học sinh (của giáo viên), forms.md §3: every class-subject the teacher
+    """Sổ theo dõi và đánh giá học sinh (của giáo viên), docs/forms.md §3: every class-subject the teacher
     teaches this year, per term; empty cells when printed at the start of the year."""
     assignments = list(
         TeachingAssignment.objects.filter(teacher=teacher, classroom__school_year=school_year)
@@ -537,7 +538,7 @@ def _class_results(enrolment: Enrolment) -> dict:
 
 
 def transcript_year(enrolment: Enrolment) -> dict:
-    """The two pages of one school year in the học bạ (forms.md §5.4, §5.5)."""
+    """The two pages of one school year in the học bạ (docs/forms.md §5.4, §5.5)."""
     classroom = enrolment.classroom
     year = classroom.school_year
     results = _class_results(enrolment)
@@ -553,7 +554,7 @@ def transcript_year(enrolment: Enrolment) -> dict:
     for assignment_id, term, text in SubjectComment.objects.filter(enrolment=enrolment).values_list(
         "assignment_id", "term", "text"
     ):
-        if text and (term == "HK2" or assignment_id not in comments):
+        if text and (term == Term.Code.HK2 or assignment_id not in comments):
             comments[assignment_id] = text
     subjects = []
     for a in assignments:
@@ -561,8 +562,8 @@ def transcript_year(enrolment: Enrolment) -> dict:
         subjects.append(
             {
                 "name": a.subject.name,
-                "hk1": show(s.value("HK1")) if s else "",
-                "hk2": show(s.value("HK2")) if s else "",
+                "hk1": show(s.value(Term.Code.HK1)) if s else "",
+                "hk2": show(s.value(Term.Code.HK2)) if s else "",
                 "year": show(s.value("year")) if s else "",
                 "retest": retests.get(a.pk, ""),
                 "comment": comments.get(a.pk, ""),
@@ -593,7 +594,9 @@ def transcript_year(enrolment: Enrolment) -> dict:
         .order_by("date")
         .values_list("title", flat=True)
     )
-    academic = {p: (result.academic[p].level or "") if result else "" for p in ("HK1", "HK2", "year")}
+    academic = {
+        p: (result.academic[p].level or "") if result else "" for p in (Term.Code.HK1, Term.Code.HK2, "year")
+    }
     if result:
         conduct.setdefault("year", result.conduct.get("year", ""))
     corrected = Counter(
@@ -686,7 +689,7 @@ def external_year(record: ExternalYearRecord) -> dict:
 
 
 def transcript(student: Student) -> dict:
-    """The học bạ of one student (forms.md §5): cover, profile with the course of study, and two pages
+    """The học bạ of one student (docs/forms.md §5): cover, profile with the course of study, and two pages
     per school year at this school, earlier years first."""
     enrolments = list(
         student.enrolments.filter(Q(status=Enrolment.Status.STUDYING) | Q(end_date__isnull=False))
@@ -733,7 +736,7 @@ def transcript(student: Student) -> dict:
 
 
 def register(school: School, school_year: SchoolYear) -> dict:
-    """Sổ đăng bộ (forms.md §6): every student who studied at the school up to this year, with the
+    """Sổ đăng bộ (docs/forms.md §6): every student who studied at the school up to this year, with the
     course of study year by year (promoted or retained) and when and why they left."""
     years = list(school.school_years.filter(start_year__lte=school_year.start_year).order_by("start_year"))
     decisions: dict[int, str] = {}

@@ -1,5 +1,5 @@
 """A self-signed signing certificate (PKCS#12) for the demo school and the tests. Real schools upload
-the certificate their certification authority issued (seed 004: chữ ký số chuyên dùng)."""
+the certificate their certification authority issued (chữ ký số chuyên dùng)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Digital signatures (ký số, seeds 002 and 004): the school's PKCS#12 certificate kept encrypted, PAdES
+"""Digital signatures (ký số, docs/workflows.md §8): the school's PKCS#12 certificate kept encrypted, PAdES
 signatures added in turn with pyHanko (each an incremental revision naming its signer), and the
 verification of any PDF that claims to come from the portal.
 

@@ -1,4 +1,4 @@
-"""Printed forms handed out as PDF (A4, forms.md). Views check the right, build the context from the
+"""Printed forms handed out as PDF (A4, docs/forms.md). Views check the right, build the context from the
 selectors and hand the rendering to `transcripts.pdf`."""
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from gradebook.services.homeroom import add_months, parse_month
 from sodiem.http import uuid_or_404
 from transcripts.pdf import SIGN, SIGN_AND_SEAL, date_line, long_date, pdf_response, signer
 
-TERMS = {"HK1": "I", "HK2": "II"}
+TERMS = {Term.Code.HK1: "I", Term.Code.HK2: "II"}
 
 
 def _correction(request, correction_uuid) -> CorrectionRequest:
@@ -49,7 +49,7 @@ def _correction_context(correction) -> dict:
 @login_required
 @require_safe
 def correction_request_pdf(request, correction_uuid):
-    """Giấy đề nghị thay đổi thông tin (forms.md §7.1)."""
+    """Giấy đề nghị thay đổi thông tin (docs/forms.md §7.1)."""
     correction = _correction(request, correction_uuid)
     context = _correction_context(correction)
     context["rows"] = request_rows(correction)
@@ -90,7 +90,7 @@ def correction_request_pdf(request, correction_uuid):
 @login_required
 @require_safe
 def correction_record_pdf(request, correction_uuid):
-    """Biên bản sửa điểm of an applied request (forms.md §7.2)."""
+    """Biên bản sửa điểm of an applied request (docs/forms.md §7.2)."""
     correction = _correction(request, correction_uuid)
     if correction.status != CorrectionRequest.Status.APPLIED:
         raise Http404
@@ -133,7 +133,7 @@ def correction_record_pdf(request, correction_uuid):
 @login_required
 @require_safe
 def correction_log_pdf(request):
-    """Nhật ký sửa điểm of a month, for one teacher or all (forms.md §7.3; seed 002 I.6: BGH prints it
+    """Nhật ký sửa điểm of a month, for one teacher or all (docs/workflows.md §6: the board prints it
     before the monthly staff meeting). A change of a saved score, by the grid or by a correction."""
     school = school_or_404(request)
     authz.check(request.user, Action.VIEW_ALL_CORRECTIONS, school)
@@ -184,7 +184,7 @@ def correction_log_pdf(request):
 @login_required
 @require_safe
 def quality_report_pdf(request):
-    """Công khai chất lượng giáo dục of the current school year (forms.md §8.3)."""
+    """Công khai chất lượng giáo dục of the current school year (docs/forms.md §8.3)."""
     school = school_or_404(request)
     year = current_year_or_404(school)
     authz.check(request.user, Action.VIEW_STATISTICS, school)

@@ -1,4 +1,4 @@
-"""The học bạ as XML (seed 001 Đ2.2): export one student or a whole class, validated against
+"""The học bạ as XML (docs/workflows.md §8): export one student or a whole class, validated against
 transcripts/schema/hocba-1.0.xsd before it leaves; import from a school outside the system.
 
 Import is defensive: the file is size-capped, parsed first with defusedxml (no DTD, so no entity

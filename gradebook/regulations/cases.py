@@ -1,4 +1,4 @@
-"""The worked-case runner (assessment-rules.md §8): evaluates one case dict, returns its output dict.
+"""The worked-case runner (docs/rules.md, promotion): evaluates one case dict, returns its output dict.
 
 Used by `manage.py assess_cases` and by the tests; any case it cannot evaluate gives {"id", "error"}.
 """

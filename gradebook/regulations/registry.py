@@ -1,4 +1,4 @@
-"""Which regulation applies to a (school year, grade) — assessment-rules.md §1.
+"""Which regulation applies to a (school year, grade) — docs/rules.md: which circular.
 
 TT22 by roadmap: 2021-22 grade 6; 2022-23 grades 7, 10; 2023-24 grades 8, 11; 2024-25 grades 9, 12.
 Before that TT58, amended by TT26 from 2020-2021 (in force 11/10/2020). A new circular: add its module

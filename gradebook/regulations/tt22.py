@@ -1,6 +1,6 @@
 """Thông tư 22/2021/TT-BGDĐT: đánh giá học sinh THCS và THPT.
 
-Articles cited from the text as written out in shared/spec/assessment-rules.md §2.
+Articles cited from the circular's text; docs/rules.md says what each rule does.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ LEVELS = (GOOD, FAIR, PASSED, NOT_PASSED)
 EXCELLENT_STUDENT = "Học sinh Xuất sắc"
 GOOD_STUDENT = "Học sinh Giỏi"
 
-# Promotion decisions (assessment-rules.md §8)
+# Promotion decisions (docs/rules.md, promotion)
 PROMOTED = "len_lop"
 COMPLETED = "hoan_thanh_chuong_trinh"
 RETAINED = "khong_len_lop"
@@ -201,7 +201,7 @@ class TT22(Regulation):
         comments_d: dict[str, str] = {s: v for s, v in comments.items() if v is not None}
         level, why = self._raw_level(scores_t, comments_d)
         rank = LEVELS.index(level)
-        # Khoản 3 [I, assessment-rules.md §2.6]: leave each subject out in turn; a subject is the only
+        # Khoản 3 [reading, docs/rules.md: learning result]: leave each subject out in turn; a subject is the only
         # cause when without it the level would be Tốt or Khá, two or more levels above the actual one.
         # Only Đạt and Chưa đạt can be two levels below Tốt/Khá.
         culprits: list[tuple[str, str]] = []
@@ -229,7 +229,7 @@ class TT22(Regulation):
     # -- rèn luyện, khen thưởng, lên lớp ------------------------------------------------------
 
     def conduct_year(self, term1: str, term2: str) -> str:
-        """Điều 8 khoản 2: the year conduct from HK I and HK II (table in assessment-rules.md §2.7)."""
+        """Điều 8 khoản 2: the year conduct from HK I and HK II (the table in docs/rules.md: conduct)."""
         t1 = self.check_level(term1, LEVELS, "Kết quả rèn luyện học kì I")
         t2 = self.check_level(term2, LEVELS, "Kết quả rèn luyện học kì II")
         return _CONDUCT_YEAR[t2][t1]

@@ -1,5 +1,5 @@
 """Thông tư 58/2011/TT-BGDĐT (quy chế đánh giá, xếp loại học sinh THCS và THPT), as amended by
-Thông tư 26/2020/TT-BGDĐT from 11/10/2020 (assessment-rules.md §3).
+Thông tư 26/2020/TT-BGDĐT from 11/10/2020 (docs/rules.md).
 
 Two instances: `TT58(amended=False)` for years up to 2019-2020 and `TT58(amended=True)` after.
 """

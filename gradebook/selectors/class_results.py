@@ -1,6 +1,6 @@
 """The class results page: every student × every subject of a term or the year, the academic and
 conduct results, absences, the promotion and honour of the year, and what the homeroom teacher must
-chase (seed 001 Đ5.2): missing scores, unfinished subjects, results changed since the last review."""
+chase (docs/workflows.md §3): missing scores, unfinished subjects, results changed since the last review."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from gradebook.regulations.base import fmt
 from gradebook.selectors.results import compute_results
 from gradebook.selectors.structure import classroom_assignments
 
-# the engine's decisions (assessment-rules.md §8) as the lists name them
+# the engine's decisions (docs/rules.md, promotion) as the lists name them
 DECISIONS = {
     "len_lop": gettext_lazy("Promoted"),
     "hoan_thanh_chuong_trinh": gettext_lazy("Completed the programme"),

@@ -144,8 +144,8 @@ def conduct_sheet(classroom: Classroom, period: str) -> dict:
         number += studying
         level, comment = results.get((enrolment.pk, period), ("", ""))
         row = ConductRow(enrolment, number if studying else 0, level, comment)
-        row.hk1 = results.get((enrolment.pk, "HK1"), ("", ""))[0]
-        row.hk2 = results.get((enrolment.pk, "HK2"), ("", ""))[0]
+        row.hk1 = results.get((enrolment.pk, Term.Code.HK1), ("", ""))[0]
+        row.hk2 = results.get((enrolment.pk, Term.Code.HK2), ("", ""))[0]
         if row.hk1 and row.hk2:
             row.derived = rules.conduct_year(row.hk1, row.hk2)
         rows.append(row)

@@ -1,4 +1,4 @@
-"""Entry progress (seeds 000 Đ4, 003 Đ7.3, 002 III.1c): for each class-subject, teacher and department,
+"""Entry progress (docs/workflows.md §4): for each class-subject, teacher and department,
 the share of the assessments due by a date that are entered, and the late entries; for each homeroom
 teacher, the months of attendance not confirmed after their due day and the conduct missing for terms
 that have ended.
@@ -59,7 +59,7 @@ class AssignmentProgress:
     @property
     def behind_term(self) -> str:
         """The first term with scores still to enter (where the grid link should open)."""
-        return next((term for term, p in self.terms.items() if p.behind), "HK1")
+        return next((term for term, p in self.terms.items() if p.behind), Term.Code.HK1)
 
 
 @dataclass
@@ -110,7 +110,7 @@ def entry_progress(
     for assignment in ordered_assignments:
         row = AssignmentProgress(assignment)
         students = studying.get(assignment.classroom_id, 0)
-        for term in ("HK1", "HK2"):
+        for term in (Term.Code.HK1, Term.Code.HK2):
             progress = Progress()
             for kind, index in held.get((assignment.pk, term), ()):
                 entered, late = counts.get((assignment.pk, term, kind, index), (0, 0))

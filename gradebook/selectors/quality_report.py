@@ -1,4 +1,4 @@
-"""Công khai chất lượng giáo dục (forms.md §8.3; TT09/2024): the year's results of the school by grade,
+"""Công khai chất lượng giáo dục (docs/forms.md §8.3; TT09/2024): the year's results of the school by grade,
 each a count and a percentage of the grade's students."""
 
 from __future__ import annotations

@@ -294,8 +294,8 @@ def _student_levels(
                 scored[subject.subject_name] = value
         student.academic[period] = rules.academic_result(scored, commented, **options)
     student.conduct = dict(conduct)
-    if "year" not in student.conduct and "HK1" in conduct and "HK2" in conduct:
-        student.conduct["year"] = rules.conduct_year(conduct["HK1"], conduct["HK2"])
+    if "year" not in student.conduct and Term.Code.HK1 in conduct and Term.Code.HK2 in conduct:
+        student.conduct["year"] = rules.conduct_year(conduct[Term.Code.HK1], conduct[Term.Code.HK2])
     academic_year = student.academic["year"].level
     conduct_year = student.conduct.get("year")
     if academic_year is None or conduct_year is None:

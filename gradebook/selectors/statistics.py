@@ -1,4 +1,4 @@
-"""Statistics of a school year (issue 9): per class, grade and school, for a term or the year, the
+"""Statistics of a school year (docs/workflows.md §10): per class, grade and school, for a term or the year, the
 distribution of academic and conduct results, per subject the distribution of averages in bands (or
 Đ/CĐ), and for the year the promotion decisions and honours.
 
@@ -26,6 +26,7 @@ from gradebook.models import (
     Score,
     Subject,
     TeachingAssignment,
+    Term,
 )
 from gradebook.regulations import registry
 from gradebook.selectors.class_results import DECISIONS
@@ -36,10 +37,10 @@ PERIODS = dict(ResultsApproval.Period.choices)  # HK1, HK2, year
 
 def period_of(text: str | None) -> str:
     """The period a request asks for; term I when it asks for none or nonsense."""
-    return text if text in PERIODS else "HK1"
+    return text if text in PERIODS else Term.Code.HK1
 
 
-# assessment-rules / issue 9: the bands of subject averages
+# the bands of subject averages on the statistics page (docs/rules.md)
 BANDS = (
     ("0–3,4", Decimal("0"), Decimal("3.4")),
     ("3,5–4,9", Decimal("3.5"), Decimal("4.9")),

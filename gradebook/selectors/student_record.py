@@ -1,12 +1,12 @@
 """A student's record of the current year as the family sees it: every score as entered, the term and
-year results computed by the engine, conduct and attendance (issue 11, seed 001 Đ7.3)."""
+year results computed by the engine, conduct and attendance (docs/workflows.md §1)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 
 from gradebook.cells import display_value
-from gradebook.models import Absence, AssessmentKind, Enrolment, Score
+from gradebook.models import Absence, AssessmentKind, Enrolment, Score, Term
 from gradebook.regulations.base import fmt
 from gradebook.selectors.results import compute_results
 
@@ -57,7 +57,7 @@ def student_record(enrolment: Enrolment) -> dict:
                         ],
                         "average": _show(subject.value(t)) if subject else "",
                     }
-                    for t in ("HK1", "HK2")
+                    for t in (Term.Code.HK1, Term.Code.HK2)
                 ],
                 "year": _show(subject.value("year")) if subject else "",
             }
@@ -65,7 +65,7 @@ def student_record(enrolment: Enrolment) -> dict:
     absences = list(Absence.objects.filter(enrolment=enrolment).order_by("date"))
     levels = {
         p: (result.academic[p].level or "") if result and p in result.academic else ""
-        for p in ("HK1", "HK2", "year")
+        for p in (Term.Code.HK1, Term.Code.HK2, "year")
     }
     return {
         "enrolment": enrolment,

@@ -1,12 +1,12 @@
 """Sửa điểm: changing scores of a locked period.
 
 The teacher files a request (Giấy đề nghị thay đổi thông tin) naming the cells, the value asked for, the
-reason and the evidence — the personal gradebook and the student's test paper (seeds 002 I.6, 003 Đ7.4).
+reason and the evidence — the personal gradebook and the student's test paper (docs/workflows.md §6).
 The principal approves (cell by cell) or rejects with a note; the last day for corrections is a number of
 days (the school's setting, one week by default) before the term's end-of-term test, and a later request
-is approved only with the principal's stated reason for allowing it (seeds 002, 003). The admin board
+is approved only with the principal's stated reason for allowing it. The admin board
 applies an approved request in front of the witnesses — a board member, the admin board member and the
-requester (seed 002 I.6): only the approved cells are written, in one transaction, each with a history
+requester: only the approved cells are written, in one transaction, each with a history
 row pointing to the request. The lock is never lifted, so the period is locked again at once.
 """
 

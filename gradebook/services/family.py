@@ -1,5 +1,5 @@
 """Read-only accounts for students and their parents, created in bulk from a class's roster by the admin
-board, with login slips to hand out (seed 001 Đ7.3, Đ9)."""
+board, with login slips to hand out (docs/workflows.md §1)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The homeroom teacher's writes: attendance (a month at a time), its monthly confirmation, and conduct.
 
-Seeds 000 §2.2, 002 III.1d, 003 Đ4: the GVCN keeps attendance and conduct of the class. Like scores,
+docs/workflows.md §3: the GVCN keeps attendance and conduct of the class. Like scores,
 these are period data: a term lock refuses them, a month lock refuses the days it covers.
 """
 
@@ -166,7 +166,11 @@ def confirm_attendance_month(actor, classroom: Classroom, month: date) -> Attend
     return confirmed
 
 
-PERIOD_TERM = {"HK1": "HK1", "HK2": "HK2", "year": "HK2"}  # the year's conduct is closed with term II
+PERIOD_TERM = {
+    Term.Code.HK1: Term.Code.HK1,
+    Term.Code.HK2: Term.Code.HK2,
+    "year": Term.Code.HK2,
+}  # the year's conduct is closed with term II
 
 
 def save_conduct(
@@ -283,7 +287,7 @@ def propose_award(
 
 
 def decide_award(by: Actor | User, award: Award, *, approve: bool, decision_number: str = "") -> Award:
-    """The principal approves (with the decision's number) or declines a proposal (seed 003 Đ3)."""
+    """The principal approves (with the decision's number) or declines a proposal (docs/workflows.md §7)."""
     actor, ip = acting(by)
     authz.check(actor, Action.DECIDE_RESULTS, award)
     with transaction.atomic():

@@ -1,5 +1,5 @@
 """A student's way through the school: class changes, dropouts, transfers between schools of this
-system and to or from schools outside it (seeds 000 Đ7, 003 Đ10, 004 II.2b).
+system and to or from schools outside it (docs/workflows.md §9).
 
 Within the system a Student row belongs to the school the student attends now; their enrolments stay
 in the classes of the schools that taught them. So after a transfer the new school reads the whole
@@ -34,6 +34,7 @@ from gradebook.models import (
     Student,
     StudentTransfer,
     SubjectComment,
+    Term,
 )
 from gradebook.regulations import registry
 from gradebook.services.structure import StructureError
@@ -233,7 +234,7 @@ def request_transfer(
     reason: str = "",
     decision_number: str = "",
 ) -> StudentTransfer:
-    """The old school's side. To a school of this system only the principal moves the student (seed 000
+    """The old school's side. To a school of this system only the principal moves the student (docs/workflows.md
     Đ7) and the transfer waits for the receiving school; out of the system the enrolment ends now and
     the học bạ is printed and handed over (the view issues it)."""
     school = enrolment.classroom.school_year.school
@@ -467,7 +468,7 @@ def record_earlier_year(
                 "conduct": data.get(f"conduct_{p.lower()}", ""),
                 "academic": data.get(f"academic_{p.lower()}", ""),
             }
-            for p in ("HK1", "HK2", "year")
+            for p in (Term.Code.HK1, Term.Code.HK2, "year")
         },
         absences=data.get("absences") or 0,
         decision=data.get("decision", ""),

@@ -1,7 +1,7 @@
 """Khóa sổ: deciding, carrying out and reopening locks, and the check every write path calls.
 
 The principal decides a lock or a reopening (a decision with its number and date); the admin board
-carries it out (seeds 000 Đ4, 003 Đ3, 004 II.1). A lock is in force once carried out and from its
+carries it out (docs/workflows.md §5). A lock is in force once carried out and from its
 `locked_at` (which may be scheduled ahead), unless a carried-out reopening covers the moment.
 """
 

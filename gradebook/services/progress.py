@@ -1,5 +1,5 @@
 """The monthly snapshot of the entry progress and the reminders to teachers who are behind
-(seeds 000 Đ4, 003 Đ7.3, 002 III.1c)."""
+(docs/workflows.md §4)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Term and year results of a class: the homeroom teacher's review and submission, the principal's
 approval (which freezes them: `locks.lock_state` treats approved results like a lock) or return.
 
-Seeds 000, 002 III.1a, 003 Đ3: the principal approves results, promotion and honours once every
+docs/workflows.md §7: the principal approves results, promotion and honours once every
 teacher has finished entering."""
 
 from __future__ import annotations

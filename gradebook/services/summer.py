@@ -1,4 +1,4 @@
-"""After the summer (seed 000 Đ4: the year is reopened 1/8–15/8): retest results of the subjects the
+"""After the summer (docs/workflows.md §5: the year is reopened 1/8–15/8): retest results of the subjects the
 regulation allows (TT22 Điều 14; TT58 Điều 16) and the conduct re-assessed after summer training
 (TT22 Điều 13; TT58 Điều 17), entered by the homeroom teacher; the final promotion is recomputed by the
 engine (`selectors/summer.py`). Writes are refused while the year (term II) is locked, unless a
@@ -12,14 +12,22 @@ from django.utils.translation import gettext as _
 from accounts import authz
 from accounts.authz import Action
 from accounts.history import attribute
-from gradebook.models import AssessmentKind, Classroom, ConductResult, Enrolment, Score, TeachingAssignment
+from gradebook.models import (
+    AssessmentKind,
+    Classroom,
+    ConductResult,
+    Enrolment,
+    Score,
+    TeachingAssignment,
+    Term,
+)
 from gradebook.regulations import registry
 from gradebook.selectors.summer import summer_sheet
 from gradebook.services.homeroom import HomeroomError
 from gradebook.services.locks import lock_state
 from gradebook.services.scores import CellError, parse_cell
 
-RETEST_TERM = "HK2"  # retests are stored with the year's second term, kind "retest"
+RETEST_TERM = Term.Code.HK2  # retests are stored with the year's second term, kind "retest"
 
 
 def save_summer(actor, classroom: Classroom, entries: dict[str, dict]) -> dict[str, str]:

@@ -1,5 +1,5 @@
 """`manage.py backup [--output DIR]`: a copy of the database (pg_dump) and of the stored files, with a
-manifest of per-table row counts and content hashes. Run it from cron per term and year (seed 001 Đ8.3)."""
+manifest of per-table row counts and content hashes. Run it from cron per term and year (docs/workflows.md §8)."""
 
 from pathlib import Path
 

@@ -1,4 +1,4 @@
-"""`manage.py check_integrity [--backup DIR]`: the regular integrity check (seed 001 Đ8.3; the scheduler
+"""`manage.py check_integrity [--backup DIR]`: the regular integrity check (docs/workflows.md §8; the scheduler
 runs it nightly). Every school's chain, its seals and its current rows against their trail
 (audit/verify.py), every stored printed document against its SHA-256, every year archive against its
 signed manifest (its seal checked against the chain too) and, given one, a backup's own hashes and

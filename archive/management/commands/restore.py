@@ -1,5 +1,5 @@
 """`manage.py restore DIR --yes`: replace the database and the stored files with a backup's, on the
-principal's request (seed 001 Đ8.3), then check that every table has the backup's rows and content.
+principal's request (docs/workflows.md §8), then check that every table has the backup's rows and content.
 Exit status 1 when a table differs."""
 
 from pathlib import Path

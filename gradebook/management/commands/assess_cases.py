@@ -1,4 +1,4 @@
-"""python manage.py assess_cases FILE.json — evaluate worked cases (assessment-rules.md §8)."""
+"""python manage.py assess_cases FILE.json — evaluate worked cases (docs/rules.md, promotion)."""
 
 import json
 import sys

@@ -131,14 +131,14 @@ class Command(BaseCommand):
         )
         Term.objects.create(
             school_year=year,
-            code="HK1",
+            code=Term.Code.HK1,
             start_date=date(start, 9, 5),
             end_date=date(start + 1, 1, 17),
             final_tests_from=date(start, 12, 21),
         )
         Term.objects.create(
             school_year=year,
-            code="HK2",
+            code=Term.Code.HK2,
             start_date=date(start + 1, 1, 19),
             end_date=date(start + 1, 5, 31),
             final_tests_from=date(start + 1, 5, 3),
@@ -435,8 +435,8 @@ class Command(BaseCommand):
                     if comment
                     else regulation.required_regular_count(assignment.periods_per_year)
                 )
-                for term in ("HK1", "HK2") if full else ("HK1",):
-                    base = date(start, 9, 20) if term == "HK1" else date(start + 1, 2, 2)
+                for term in (Term.Code.HK1, Term.Code.HK2) if full else (Term.Code.HK1,):
+                    base = date(start, 9, 20) if term == Term.Code.HK1 else date(start + 1, 2, 2)
                     columns = [
                         (AssessmentKind.REGULAR, i, base + timedelta(days=14 * (i - 1)))
                         for i in range(1, count + 1)
@@ -500,7 +500,7 @@ class Command(BaseCommand):
             if full:
                 for e in enrolments:
                     a = ability[e.pk]
-                    for period in ("HK1", "HK2"):
+                    for period in (Term.Code.HK1, Term.Code.HK2):
                         level = "Tốt" if a + rng.gauss(0, 1) > 6.5 else "Khá" if a > 5.2 else "Đạt"
                         conducts.append(ConductResult(enrolment=e, period=period, level=level))
                     days = int(max(0, rng.gauss(4, 4)))

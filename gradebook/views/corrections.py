@@ -17,7 +17,7 @@ from accounts.models import STAFF_ROLES, User
 from accounts.tenancy import current_school, school_or_404
 from audit.models import AuditEvent
 from audit.services import record
-from gradebook.forms import CorrectionApplyForm, CorrectionDecisionForm
+from gradebook.forms import CorrectionApplyForm, CorrectionDecisionForm, CorrectionRequestForm
 from gradebook.models import CorrectionEvidence, CorrectionRequest, TeachingAssignment, Term
 from gradebook.selectors.corrections import correction_requests, request_rows, visible_correction
 from gradebook.selectors.grid import grid as grid_data
@@ -59,11 +59,16 @@ def correction_new(request, assignment_uuid, term):
     )
     authz.check(request.user, Action.REQUEST_CORRECTION, assignment)
     locked = service.locked_columns(assignment, term)
-    typed = {
-        key.removeprefix("cell:"): value.strip()
-        for key, value in request.POST.items()
-        if key.startswith("cell:") and value.strip()
-    }
+    form = CorrectionRequestForm(request.POST or None)
+    typed = (
+        {
+            f"{row}:{column}": value.strip()
+            for (row, column), value in form.cells("cell").items()
+            if value.strip()
+        }
+        if form.is_valid()
+        else {}
+    )
     errors: dict[str, str] = {}
     message = ""
     if request.method == "POST":
@@ -74,7 +79,7 @@ def correction_new(request, assignment_uuid, term):
                 assignment,
                 term,
                 cells,
-                reason=request.POST.get("reason", ""),
+                reason=form.cleaned_data.get("reason", "") if form.is_valid() else "",
                 files=request.FILES.getlist("evidence"),
             )
         except CorrectionError as exc:

@@ -22,15 +22,17 @@ from accounts.tenancy import school_or_404
 from audit.models import AuditEvent
 from audit.services import record
 from gradebook import excel_grid
-from gradebook.models import CommentBankEntry, TeachingAssignment
+from gradebook.forms import CommentBankForm, ReasonForm
+from gradebook.models import CommentBankEntry, TeachingAssignment, Term
 from gradebook.selectors.grid import grid as grid_data
+from gradebook.services import comment_bank as comment_bank_service
 from gradebook.services import scores as score_service
 from gradebook.services.bulk_history import REASON_MAX
 from gradebook.services.locks import lock_state
 from sodiem.domain import Actor
 from sodiem.text import nfc
 
-TERMS = {"HK1": "Học kì I", "HK2": "Học kì II"}
+TERMS = {Term.Code.HK1: "Học kì I", Term.Code.HK2: "Học kì II"}
 MAX_CHANGES = 5000
 _EXCEL_SESSION = "sodiem_grid_import"
 
@@ -96,7 +98,7 @@ def grid(request, assignment_uuid, term):
         "classroom": assignment.classroom,
         "term": term,
         "term_name": TERMS[term],
-        "other_term": "HK2" if term == "HK1" else "HK1",
+        "other_term": Term.Code.HK2 if term == Term.Code.HK1 else Term.Code.HK1,
         "editable": editable,
         "locked_message": locked_message,
         "may_request_correction": bool(locked_message or data["month_locked_until"])
@@ -273,13 +275,15 @@ def grid_import(request, assignment_uuid, term):
             messages.error(request, _("Nothing to import: upload the file again."))
             return redirect("grid_import", assignment_uuid=assignment.uuid, term=term)
         changes = [score_service.CellChange(**c) for c in pending["changes"]]
+        reason = ReasonForm(request.POST)
         try:
             report = score_service.save_grid(
                 Actor.of(request),
                 assignment,
                 term,
                 changes,
-                reason=request.POST.get("reason", "").strip() or _("Imported from Excel"),
+                reason=(reason.cleaned_data["reason"] if reason.is_valid() else "").strip()
+                or _("Imported from Excel"),
             )
         except score_service.GridError as exc:
             messages.error(request, str(exc))
@@ -332,19 +336,19 @@ def comment_bank(request):
     authz.check(request.user, Action.VIEW_SCHOOL, school_or_404(request))
     error = ""
     if request.method == "POST":
-        delete_id = request.POST.get("delete", "")
-        if delete_id:
-            if delete_id.isdigit():
-                CommentBankEntry.objects.filter(teacher=request.user, pk=int(delete_id)).delete()
+        form = CommentBankForm(request.POST)
+        if not form.is_valid():
+            error = " ".join(m for ms in form.errors.values() for m in ms)
+        elif form.cleaned_data["delete"]:
+            comment_bank_service.forget_comment(request.user, form.cleaned_data["delete"])
             return redirect("comment_bank")
-        text = " ".join(request.POST.get("text", "").split())
-        if not text:
-            error = _("Type the comment to keep.")
-        elif len(text) > score_service.MAX_COMMENT:
-            error = _("A comment has at most %(n)d characters.") % {"n": score_service.MAX_COMMENT}
         else:
-            CommentBankEntry.objects.get_or_create(teacher=request.user, text=text)
-            return redirect("comment_bank")
+            try:
+                comment_bank_service.keep_comment(request.user, form.cleaned_data["text"])
+            except comment_bank_service.CommentBankError as exc:
+                error = str(exc)
+            else:
+                return redirect("comment_bank")
     entries = CommentBankEntry.objects.filter(teacher=request.user)
     return render(
         request,

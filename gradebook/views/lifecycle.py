@@ -1,4 +1,4 @@
-"""Screens of a student's way through the school (issue 10): class change, dropout, transfers out and
+"""Screens of a student's way through the school (docs/workflows.md §9): class change, dropout, transfers out and
 in, the year rollover, and the học bạ as XML."""
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from gradebook.forms import (
     DropoutForm,
     EarlierSubjectFormSet,
     EarlierYearForm,
+    FamilyAccountsForm,
     RefuseTransferForm,
     RolloverForm,
     TransferOutForm,
@@ -307,12 +308,13 @@ def family_accounts(request, classroom_uuid):
     )
     school = classroom.school_year.school
     authz.check(request.user, Action.MANAGE_ACCOUNTS, school)
-    if request.method == "POST":
+    form = FamilyAccountsForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
         slips = family.create_family_accounts(
             Actor.of(request),
             classroom,
-            students="students" in request.POST,
-            parents="parents" in request.POST,
+            students=form.cleaned_data["students"],
+            parents=form.cleaned_data["parents"],
         )
         if not slips:
             messages.info(request, _("Everyone of the class already has an account."))
