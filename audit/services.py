@@ -8,12 +8,7 @@ from typing import Any
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from sodiem import http
 from sodiem.domain import Actor
-
-
-def client_ip(request) -> str | None:
-    return http.client_ip(request)
 
 
 def record(

@@ -4,8 +4,9 @@ from simple_history.models import HistoricalRecords
 from simple_history.signals import pre_create_historical_record
 
 from audit.models import AuditEvent
-from audit.services import client_ip, record
+from audit.services import record
 from sodiem.domain import Actor
+from sodiem.http import client_ip
 
 
 @receiver(user_logged_in)
