@@ -165,7 +165,7 @@ def appoints_board_of(user, school: School) -> bool:
     """The province's Department over the school: it records in the portal the school's principal and
     vice principals as the competent authority appointed them."""
     return RoleAssignment.objects.filter(
-        user_id=user.pk, role=Role.PROVINCE_OFFICE, province_id=school.district.province_id
+        user_id=user.pk, role=Role.PROVINCE_OFFICE, province_id=school.province_id
     ).exists()
 
 

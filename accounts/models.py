@@ -1,4 +1,5 @@
-"""Tenancy (province → district → school), people and the roles they hold."""
+"""Tenancy (province → commune → school; districts for the years before 2025-2026), people and the
+roles they hold."""
 
 import uuid
 
@@ -9,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.history import TrailHistory
+from accounts.units import REFORM_YEAR
 
 
 class Province(models.Model):
@@ -26,8 +28,28 @@ class Province(models.Model):
         return self.name
 
 
+class Commune(models.Model):
+    """Xã / Phường / Đặc khu: since 1/7/2025 its People's Committee manages the THCS schools of the commune
+    (accounts/units.py has every one; a row is made when a school or an office is placed in it)."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="communes")
+    code = models.CharField(_("code"), max_length=10)
+    name = models.CharField(_("name"), max_length=120)
+    kind = models.CharField(_("kind"), max_length=10, default="xã")  # xã, phường, đặc khu
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["province", "code"], name="uniq_commune_code")]
+        verbose_name = _("commune")
+
+    def __str__(self):
+        return self.name
+
+
 class District(models.Model):
-    """Huyện / Quận / Thị xã / Thành phố thuộc tỉnh; its Phòng GD&ĐT oversees the THCS schools."""
+    """Huyện / Quận / Thị xã / Thành phố thuộc tỉnh: its Phòng GD&ĐT oversaw the THCS schools until
+    30/6/2025. Kept for the years before 2025-2026, which print it."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="districts")
@@ -60,12 +82,21 @@ class School(models.Model):
     class Level(models.TextChoices):
         THCS = "THCS", _("Lower secondary (THCS)")
         THPT = "THPT", _("Upper secondary (THPT)")
+        MULTI = "MULTI", _("Multi-level (THCS and THPT)")
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="schools")
+    province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="schools")
+    commune = models.ForeignKey(
+        Commune, null=True, blank=True, on_delete=models.PROTECT, related_name="schools"
+    )
+    # the district of the years before 2025-2026 (their documents print it); none for a new school
+    district = models.ForeignKey(
+        District, null=True, blank=True, on_delete=models.PROTECT, related_name="schools"
+    )
     code = models.CharField(_("school code"), max_length=20, unique=True)
+    moet_code = models.CharField(_("Ministry school code"), max_length=20, blank=True)
     name = models.CharField(_("name"), max_length=200)
-    level = models.CharField(_("level"), max_length=4, choices=Level.choices, default=Level.THCS)
+    level = models.CharField(_("level"), max_length=5, choices=Level.choices, default=Level.THCS)
     address = models.CharField(_("address"), max_length=300, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
@@ -119,21 +150,49 @@ class School(models.Model):
     def __str__(self):
         return self.name
 
-    @property
-    def printed_governing_body(self) -> str:
+    def managing_body(self, start_year: int | None = None) -> str:
+        """The body printed above the school's name (docs/forms.md §1.5) for a school year: a THPT (and a
+        multi-level school) under the province's Department; a THCS under the commune's People's
+        Committee since 2025-2026, under the district's education office before."""
         if self.governing_body:
             return self.governing_body
-        if self.level == self.Level.THPT:
-            return f"Sở Giáo dục và Đào tạo {_unit_name(self.district.province.name)}"
-        return f"Phòng Giáo dục và Đào tạo {_unit_name(self.district.name)}"
+        department = f"Sở Giáo dục và Đào tạo {_unit_name(self.province.name)}"
+        if self.level != self.Level.THCS:
+            return department
+        if start_year is not None and start_year < REFORM_YEAR:
+            return (
+                f"Phòng Giáo dục và Đào tạo {_unit_name(self.district.name)}" if self.district else department
+            )
+        if self.commune is not None:
+            return f"Ủy ban nhân dân {self.commune.name}"
+        return department
+
+    @property
+    def printed_governing_body(self) -> str:
+        return self.managing_body()
+
+    def unit_line(self, start_year: int | None) -> tuple[str, str]:
+        """(label, name) of the unit line of covers (docs/forms.md §1.9): the district before 2025-26,
+        the commune since."""
+        if start_year is not None and start_year < REFORM_YEAR and self.district is not None:
+            return "Huyện/Quận/Thị xã/Thành phố", self.district.name
+        return "Xã/Phường/Đặc khu", self.commune.name if self.commune else (self.place_name or "")
 
     @property
     def printed_place(self) -> str:
-        return self.place_name or _unit_name(self.district.name)
+        if self.place_name:
+            return self.place_name
+        if self.commune is not None:
+            return _unit_name(self.commune.name)
+        return _unit_name(self.district.name) if self.district else _unit_name(self.province.name)
 
     @property
     def grades(self) -> range:
-        return range(6, 10) if self.level == self.Level.THCS else range(10, 13)
+        return {self.Level.THCS: range(6, 10), self.Level.THPT: range(10, 13)}.get(self.level, range(6, 13))
+
+    def level_of_grade(self, grade: int) -> str:
+        """THCS for grades 6–9, THPT for 10–12 (a multi-level school keeps both books)."""
+        return self.Level.THCS if grade <= 9 else self.Level.THPT
 
 
 class Department(models.Model):
@@ -192,9 +251,11 @@ class Role(models.TextChoices):
     STUDENT = "student", _("Student")
     DISTRICT_OFFICE = "district_office", _("District education office")
     PROVINCE_OFFICE = "province_office", _("Province education department")
+    COMMUNE_OFFICE = "commune_office", _("Commune office (culture and society)")
 
 
-SCHOOL_ROLES = [r for r in Role if r not in (Role.DISTRICT_OFFICE, Role.PROVINCE_OFFICE)]
+OFFICE_ROLES = (Role.DISTRICT_OFFICE, Role.PROVINCE_OFFICE, Role.COMMUNE_OFFICE)
+SCHOOL_ROLES = [r for r in Role if r not in OFFICE_ROLES]
 SCHOOL_BOARD_ROLES = {Role.PRINCIPAL, Role.VICE_PRINCIPAL}
 STAFF_ROLES = set(SCHOOL_ROLES) - {Role.PARENT, Role.STUDENT}
 
@@ -208,6 +269,7 @@ class RoleAssignment(models.Model):
     school = models.ForeignKey(School, null=True, blank=True, on_delete=models.CASCADE, related_name="roles")
     district = models.ForeignKey(District, null=True, blank=True, on_delete=models.CASCADE)
     province = models.ForeignKey(Province, null=True, blank=True, on_delete=models.CASCADE)
+    commune = models.ForeignKey(Commune, null=True, blank=True, on_delete=models.CASCADE)
     department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.CASCADE)
     # For a vice principal: the principal delegated the right to extract data for reports (docs/workflows.md §1).
     may_extract_data = models.BooleanField(_("may extract data for reports"), default=False)
@@ -235,9 +297,10 @@ class RoleAssignment(models.Model):
                 condition=(
                     models.Q(role="district_office", district__isnull=False, school__isnull=True)
                     | models.Q(role="province_office", province__isnull=False, school__isnull=True)
+                    | models.Q(role="commune_office", commune__isnull=False, school__isnull=True)
                     | (
                         models.Q(school__isnull=False)
-                        & ~models.Q(role__in=["district_office", "province_office"])
+                        & ~models.Q(role__in=["district_office", "province_office", "commune_office"])
                     )
                 ),
                 name="role_scope_matches_role",
@@ -245,7 +308,7 @@ class RoleAssignment(models.Model):
         ]
 
     def __str__(self):
-        scope = self.school or self.district or self.province
+        scope = self.school or self.commune or self.district or self.province
         return f"{self.get_role_display()} — {scope}"
 
 

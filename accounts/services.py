@@ -16,10 +16,20 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import authz
+from accounts import authz, units
 from accounts.authz import Action
 from accounts.history import attribute
-from accounts.models import SCHOOL_ROLES, Department, Notification, Role, RoleAssignment, School, User
+from accounts.models import (
+    SCHOOL_ROLES,
+    Commune,
+    Department,
+    Notification,
+    Province,
+    Role,
+    RoleAssignment,
+    School,
+    User,
+)
 from accounts.signals import role_revoked
 from audit.models import AuditEvent
 from audit.services import record
@@ -593,3 +603,66 @@ def delegate_results_approval(
         delegation=right,
     )
     authz.forget(vice_principal)
+
+
+# -- schools and their places ------------------------------------------------------------------------
+
+
+def place(
+    province: tuple[str, str] | str, commune: tuple[str, str] | str | None = None
+) -> tuple[Province, Commune | None]:
+    """The Province (and Commune) rows of today's units named by code, or by (code, name) where the name
+    must be the unit's own (accounts/units.py); made on first use."""
+    p_code, p_name = (province, "") if isinstance(province, str) else province
+    found = units.find_province(p_code)
+    if found is None or (p_name and units.find_province(p_name) != found):
+        raise AccountError(_("There is no province %(p)s.") % {"p": " ".join(filter(None, (p_code, p_name)))})
+    row, _created = Province.objects.get_or_create(code=found.code, defaults={"name": found.name})
+    if commune is None:
+        return row, None
+    c_code, c_name = (commune, "") if isinstance(commune, str) else commune
+    unit = units.find_commune(found.code, c_code)
+    if unit is None or (c_name and units.find_commune(found.code, c_name) != unit):
+        raise AccountError(
+            _("There is no commune %(c)s in %(p)s.")
+            % {"c": " ".join(filter(None, (c_code, c_name))), "p": found.name}
+        )
+    commune_row, _created = Commune.objects.get_or_create(
+        province=row, code=unit.code, defaults={"name": unit.name, "kind": unit.kind}
+    )
+    return row, commune_row
+
+
+@transaction.atomic
+def create_school(
+    *,
+    province: tuple[str, str],
+    commune: tuple[str, str],
+    code: str,
+    name: str,
+    level: str,
+    admin: tuple[str, str],
+    moet_code: str = "",
+) -> tuple[School, User, str]:
+    """A new school of the deployment (the deployment's IT staff, `manage.py create_school`) with its
+    first admin-board account, whose temporary password is returned once."""
+    code, name = " ".join(code.split()), " ".join(name.split())
+    if not code or not name:
+        raise AccountError(_("Give the school's code and name."))
+    if School.objects.filter(code=code).exists():
+        raise AccountError(_("A school with the code %(code)s already exists.") % {"code": code})
+    if level not in School.Level.values:
+        raise AccountError(_("Unknown level %(level)s.") % {"level": level})
+    username, full_name = admin
+    errors = validate_account_fields(username, full_name, "")
+    if errors:
+        raise AccountError(" ".join(errors.values()))
+    if User.objects.filter(username__iexact=username).exists():
+        raise AccountError(_("The username %(u)s is taken.") % {"u": username})
+    province_row, commune_row = place(province, commune)
+    school = School.objects.create(
+        province=province_row, commune=commune_row, code=code, name=name, level=level, moet_code=moet_code
+    )
+    user, password = new_account(None, school, username=username, full_name=full_name)
+    RoleAssignment.objects.create(user=user, role=Role.ADMIN_BOARD, school=school)
+    return school, user, password

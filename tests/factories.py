@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from datetime import date
 
-from accounts.models import Department, District, Province, Role, RoleAssignment, School, User
+from accounts.models import Commune, Department, District, Province, Role, RoleAssignment, School, User
 from gradebook.models import Classroom, Enrolment, GradeSubject, Guardian, SchoolYear, Student, Subject, Term
 from gradebook.services.structure import assign_teacher, create_classroom, set_homeroom_teacher
 
@@ -17,12 +17,17 @@ def make_school(
     name: str = "Trường THCS Thử Nghiệm", code: str | None = None, district: District | None = None
 ) -> School:
     n = next(_seq)
-    if district is None:
-        province, _ = Province.objects.get_or_create(code="01", defaults={"name": "Thành phố Hà Nội"})
+    province, _ = Province.objects.get_or_create(code="01", defaults={"name": "Thành phố Hà Nội"})
+    if district is None:  # the district of the years before 2025-2026
         district, _ = District.objects.get_or_create(
             province=province, code="001", defaults={"name": "Quận Ba Đình"}
         )
-    return School.objects.create(district=district, code=code or f"SCH{n}", name=name)
+    commune, _ = Commune.objects.get_or_create(
+        province=district.province, code="00004", defaults={"name": "Phường Ba Đình", "kind": "phường"}
+    )
+    return School.objects.create(
+        province=district.province, commune=commune, district=district, code=code or f"SCH{n}", name=name
+    )
 
 
 def make_user(

@@ -207,9 +207,9 @@ def test_create_school_command_makes_a_school_and_its_admin_board(db):
         "--province",
         "79",
         "Thành phố Hồ Chí Minh",
-        "--district",
-        "760",
-        "Quận 1",
+        "--commune",
+        "26740",
+        "Phường Sài Gòn",
         "--code",
         "THCS-MOI",
         "--name",
@@ -225,3 +225,37 @@ def test_create_school_command_makes_a_school_and_its_admin_board(db):
     assert RoleAssignment.objects.filter(user=admin, role="admin_board", school=school).exists()
     password = out.getvalue().split("temporary password: ")[1].strip()
     assert admin.check_password(password)
+    # since 1/7/2025: province + ward, the ward's People's Committee manages a THCS
+    assert (school.province.code, school.commune.code, school.district) == ("79", "26740", None)
+    assert school.managing_body(2026) == "Ủy ban nhân dân Phường Sài Gòn"
+
+
+@pytest.mark.parametrize(
+    "province, commune, message",
+    [
+        (("79", "Thành phố Hồ Chí Minh"), ("00166", "Phường Cầu Giấy"), "Phường Cầu Giấy"),
+        (("99", "Tỉnh Không Có"), ("26740", "Phường Sài Gòn"), "99"),
+        (("79", "Thành phố Hồ Chí Minh"), ("26740", "Quận 1"), "Quận 1"),
+    ],
+)
+def test_create_school_refuses_a_place_that_does_not_exist(db, province, commune, message):
+    from django.core.management import CommandError, call_command
+
+    from accounts.models import School
+
+    with pytest.raises(CommandError, match=message):
+        call_command(
+            "create_school",
+            "--province",
+            *province,
+            "--commune",
+            *commune,
+            "--code",
+            "THCS-X",
+            "--name",
+            "Trường THCS X",
+            "--admin",
+            "bqt.x",
+            "Lê Văn X",
+        )
+    assert not School.objects.filter(code="THCS-X").exists()

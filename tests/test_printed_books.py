@@ -417,7 +417,7 @@ def test_cover_lines_do_not_repeat_the_words_of_the_form(name, level, after_truo
     from transcripts.selectors import _after, _after_level
 
     assert _after(name, "Trường") == after_truong
-    assert _after_level(School(name=name, level=level)) == after_level
+    assert _after_level(School(name=name, level=level), level) == after_level
 
 
 def test_a_class_batch_prints_each_student_the_hoc_ba_they_get_alone(klass):

@@ -114,9 +114,9 @@ def targets(batch: PrintBatch, part: dict):
 @task()
 def print_part(batch_id: int, part: dict) -> int:
     """Render one part of a batch (a class, a teacher, up to 45 students); the last part zips."""
-    batch = PrintBatch.objects.select_related(
-        "school__district__province", "school_year", "requested_by"
-    ).get(pk=batch_id)
+    batch = PrintBatch.objects.select_related("school__province", "school_year", "requested_by").get(
+        pk=batch_id
+    )
     if batch.status == PrintBatch.Status.FAILED:
         return 0
     PrintBatch.objects.filter(pk=batch_id, status=PrintBatch.Status.QUEUED).update(

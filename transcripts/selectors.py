@@ -91,28 +91,38 @@ def _after(name: str, prefix: str) -> str:
     return name
 
 
-def _after_level(school: School) -> str:
+def _after_level(school: School, level: str) -> str:
     name = _after(school.name, "Trường")
-    for words in (school.level, LEVEL_NAME[school.level]):
+    for words in (level, LEVEL_NAME[level]):
         name = _after(name, words)
     return name
 
 
-def school_lines(school: School, year: SchoolYear | None) -> dict:
+def school_lines(school: School, year: SchoolYear | None, grade: int | None = None) -> dict:
     """The three lines at the top of every cover (docs/forms.md §2.1, §1.9: the district line became the
-    commune line after the 2025 reform). The books' covers say 'TRƯỜNG: …' and the học bạ's
-    'TRƯỜNG THCS: …' (or THPT): the name is printed without the words the form already has."""
-    new_units = year is not None and year.start_year >= 2025
+    commune line after the 2025 reform) and the managing body of the national header, as they were in
+    that school year. The books' covers say 'TRƯỜNG: …' and the học bạ's 'TRƯỜNG THCS: …' (or THPT): the
+    name is printed without the words the form already has. A multi-level school prints the level of
+    the grade."""
+    start = year.start_year if year is not None else None
+    level = (
+        school.level_of_grade(grade or min(school.grades))
+        if school.level == School.Level.MULTI
+        else school.level
+    )
+    unit_label, unit = school.unit_line(start)
     return {
         "school": school,
+        "level": level,
+        "governing_body": school.managing_body(start),
         "school_after_truong": _after(school.name, "Trường"),
-        "school_after_level": _after_level(school),
-        "unit_label": "Xã/Phường/Đặc khu" if new_units else "Huyện/Quận/Thị xã/Thành phố",
-        "unit": school.place_name if new_units and school.place_name else school.district.name,
-        "province": school.district.province.name,
-        "level_name": LEVEL_NAME[school.level],
+        "school_after_level": _after_level(school, level),
+        "unit_label": unit_label,
+        "unit": unit,
+        "province": school.province.name,
+        "level_name": LEVEL_NAME[level],
         "year_label": f"{year.start_year} - {year.start_year + 1}" if year else "20… - 20…",
-        "completion": "trung học cơ sở" if school.level == School.Level.THCS else "trung học phổ thông",
+        "completion": "trung học cơ sở" if level == School.Level.THCS else "trung học phổ thông",
     }
 
 
@@ -436,7 +446,7 @@ def class_book(classroom: Classroom) -> dict:
     year_summary["corrections"] = sum(p["corrections"] for p in pages)
     months = months_between(classroom.school_year.start_date, classroom.school_year.end_date)
     return {
-        **school_lines(school, classroom.school_year),
+        **school_lines(school, classroom.school_year, classroom.grade),
         "classroom": classroom,
         "homeroom": classroom.homeroom_teacher.full_name if classroom.homeroom_teacher else "",
         "size": len(enrolments),
@@ -460,7 +470,7 @@ def results_summary(classroom: Classroom, period: str) -> dict:
         ranking = year_ranking(classroom, data, results)
         data["rows"] = ranking["rows"]
     return {
-        **school_lines(school, classroom.school_year),
+        **school_lines(school, classroom.school_year, classroom.grade),
         "classroom": classroom,
         "homeroom": classroom.homeroom_teacher.full_name if classroom.homeroom_teacher else "",
         "period_name": {Term.Code.HK1: "Học kì I", Term.Code.HK2: "Học kì II", "year": "Cả năm"}[period],
@@ -611,7 +621,7 @@ def transcript_year(enrolment: Enrolment) -> dict:
         "grade": classroom.grade,
         "regulation": classroom.regulation,
         "school_name": year.school.name,
-        "province_name": year.school.district.province.name,
+        "province_name": year.school.province.name,
         "decision": final or "",
         "external": None,
         # a year left before its end: "Chuyển đi ngày 02/11/2026" on its pages
@@ -712,8 +722,9 @@ def transcript(student: Student) -> dict:
     first_year = enrolments[0].classroom.school_year if enrolments else None
     guardians = {g.relationship: g for g in student.guardians.all()}
     principal = principal_of(school)
+    lines = school_lines(school, first_year, grade=enrolments[-1].classroom.grade if enrolments else None)
     return {
-        **school_lines(school, first_year),
+        **lines,
         "student": student,
         "father": guardians.get(Guardian.Relationship.FATHER),
         "mother": guardians.get(Guardian.Relationship.MOTHER),
@@ -728,7 +739,7 @@ def transcript(student: Student) -> dict:
             }
             for y in course
         ],
-        "blank_course_rows": range(max(0, (4 if school.level == School.Level.THCS else 3) - len(course))),
+        "blank_course_rows": range(max(0, (4 if lines["level"] == School.Level.THCS else 3) - len(course))),
         "opened_on": enrolments[0].start_date if enrolments else None,
         "years": years,
         "principal": principal.full_name if principal else "",
@@ -753,7 +764,7 @@ def register(school: School, school_year: SchoolYear) -> dict:
     guardians: defaultdict[int, dict[str, Any]] = defaultdict(dict)
     for g in Guardian.objects.filter(student_id__in=list(by_student)):
         guardians[g.student_id][g.relationship] = g
-    blocks = 4 if school.level == School.Level.THCS else 3
+    blocks = 3 if school.level == School.Level.THPT else 4
     rows = []
     students = Student.objects.filter(pk__in=list(by_student)).order_by("register_number", "sort_key")
     for number, s in enumerate(students, 1):

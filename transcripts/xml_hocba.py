@@ -132,7 +132,7 @@ def export(school: School, students: list[Student]) -> bytes:
     issuer = _add(root, "issuer")
     _add(issuer, "schoolCode", school.code)
     _add(issuer, "schoolName", school.name)
-    _add(issuer, "province", school.district.province.name)
+    _add(issuer, "province", school.province.name)
     with shared_class_results():
         for student in students:
             _transcript_element(root, student)
@@ -148,7 +148,7 @@ def export_classroom(classroom: Classroom) -> bytes:
     students = [
         e.student
         for e in Enrolment.objects.filter(classroom=classroom, status=Enrolment.Status.STUDYING)
-        .select_related("student__school__district__province")
+        .select_related("student__school__province")
         .order_by("student__sort_key")
     ]
     return export(classroom.school_year.school, students)

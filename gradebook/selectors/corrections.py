@@ -67,7 +67,7 @@ def visible_correction(user, school, correction_uuid) -> CorrectionRequest:
     403 for a lesser role), with what its pages and printed forms show."""
     correction = get_object_or_404(
         CorrectionRequest.objects.select_related(
-            "assignment__classroom__school_year__school__district__province",
+            "assignment__classroom__school_year__school__province",
             "assignment__classroom__homeroom_teacher",
             "assignment__subject",
             "requested_by",

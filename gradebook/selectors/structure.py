@@ -5,7 +5,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts import authz
-from accounts.models import Role, RoleAssignment, School
+from accounts.models import OFFICE_ROLES, Role, RoleAssignment, School
 from audit.models import IntegrityCheck
 from gradebook.models import Classroom, Enrolment, SchoolYear, Student, TeachingAssignment
 from gradebook.selectors.progress import entry_progress
@@ -91,17 +91,21 @@ def children_of(user):
 
 
 def office_schools(user):
-    """Schools a district / province office oversees (read-only)."""
-    scopes = RoleAssignment.objects.filter(user=user, role__in=[Role.DISTRICT_OFFICE, Role.PROVINCE_OFFICE])
+    """Schools an office oversees (read-only): the province's Department all the province's schools; a
+    commune's office the THCS of its commune (since 1/7/2025); a district office, of the years before
+    2025-2026, the schools that were in its district."""
+    scopes = RoleAssignment.objects.filter(user=user, role__in=OFFICE_ROLES)
     q = Q(pk__in=[])
     for ra in scopes:
         if ra.role == Role.DISTRICT_OFFICE:
             q |= Q(district_id=ra.district_id)
+        elif ra.role == Role.COMMUNE_OFFICE:
+            q |= Q(commune_id=ra.commune_id, level=School.Level.THCS)
         else:
-            q |= Q(district__province_id=ra.province_id)
+            q |= Q(province_id=ra.province_id)
     return (
         School.objects.filter(q)
-        .select_related("district")
+        .select_related("commune", "district")
         .annotate(student_count=Count("students"))
         .order_by("name")
     )

@@ -1,5 +1,6 @@
-"""District and province offices (read-only): the schools they oversee, each school's entry progress
-and statistics, aggregated; nothing that names a student."""
+"""Offices (read-only): the province's Department, a commune's office, a district office of the years
+before 2025-2026 — the schools they oversee, each school's entry progress and statistics, aggregated;
+nothing that names a student."""
 
 from __future__ import annotations
 
@@ -35,13 +36,14 @@ def _period(request) -> str:
 def office_overview(request):
     schools = list(office_schools(request.user))
     if not schools:
-        raise PermissionDenied(_("This page is for the district and province offices."))
+        raise PermissionDenied(_("This page is for the offices overseeing schools."))
     period = _period(request)
     today = timezone.localdate()
     rows, groups, levels = [], [], None
     for school in schools:
         year = current_year(school)
-        if year is None:
+        if year is None:  # a new school still setting up its year
+            rows.append({"school": school, "year": None, "progress": None})
             continue
         data = school_statistics(year, period)
         group = data["school"]

@@ -18,7 +18,8 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from accounts.models import Department, District, Province, Role, RoleAssignment, School, User
+from accounts.models import Department, Role, RoleAssignment, School, User
+from accounts.services import place
 from audit import seals
 from audit.models import ChainSeal
 from audit.verify import check_and_record
@@ -57,7 +58,8 @@ DEMO_ACCOUNTS = {
     "gvbm": "Giáo viên bộ môn (Toán 6A1, 6A2 …)",
     "phuhuynh": "Phụ huynh (một học sinh lớp 6A1)",
     "hocsinh": "Học sinh lớp 6A1",
-    "phonggd": "Phòng GD&ĐT (chỉ xem báo cáo)",
+    "vhxh": "Phòng Văn hóa – Xã hội, UBND phường Cầu Giấy (chỉ xem báo cáo)",
+    "sogd": "Sở GD&ĐT Hà Nội (chỉ xem báo cáo)",
 }
 
 
@@ -109,12 +111,11 @@ class Command(BaseCommand):
     # ------------------------------------------------------------------------------------------
 
     def _build(self, rng: random.Random, opts) -> School:
-        province, _ = Province.objects.get_or_create(code="01", defaults={"name": "Thành phố Hà Nội"})
-        district, _ = District.objects.get_or_create(
-            province=province, code="005", defaults={"name": "Quận Cầu Giấy"}
-        )
+        # since 1/7/2025 a THCS is managed by its commune or ward (accounts/units.py)
+        province, commune = place(("01", "Thành phố Hà Nội"), ("00166", "Phường Cầu Giấy"))
         school = School.objects.create(
-            district=district,
+            province=province,
+            commune=commune,
             code=opts["school_code"],
             name=opts["school_name"],
             address="Số 1 Nguyễn Văn Huyên, Cầu Giấy, Hà Nội",
@@ -243,13 +244,17 @@ class Command(BaseCommand):
             self._user("phohieutruong", "Trần Văn Bình", school, [Role.VICE_PRINCIPAL], demo=True)
             self._user("bqt", "Lê Minh Tuấn", school, [Role.ADMIN_BOARD, Role.IT_STAFF], demo=True)
             self._user("vanthu", "Phạm Thị Lan", school, [Role.CLERK], demo=True)
-            province = school.district.province
-            office = User(username="phonggd", full_name="Đỗ Văn Hải", email="phonggd@example.gov.vn")
-            office.set_password(DEMO_PASSWORD)
-            office.mark_password_changed()
-            office.save()
-            RoleAssignment.objects.create(user=office, role=Role.DISTRICT_OFFICE, district=school.district)
-            del province
+            for username, full_name, scope in (
+                ("vhxh", "Đỗ Văn Hải", {"role": Role.COMMUNE_OFFICE, "commune": school.commune}),
+                ("sogd", "Vũ Thị Thu Hà", {"role": Role.PROVINCE_OFFICE, "province": school.province}),
+            ):
+                office = User.objects.filter(username=username).first()
+                if office is None:
+                    office = User(username=username, full_name=full_name, email=f"{username}@example.gov.vn")
+                    office.set_password(DEMO_PASSWORD)
+                    office.mark_password_changed()
+                    office.save()
+                RoleAssignment.objects.get_or_create(user=office, **scope)
         # Teachers: enough per subject for ~18 periods a week each.
         teachers_by_subject: dict[int, list[User]] = {}
         counter = 0
