@@ -27,6 +27,7 @@ class Action(StrEnum):
     MANAGE_ACCOUNTS = "manage_accounts"  # admin board: create and import accounts
     MANAGE_PEOPLE = "manage_people"  # reset, deactivate, roles, two-factor: of people ranked below
     MANAGE_SCHOOL_DATA = "manage_school_data"  # classes, subjects, assignments, students
+    SET_UP_SCHOOL = "set_up_school"  # the year's set-up: profile, year, curriculum, classes, imports
     VIEW_CLASSROOM = "view_classroom"
     MANAGE_CLASSROOM = "manage_classroom"  # homeroom work on one class
     VIEW_SCORES = "view_scores"  # one class-subject
@@ -353,6 +354,7 @@ RULES: dict[Action, Rule] = {
     Action.MANAGE_ACCOUNTS: held_by(Role.ADMIN_BOARD),
     Action.MANAGE_PEOPLE: held_by(_PEOPLE_MANAGERS),  # and then whom: may_manage_person
     Action.MANAGE_SCHOOL_DATA: held_by(Role.ADMIN_BOARD),
+    Action.SET_UP_SCHOOL: held_by(Role.ADMIN_BOARD, Role.IT_STAFF),
     Action.VIEW_CLASSROOM: classroom_reader,
     Action.MANAGE_CLASSROOM: homeroom_teacher,
     Action.VIEW_SCORES: scores_reader,

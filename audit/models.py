@@ -62,6 +62,9 @@ class AuditEvent(models.Model):
         SESSION_ENDED = "session_ended", _("Session ended for repeated wrong passwords")
         ROLE_APPOINTED = "role_appointed", _("Principal or vice principal appointed")
         RETENTION_PERIOD_SET = "retention_period_set", _("Retention period changed")
+        YEAR_SET_UP = "year_set_up", _("School year set up")
+        SCHOOL_PROFILE_CHANGED = "school_profile_changed", _("School profile changed")
+        DATA_CHECK_CONFIRMED = "data_check_confirmed", _("Start-of-year data check confirmed")
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     # No cascading update or delete may touch an audit row: plain references, names kept in the row.

@@ -33,10 +33,11 @@ class Column:
 def columns_for(assignment: TeachingAssignment, term: str, extra_regular: int = 0) -> list[Column]:
     """The columns the regulation requires for this class-subject (TT22 Điều 6, 7)."""
     rules = registry.get(assignment.classroom.regulation)
-    if assignment.subject.kind == Subject.Kind.COMMENT:
-        count = rules.comment_regular_count
-    else:
-        count = rules.required_regular_count(assignment.periods_per_year)
+    count = rules.regular_count(
+        by_comment=assignment.subject.kind == Subject.Kind.COMMENT,
+        periods_per_year=assignment.periods_per_year,
+        topic_cluster=assignment.topic_cluster,
+    )
     count = max(count, extra_regular)
     cols = [Column(f"tx{i}", AssessmentKind.REGULAR, i, f"TX{i}") for i in range(1, count + 1)]
     cols.append(Column("gk", AssessmentKind.MIDTERM, 1, "GK"))

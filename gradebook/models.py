@@ -24,6 +24,8 @@ class SchoolYear(models.Model):
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"))
     is_current = models.BooleanField(_("current year"), default=False)
+    # the school's deadline for the year's data: roster, subjects, assignments, profiles (docs/workflows.md §1)
+    data_deadline = models.DateField(_("year's data complete by"), null=True, blank=True)
 
     class Meta:
         ordering = ["-start_year"]
@@ -63,6 +65,8 @@ class Term(models.Model):
     end_date = models.DateField(_("end date"))
     # the first day of the end-of-term tests; corrections close a number of days before (docs/workflows.md §6)
     final_tests_from = models.DateField(_("end-of-term tests from"), null=True, blank=True)
+    midterm_tests_from = models.DateField(_("mid-term tests from"), null=True, blank=True)
+    entry_deadline = models.DateField(_("scores entered by"), null=True, blank=True)
 
     class Meta:
         ordering = ["school_year", "code"]
@@ -138,6 +142,8 @@ class GradeSubject(models.Model):
     taught_terms = models.CharField(
         _("taught in"), max_length=4, choices=TaughtTerms.choices, default=TaughtTerms.BOTH
     )
+    # THPT: an elective is taught only in the classes that chose it (docs/onboarding.md)
+    elective = models.BooleanField(_("elective"), default=False)
 
     class Meta:
         ordering = ["grade", "subject__order"]
@@ -173,6 +179,8 @@ class Classroom(models.Model):
         related_name="+",
         verbose_name=_("specialised subject (lớp chuyên)"),
     )
+    # THPT: the name of the class's combination of electives, e.g. "Khoa học tự nhiên 1"
+    combination = models.CharField(_("elective combination"), max_length=100, blank=True)
     history = TrailHistory()
     chain_school = "school_year__school"  # the school whose chain its history joins (audit/chain.py)
 
@@ -203,6 +211,9 @@ class TeachingAssignment(models.Model):
     taught_terms = models.CharField(
         _("taught in"), max_length=4, choices=TaughtTerms.choices, default=TaughtTerms.BOTH
     )
+    # THPT: the class studies a learning-topic cluster of this subject, assessed each term as one more
+    # regular assessment of the subject (TT22 Điều 6 khoản 2 điểm b; docs/rules.md)
+    topic_cluster = models.BooleanField(_("learning-topic cluster"), default=False)
     history = TrailHistory()
     chain_school = (
         "classroom__school_year__school"  # the school whose chain its history joins (audit/chain.py)
@@ -1115,3 +1126,57 @@ class CorrectionEvidence(models.Model):
 
     def __str__(self):
         return self.original_name
+
+
+class ImportBatch(models.Model):
+    """An uploaded file kept from its preview to its confirmation: nothing is written before the user
+    confirms, and what is written is what the preview showed (docs/workflows.md §1)."""
+
+    class Kind(models.TextChoices):
+        ROSTER = "roster", _("Student roster")
+        ASSIGNMENTS = "assignments", _("Teaching assignments")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    school_year = models.ForeignKey(SchoolYear, on_delete=models.CASCADE, related_name="imports")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    file_name = models.CharField(max_length=200)
+    content = models.BinaryField()
+    created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    applied_at = models.DateTimeField(null=True, blank=True)
+    applied_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    summary = models.JSONField(default=dict, blank=True)  # counts by fate once applied
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.file_name}"
+
+    @property
+    def school_id_for_tenancy(self):
+        return self.school_year.school_id
+
+
+class DataCheck(models.Model):
+    """The start-of-year check of a class's student data against the paper files (docs/workflows.md §1):
+    opened by the homeroom teacher, corrected, confirmed; the record lists what changed in between."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    classroom = models.OneToOneField(Classroom, on_delete=models.CASCADE, related_name="data_check")
+    opened_at = models.DateTimeField(default=timezone.now)
+    opened_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirmed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    note = models.TextField(_("note"), blank=True)
+    history = TrailHistory()
+    chain_school = (
+        "classroom__school_year__school"  # the school whose chain its history joins (audit/chain.py)
+    )
+
+    def __str__(self):
+        return f"{self.classroom}: {self.confirmed_at or self.opened_at:%d/%m/%Y}"
+
+    @property
+    def school_id_for_tenancy(self):
+        return self.classroom.school_year.school_id

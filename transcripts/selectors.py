@@ -136,10 +136,10 @@ def roster(classroom: Classroom) -> list[Enrolment]:
 
 def regular_count(classroom: Classroom, assignment: TeachingAssignment, entered: int = 0) -> int:
     rules = registry.get(classroom.regulation)
-    required = (
-        rules.comment_regular_count
-        if assignment.subject.kind == Subject.Kind.COMMENT
-        else rules.required_regular_count(assignment.periods_per_year)
+    required = rules.regular_count(
+        by_comment=assignment.subject.kind == Subject.Kind.COMMENT,
+        periods_per_year=assignment.periods_per_year,
+        topic_cluster=assignment.topic_cluster,
     )
     return max(required, entered)
 

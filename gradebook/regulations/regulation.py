@@ -59,6 +59,16 @@ class Regulation:
     def required_regular_count(self, periods_per_year: int) -> int:
         raise NotImplementedError
 
+    #: whether a learning-topic cluster (cụm chuyên đề học tập, THPT of the 2018 programme) exists
+    has_topic_clusters: ClassVar[bool] = False
+
+    def regular_count(self, *, by_comment: bool, periods_per_year: int, topic_cluster: bool = False) -> int:
+        """ĐĐGtx due per term for a class-subject: by its periods (or the comment subjects' number), and
+        one more when the class studies a learning-topic cluster of the subject (TT22 Điều 6 khoản 2:
+        mỗi cụm chuyên đề học tập 01 ĐĐGtx mỗi học kì; docs/rules.md)."""
+        count = self.comment_regular_count if by_comment else self.required_regular_count(periods_per_year)
+        return count + (1 if topic_cluster and self.has_topic_clusters else 0)
+
     def term_average(
         self,
         regular: Sequence[Number | None],

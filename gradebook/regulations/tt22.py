@@ -66,6 +66,8 @@ class TT22(Regulation):
     #: the "≥ 06 môn" thresholds of Điều 9 khoản 2 and Điều 15 khoản 1
     MIN_SUBJECTS = 6
 
+    has_topic_clusters = True
+
     def required_regular_count(self, periods_per_year: int) -> int:
         """TT22 Điều 6 khoản 2 điểm b: 35 tiết → 02; trên 35 đến 70 → 03; trên 70 → 04 ĐĐGtx/học kì."""
         if periods_per_year <= 0:

@@ -143,7 +143,8 @@ def _compute_results(
         .values_list("pk", "classroom_id")
     )
     enrolment_class = dict(enrolments)
-    # (assignment id) → (classroom id, subject id, subject name, kind, periods, taught terms, role)
+    # (assignment id) → (classroom id, subject id, subject name, kind, periods, taught terms, role,
+    # learning-topic cluster)
     assignments: dict[int, Any] = {
         pk: tuple(rest)
         for pk, *rest in TeachingAssignment.objects.filter(classroom_id__in=class_ids).values_list(
@@ -155,6 +156,7 @@ def _compute_results(
             "periods_per_year",
             "taught_terms",
             "subject__role",
+            "topic_cluster",
         )
     }
     # cells[(enrolment, assignment, term)] = [{index: regular}, midterm, final]
@@ -201,12 +203,11 @@ def _compute_results(
         periods,
         _taught,
         _role,
+        topic_cluster,
     ) in assignments.items():
         rules = registry.get(class_rows[classroom_id][1])
-        required = (
-            rules.comment_regular_count
-            if kind == Subject.Kind.COMMENT
-            else rules.required_regular_count(periods)
+        required = rules.regular_count(
+            by_comment=kind == Subject.Kind.COMMENT, periods_per_year=periods, topic_cluster=topic_cluster
         )
         by_class_assignments[classroom_id].append((assignment_id, required))
     empty: list[Any] = [{}, None, None]
@@ -217,7 +218,7 @@ def _compute_results(
         rules = registry.get(code)
         student = StudentResult(enrolment_id, classroom_id, code, absent_sessions=absences[enrolment_id])
         for assignment_id, required in by_class_assignments[classroom_id]:
-            _, subject_id, name, kind, periods, taught_terms, role = assignments[assignment_id]
+            _, subject_id, name, kind, periods, taught_terms, role, _cluster = assignments[assignment_id]
             taught = TaughtTerms.numbers(taught_terms)
             subject = SubjectResult(subject_id, name, kind, taught=taught, role=role)
             exempt = exemptions.get((enrolment_id, subject_id), ())

@@ -41,14 +41,17 @@ def _check_staff(school, user: User) -> None:
 def create_classroom(actor: User | None, school_year: SchoolYear, grade: int, name: str) -> Classroom:
     """A class with the regulation of its (year, grade) fixed now and its curriculum assigned."""
     if actor is not None:
-        authz.check(actor, Action.MANAGE_SCHOOL_DATA, school_year.school)
+        authz.check(actor, Action.SET_UP_SCHOOL, school_year.school)
     if grade not in school_year.school.grades:
         raise StructureError(_("Grade %(grade)d is not taught in this school.") % {"grade": grade})
     regulation = registry.regulation_for(school_year.start_year, grade)
     classroom = Classroom.objects.create(
         school_year=school_year, grade=grade, name=name.strip(), regulation=regulation.code
     )
-    for item in GradeSubject.objects.filter(school_year=school_year, grade=grade).select_related("subject"):
+    # the grade's compulsory subjects; a THPT class's electives are chosen for it (services/setup.py)
+    for item in GradeSubject.objects.filter(
+        school_year=school_year, grade=grade, elective=False
+    ).select_related("subject"):
         TeachingAssignment.objects.create(
             classroom=classroom,
             subject=item.subject,
@@ -62,7 +65,7 @@ def create_classroom(actor: User | None, school_year: SchoolYear, grade: int, na
 def set_homeroom_teacher(actor: User | None, classroom: Classroom, teacher: User | None) -> None:
     school = classroom.school_year.school
     if actor is not None:
-        authz.check(actor, Action.MANAGE_SCHOOL_DATA, school)
+        authz.check(actor, Action.SET_UP_SCHOOL, school)
     previous = classroom.homeroom_teacher
     if previous is not None and previous != teacher:
         remove_perm("gradebook.manage_classroom", previous, classroom)
@@ -80,7 +83,7 @@ def set_homeroom_teacher(actor: User | None, classroom: Classroom, teacher: User
 def assign_teacher(actor: User | None, assignment: TeachingAssignment, teacher: User | None) -> None:
     school = assignment.classroom.school_year.school
     if actor is not None:
-        authz.check(actor, Action.MANAGE_SCHOOL_DATA, school)
+        authz.check(actor, Action.SET_UP_SCHOOL, school)
     previous = assignment.teacher
     if previous is not None and previous != teacher:
         remove_perm("gradebook.enter_scores", previous, assignment)
@@ -97,7 +100,7 @@ def assign_teacher(actor: User | None, assignment: TeachingAssignment, teacher: 
 @transaction.atomic
 def enrol_student(actor: User | None, student: Student, classroom: Classroom, start_date) -> Enrolment:
     if actor is not None:
-        authz.check(actor, Action.MANAGE_SCHOOL_DATA, classroom.school_year.school)
+        authz.check(actor, Action.SET_UP_SCHOOL, classroom.school_year.school)
     if student.school_id != classroom.school_year.school_id:
         raise StructureError(_("The student belongs to another school."))
     if Enrolment.objects.filter(

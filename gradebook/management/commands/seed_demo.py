@@ -435,10 +435,10 @@ class Command(BaseCommand):
             ability = {e.pk: rng.gauss(6.9, 1.25) for e in enrolments}
             for assignment in classroom.assignments.select_related("subject"):
                 comment = assignment.subject.kind == Subject.Kind.COMMENT
-                count = (
-                    regulation.comment_regular_count
-                    if comment
-                    else regulation.required_regular_count(assignment.periods_per_year)
+                count = regulation.regular_count(
+                    by_comment=comment,
+                    periods_per_year=assignment.periods_per_year,
+                    topic_cluster=assignment.topic_cluster,
                 )
                 for term in (Term.Code.HK1, Term.Code.HK2) if full else (Term.Code.HK1,):
                     base = date(start, 9, 20) if term == Term.Code.HK1 else date(start + 1, 2, 2)

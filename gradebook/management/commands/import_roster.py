@@ -1,0 +1,54 @@
+"""manage.py import_roster — the student roster from an Excel file, as the page imports it.
+
+    manage.py import_roster danh_sach.xlsx --school THPT-NT [--year 2026] [--dry-run]
+
+The sector database's layout or the portal's template (columns by their headings). Prints every row's
+fate — new, updated, unchanged, refused and why; writes the new and updated rows unless --dry-run.
+Exits non-zero when nothing could be written.
+"""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from gradebook.management.commands._setup import school_and_actor, year_of
+from gradebook.services import roster
+
+
+class Command(BaseCommand):
+    help = "Import the student roster from Excel (preview with --dry-run)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file")
+        parser.add_argument("--school", required=True)
+        parser.add_argument("--year", type=int, help="start year; default: the school's current year")
+        parser.add_argument("--dry-run", action="store_true", help="show the fates, write nothing")
+        parser.add_argument("--user", help="act as this admin-board or IT-staff account")
+
+    def handle(self, *args, **o):
+        school, actor = school_and_actor(o["school"], o["user"])
+        school_year = year_of(school, o["year"])
+        path = Path(o["file"])
+        if not path.is_file():
+            raise CommandError(f"No file {path}.")
+        try:
+            batch, result = roster.upload(actor, school_year, path.name, path.read_bytes())
+            if not o["dry_run"] and result.writable:
+                result = roster.apply(actor, batch)
+        except roster.RosterError as exc:
+            raise CommandError(str(exc)) from None
+        for row in result.rows:
+            line = f"row {row.number}: {row.fate_label} — {row.name}"
+            if row.reasons:
+                line += ": " + "; ".join(row.reasons)
+            elif row.changes:
+                line += " (" + ", ".join(row.changes) + ")"
+            self.stdout.write(line)
+        counts = result.counts
+        self.stdout.write(
+            f"{school.name}, {school_year}: {counts['new']} new, {counts['updated']} updated, "
+            f"{counts['unchanged']} unchanged, {counts['refused']} refused"
+            + (" (dry run: nothing written)" if o["dry_run"] else "")
+        )
+        if not result.writable:
+            raise CommandError("Nothing to write.")
