@@ -28,6 +28,8 @@ class Action(StrEnum):
     MANAGE_PEOPLE = "manage_people"  # reset, deactivate, roles, two-factor: of people ranked below
     MANAGE_SCHOOL_DATA = "manage_school_data"  # classes, subjects, assignments, students
     SET_UP_SCHOOL = "set_up_school"  # the year's set-up: profile, year, curriculum, classes, imports
+    VIEW_SETUP = "view_setup"  # the set-up checklist and the classes' data checks (the BGH reads)
+    EDIT_PROFILES = "edit_profiles"  # students' profiles of a class (the data check, corrections)
     VIEW_CLASSROOM = "view_classroom"
     MANAGE_CLASSROOM = "manage_classroom"  # homeroom work on one class
     VIEW_SCORES = "view_scores"  # one class-subject
@@ -294,6 +296,12 @@ def homeroom_teacher(ask: Ask) -> bool:
     return ask.holds(_HOMEROOM) and ask.has("manage_classroom")
 
 
+def profile_editor(ask: Ask) -> bool:
+    """Students' profiles of a class: the admin board and IT staff, and the class's homeroom teacher who
+    checks them against the paper files (docs/workflows.md §1)."""
+    return ask.holds({Role.ADMIN_BOARD, Role.IT_STAFF}) or homeroom_teacher(ask)
+
+
 def class_book_printer(ask: Ask) -> bool:
     """The school-wide readers, and the class's homeroom teacher for its own books."""
     return ask.holds(_SCHOOL_WIDE_READERS) or homeroom_teacher(ask)
@@ -355,6 +363,8 @@ RULES: dict[Action, Rule] = {
     Action.MANAGE_PEOPLE: held_by(_PEOPLE_MANAGERS),  # and then whom: may_manage_person
     Action.MANAGE_SCHOOL_DATA: held_by(Role.ADMIN_BOARD),
     Action.SET_UP_SCHOOL: held_by(Role.ADMIN_BOARD, Role.IT_STAFF),
+    Action.VIEW_SETUP: held_by(_BOARD, Role.ADMIN_BOARD, Role.IT_STAFF),
+    Action.EDIT_PROFILES: profile_editor,
     Action.VIEW_CLASSROOM: classroom_reader,
     Action.MANAGE_CLASSROOM: homeroom_teacher,
     Action.VIEW_SCORES: scores_reader,

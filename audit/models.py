@@ -65,6 +65,7 @@ class AuditEvent(models.Model):
         YEAR_SET_UP = "year_set_up", _("School year set up")
         SCHOOL_PROFILE_CHANGED = "school_profile_changed", _("School profile changed")
         DATA_CHECK_CONFIRMED = "data_check_confirmed", _("Start-of-year data check confirmed")
+        TEACHING_ASSIGNED = "teaching_assigned", _("Teaching assignments changed")
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     # No cascading update or delete may touch an audit row: plain references, names kept in the row.
