@@ -232,7 +232,7 @@ def read_file(school_year: SchoolYear, data: bytes) -> list[CellChange]:
     """The cells an uploaded matrix asks for, each with its reason when it cannot be taken; a "—" or an
     empty cell asks for nothing."""
     current = matrix(school_year)
-    subjects = {}
+    subjects: dict[str, Subject] = {}
     for s in current.subjects:
         for key in (s.name, s.short_name, s.code):
             subjects.setdefault(_plain(key), s)
