@@ -17,6 +17,7 @@ _MENU = (
     ("archive_home", _("Archive"), Action.ARCHIVE_YEAR),
     ("audit_trail", _("Audit"), Action.VIEW_AUDIT),
     ("student_list", _("Students"), Action.MANAGE_SCHOOL_DATA),
+    ("setup_home", _("Year set-up"), Action.SET_UP_SCHOOL),
     ("transfer_list", _("Transfers"), Action.ACCEPT_TRANSFER),
     ("accounts:staff_list", _("Accounts"), Action.VIEW_ACCOUNTS),
 )

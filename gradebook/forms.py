@@ -448,3 +448,188 @@ class CorrectionRequestForm(CellsForm):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(max_length=2000, required=False)
+
+
+# -- the year's set-up (docs/workflows.md §1) --------------------------------------------------------
+
+
+class SchoolProfileForm(forms.Form):
+    name = forms.CharField(label=_("School name"), max_length=200)
+    moet_code = forms.CharField(label=_("Ministry school code"), max_length=20, required=False)
+    level = forms.ChoiceField(label=_("Level"), choices=School.Level.choices)
+    province_code = forms.ChoiceField(label=_("Province or city"), choices=[])
+    commune_code = forms.CharField(
+        label=_("Commune, ward or special zone"),
+        max_length=100,
+        help_text=_("As since 1 July 2025, e.g. Phường Cầu Giấy."),
+        widget=forms.TextInput(attrs={"list": "communes", "autocomplete": "off"}),
+    )
+    address = forms.CharField(label=_("Address"), max_length=300, required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
+    email = forms.EmailField(label=_("E-mail"), required=False)
+
+    def __init__(self, *args, provinces, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["province_code"].choices = [(p.code, p.name) for p in provinces]
+
+
+class NewYearForm(forms.Form):
+    start_year = forms.IntegerField(label=_("Start year"), min_value=2000, max_value=2100)
+
+
+class CalendarForm(forms.Form):
+    data_deadline = forms.DateField(
+        label=_("Year's data complete by"), input_formats=DATE_FORMATS, widget=DATE_WIDGET, required=False
+    )
+
+    TERM_FIELDS = (
+        ("start_date", _("Starts"), True),
+        ("end_date", _("Ends"), True),
+        ("midterm_tests_from", _("Mid-term tests from"), False),
+        ("final_tests_from", _("End-of-term tests from"), False),
+        ("entry_deadline", _("Scores entered by"), False),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for code in ("HK1", "HK2"):
+            for name, label, required in self.TERM_FIELDS:
+                self.fields[f"{code}-{name}"] = forms.DateField(
+                    label=label, input_formats=DATE_FORMATS, widget=DATE_WIDGET, required=required
+                )
+
+    def term(self, code: str) -> list:
+        return [self[f"{code}-{name}"] for name, _label, _required in self.TERM_FIELDS]
+
+
+class GradeSubjectForm(forms.Form):
+    grade = forms.IntegerField(min_value=6, max_value=12, widget=forms.HiddenInput)
+    subject = forms.IntegerField(widget=forms.HiddenInput)
+    periods_per_year = forms.IntegerField(label=_("Periods per year"), min_value=1, max_value=400)
+    taught_terms = forms.ChoiceField(label=_("Taught in"), choices=[])
+    elective = forms.BooleanField(label=_("Elective"), required=False)
+    taught = forms.BooleanField(label=_("Taught"), required=False, initial=True)
+
+    def __init__(self, *args, form_id: str = "", **kwargs):
+        from gradebook.models import TaughtTerms
+
+        super().__init__(*args, **kwargs)
+        self.fields["taught_terms"].choices = TaughtTerms.choices
+        self.form_id = form_id
+        if form_id:  # one form per table row: the inputs sit in cells and name their form
+            for field in self.fields.values():
+                field.widget.attrs["form"] = form_id
+
+
+class ClassesForm(forms.Form):
+    classes = forms.CharField(
+        label=_("Classes"),
+        max_length=500,
+        help_text=_("For example 6A1–6A8, 7A1-7A6, 10 Toán"),
+        widget=forms.TextInput(attrs={"placeholder": "6A1–6A8, 7A1-7A6"}),
+    )
+
+
+class DepartmentForm(forms.Form):
+    name = forms.CharField(label=_("Department"), max_length=100)
+    head = forms.ModelChoiceField(
+        label=_("Head of department"), queryset=None, required=False, empty_label="—"
+    )
+
+    def __init__(self, *args, staff, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["head"].queryset = staff
+
+
+class ElectivesForm(forms.Form):
+    electives = forms.ModelMultipleChoiceField(
+        label=_("Electives (four)"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    topic_clusters = forms.ModelMultipleChoiceField(
+        label=_("Learning-topic clusters (usually three)"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    combination = forms.CharField(label=_("Name of the combination"), max_length=100, required=False)
+
+    def __init__(self, *args, electives, subjects, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["electives"].queryset = electives
+        self.fields["topic_clusters"].queryset = subjects
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label=_("Excel file (.xlsx)"))
+
+
+class EffectiveDateForm(forms.Form):
+    effective = forms.DateField(
+        label=_("Takes effect on"), input_formats=DATE_FORMATS, widget=DATE_WIDGET, required=False
+    )
+
+
+class StudentProfileForm(forms.Form):
+    full_name = forms.CharField(label=_("Full name"), max_length=180)
+    date_of_birth = forms.DateField(label=_("Date of birth"), input_formats=DATE_FORMATS, widget=DATE_WIDGET)
+    sex = forms.ChoiceField(label=_("Sex"), choices=[("", "—"), ("M", "Nam"), ("F", "Nữ")])
+    ethnicity = forms.ChoiceField(label=_("Ethnicity"), choices=[])
+    place_of_birth = forms.CharField(label=_("Place of birth"), max_length=200, required=False)
+    home_town = forms.CharField(label=_("Home town"), max_length=200, required=False)
+    address = forms.CharField(label=_("Address"), max_length=300, required=False)
+    personal_id = forms.CharField(
+        label=_("Personal identification number"),
+        max_length=12,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+    )
+    moet_code = forms.CharField(label=_("Ministry student code"), max_length=20, required=False)
+    priority_group = forms.CharField(label=_("Priority group"), max_length=100, required=False)
+    father_name = forms.CharField(label=_("Father's full name"), max_length=150, required=False)
+    father_year = forms.IntegerField(
+        label=_("Father's year of birth"), min_value=1930, max_value=2020, required=False
+    )
+    father_phone = forms.CharField(label=_("Father's phone"), max_length=30, required=False)
+    mother_name = forms.CharField(label=_("Mother's full name"), max_length=150, required=False)
+    mother_year = forms.IntegerField(
+        label=_("Mother's year of birth"), min_value=1930, max_value=2020, required=False
+    )
+    mother_phone = forms.CharField(label=_("Mother's phone"), max_length=30, required=False)
+
+    def __init__(self, *args, **kwargs):
+        from gradebook.ethnicities import ETHNIC_GROUPS
+
+        super().__init__(*args, **kwargs)
+        self.fields["ethnicity"].choices = [(e, e) for e in ETHNIC_GROUPS]
+
+    def profile(self) -> dict:
+        from accounts.vietnamese import split_full_name
+
+        data = dict(self.cleaned_data)
+        family, middle, given = split_full_name(data.pop("full_name"))
+        return {
+            "family_name": family,
+            "middle_name": middle,
+            "given_name": given,
+            **{k: v for k, v in data.items() if not k.startswith(("father_", "mother_"))},
+        }
+
+    def guardians(self) -> dict:
+        data = self.cleaned_data
+        return {
+            who: {
+                "full_name": data[f"{who}_name"],
+                "year_of_birth": data[f"{who}_year"],
+                "phone": data[f"{who}_phone"],
+            }
+            for who in ("father", "mother")
+        }
+
+
+class DataCheckForm(forms.Form):
+    note = forms.CharField(
+        label=_("Note for the record"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

@@ -1,6 +1,17 @@
 from django.urls import path
 
-from gradebook.views import corrections, grid, homeroom, lifecycle, locks, office, reports, results, school
+from gradebook.views import (
+    corrections,
+    grid,
+    homeroom,
+    lifecycle,
+    locks,
+    office,
+    reports,
+    results,
+    school,
+    setup,
+)
 
 urlpatterns = [
     path("", school.home, name="home"),
@@ -84,5 +95,32 @@ urlpatterns += [
         "corrections/<uuid:correction_uuid>/evidence/<int:evidence_id>/",
         corrections.correction_evidence,
         name="correction_evidence",
+    ),
+]
+
+# Thiết lập năm học (docs/workflows.md §1)
+urlpatterns += [
+    path("setup/", setup.setup_home, name="setup_home"),
+    path("setup/profile/", setup.setup_profile, name="setup_profile"),
+    path("setup/year/", setup.setup_year, name="setup_year"),
+    path("setup/curriculum/", setup.setup_curriculum, name="setup_curriculum"),
+    path("setup/classes/", setup.setup_classes, name="setup_classes"),
+    path("setup/classes/<uuid:classroom_uuid>/electives/", setup.setup_electives, name="setup_electives"),
+    path("setup/assignments/", setup.setup_assignments, name="setup_assignments"),
+    path("setup/assignments/export.xlsx", setup.setup_assignments_export, name="setup_assignments_export"),
+    path("setup/roster/", setup.setup_roster, name="setup_roster"),
+    path("setup/roster/template.xlsx", setup.setup_roster_template, name="setup_roster_template"),
+    path("setup/upload/<str:kind>/", setup.setup_upload, name="setup_upload"),
+    path("setup/imports/<uuid:batch_uuid>/", setup.setup_import, name="setup_import"),
+    path(
+        "setup/imports/<uuid:batch_uuid>/errors.xlsx", setup.setup_import_errors, name="setup_import_errors"
+    ),
+    path("setup/data-checks/", setup.data_check_overview, name="setup_data_checks"),
+    path("classes/<uuid:classroom_uuid>/data-check/", setup.data_check_view, name="data_check"),
+    path("classes/<uuid:classroom_uuid>/students/new/", setup.student_profile, name="student_new"),
+    path(
+        "classes/<uuid:classroom_uuid>/students/<uuid:student_uuid>/profile/",
+        setup.student_profile,
+        name="student_profile",
     ),
 ]

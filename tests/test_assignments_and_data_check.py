@@ -43,14 +43,18 @@ def _cells(year, *specs):
 
 def test_the_matrix_gives_the_grid_rights_at_once_and_dates_the_change(year):
     year, admin = year
-    result = assignments.save(admin, year, _cells(year, ("6A1", "toan", "gv.toan"), ("6A1", None, "gv.van")))
+    result = assignments.save_matrix(
+        admin, year, _cells(year, ("6A1", "toan", "gv.toan"), ("6A1", None, "gv.van"))
+    )
     assert [c.fate for c in result.cells] == ["new", "new"]
     toan = TeachingAssignment.objects.get(classroom__name="6A1", subject__code="toan")
     teacher = toan.teacher
     assert teacher.username == "gv.toan" and authz.can(teacher, Action.ENTER_SCORES, toan)
     assert Classroom.objects.get(name="6A1").homeroom_teacher.username == "gv.van"
     # a replacement from 10/11: the old teacher loses the grid, the new one has it, the trail keeps the day
-    assignments.save(admin, year, _cells(year, ("6A1", "toan", "gv.van")), effective=date(2026, 11, 10))
+    assignments.save_matrix(
+        admin, year, _cells(year, ("6A1", "toan", "gv.van")), effective=date(2026, 11, 10)
+    )
     fresh = TeachingAssignment.objects.get(pk=toan.pk)
     authz.forget(teacher)
     assert not authz.can(teacher, Action.ENTER_SCORES, fresh)
@@ -68,7 +72,7 @@ def test_cells_that_cannot_be_taken_say_why(year):
     assert "2" in assignments.find_teacher("Trần Thị Văn", m.staff)[1]
     assert assignments.find_teacher("Trần Thị Văn (gv.van2)", m.staff)[0].username == "gv.van2"
     assert assignments.find_teacher("nguyen van toan", m.staff)[0].username == "gv.toan"
-    result = assignments.save(admin, year, _cells(year, ("6A1", "toan", "ai.do")))
+    result = assignments.save_matrix(admin, year, _cells(year, ("6A1", "toan", "ai.do")))
     assert (
         result.cells[0].fate == "refused"
         and not TeachingAssignment.objects.filter(teacher__isnull=False).exists()
@@ -77,7 +81,7 @@ def test_cells_that_cannot_be_taken_say_why(year):
 
 def test_the_excel_matrix_round_trips_with_a_preview(year):
     year, admin = year
-    assignments.save(admin, year, _cells(year, ("6A1", "toan", "gv.toan")))
+    assignments.save_matrix(admin, year, _cells(year, ("6A1", "toan", "gv.toan")))
     data = assignments.export_file(year)
     sheet = load_workbook(BytesIO(data)).active
     rows = list(sheet.iter_rows(values_only=True))
@@ -108,7 +112,7 @@ def test_the_excel_matrix_round_trips_with_a_preview(year):
 
 def test_a_homeroom_teacher_checks_the_class_and_the_record_lists_the_changes(year):
     year, admin = year
-    assignments.save(admin, year, _cells(year, ("6A1", None, "gv.van")))
+    assignments.save_matrix(admin, year, _cells(year, ("6A1", None, "gv.van")))
     classroom = Classroom.objects.get(name="6A1")
     gvcn = classroom.homeroom_teacher
     authz.forget(gvcn)

@@ -14,6 +14,11 @@ urlpatterns = [
         name="correction_record_pdf",
     ),
     path("corrections/log.pdf", views.correction_log_pdf, name="correction_log_pdf"),
+    path(
+        "classes/<uuid:classroom_uuid>/data-check.pdf",
+        views.data_check_record_pdf,
+        name="data_check_record_pdf",
+    ),
     path("quality-report.pdf", views.quality_report_pdf, name="quality_report_pdf"),
     path("", views_books.documents_home, name="documents_home"),
     path("print/", views_books.print_request, name="print_request"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -19,10 +20,11 @@ from accounts.tenancy import current_school, school_or_404
 from audit import seals
 from audit.models import ChainSeal
 from audit.selectors import ScoreChangeFilter, score_changes
-from gradebook.models import CorrectionRequest, Term
+from gradebook.models import Classroom, CorrectionRequest, Term
 from gradebook.selectors.corrections import request_rows, visible_correction
 from gradebook.selectors.quality_report import quality_report
 from gradebook.selectors.structure import current_year_or_404
+from gradebook.services import data_check
 from gradebook.services.corrections import locked_columns
 from gradebook.services.homeroom import add_months, parse_month
 from sodiem.http import uuid_or_404
@@ -208,4 +210,50 @@ def quality_report_pdf(request):
         filename=f"cong-khai-chat-luong-{year.name}",
         school=school,
         form="quality_report",
+    )
+
+
+@login_required
+@require_safe
+def data_check_record_pdf(request, classroom_uuid):
+    """Biên bản kiểm tra dữ liệu đầu năm of a class (docs/forms.md §10): the corrections made between the
+    check's opening and its confirmation, signed by the homeroom teacher and the principal."""
+    classroom = get_object_or_404(
+        Classroom.objects.select_related("school_year__school", "homeroom_teacher"), uuid=classroom_uuid
+    )
+    school = classroom.school_year.school
+    if not (
+        authz.can(request.user, Action.VIEW_SETUP, school)
+        or authz.can(request.user, Action.EDIT_PROFILES, classroom)
+    ):
+        raise PermissionDenied
+    check = data_check.check_of(classroom)
+    if check is None or check.confirmed_at is None:
+        raise Http404
+    confirmed = timezone.localtime(check.confirmed_at)
+    principal = principal_of(school)
+    context = {
+        "school": school,
+        "governing_body": school.managing_body(classroom.school_year.start_year),
+        "classroom": classroom,
+        "check": check,
+        "changes": data_check.changes_during(check),
+        "students": classroom.enrolments.filter(status="studying").count(),
+        "confirmed": confirmed,
+        "date_line": date_line(school.printed_place, confirmed.date()),
+        "signers": [
+            signer(
+                "Giáo viên chủ nhiệm", SIGN, name=check.confirmed_by.full_name if check.confirmed_by else ""
+            ),
+            signer("Hiệu trưởng", SIGN_AND_SEAL, name=principal.full_name if principal else ""),
+        ],
+    }
+    return pdf_response(
+        request,
+        "transcripts/data_check_record.html",
+        context,
+        filename=f"bien-ban-kiem-tra-du-lieu-{classroom.name}",
+        school=school,
+        obj=classroom,
+        form="data_check_record",
     )

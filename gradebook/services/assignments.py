@@ -150,7 +150,7 @@ def decide(school_year: SchoolYear, wanted: list[CellChange]) -> MatrixPreview:
 
 
 @transaction.atomic
-def save(
+def save_matrix(
     by: Actor | User, school_year: SchoolYear, wanted: list[CellChange], *, effective: date | None = None
 ) -> MatrixPreview:
     """Write the new and changed cells; the day they take effect goes to the trail (today unless given)."""
@@ -316,7 +316,7 @@ def apply(by: Actor | User, batch: ImportBatch, *, effective: date | None = None
             _("This file was already written on %(at)s.")
             % {"at": timezone.localtime(batch.applied_at).strftime("%d/%m/%Y %H:%M")}
         )
-    result = save(
+    result = save_matrix(
         by, batch.school_year, read_file(batch.school_year, bytes(batch.content)), effective=effective
     )
     batch.applied_at, batch.applied_by = timezone.now(), actor
