@@ -27,12 +27,14 @@ from gradebook.models import (
     CorrectionRequest,
     Enrolment,
     Guardian,
+    ImportBatch,
     LockReopening,
     PeriodLock,
     StudentTransfer,
 )
 from gradebook.services.structure import assign_teacher, set_homeroom_teacher
 from tests.factories import make_user
+from tests.test_roster_import import xlsx
 from transcripts.models import PrintBatch, PrintedDocument
 
 ROLES = [
@@ -202,6 +204,26 @@ def matrix():
         "document_file": ("document", rule({"homeroom", "clerk", "admin_board", "principal"}), None),
         "document_sign": ("document", post_only(), rule({"homeroom"})),
         "certificate": (None, school_page({"admin_board", "principal"}), school_page({"admin_board", "principal"})),
+        # the year's set-up: the admin board (and IT staff); the BGH reads the checklist
+        "setup_home": (None, school_page({"admin_board", "principal"}), None),
+        "setup_profile": (None, school_page({"admin_board"}), school_page({"admin_board"})),
+        "setup_year": (None, school_page({"admin_board"}), school_page({"admin_board"})),
+        "setup_curriculum": (None, school_page({"admin_board"}), school_page({"admin_board"})),
+        "setup_classes": (None, school_page({"admin_board"}), school_page({"admin_board"})),
+        "setup_electives": ("classroom", rule({"admin_board"}), rule({"admin_board"})),
+        "setup_assignments": (None, school_page({"admin_board"}), school_page({"admin_board"})),
+        "setup_assignments_export": (None, school_page({"admin_board"}), None),
+        "setup_roster": (None, school_page({"admin_board"}), None),
+        "setup_roster_template": (None, school_page({"admin_board"}), None),
+        "setup_upload": ("upload", post_only(), school_page({"admin_board"}, code=302)),
+        "setup_import": ("import", rule({"admin_board"}), rule({"admin_board"})),
+        "setup_import_errors": ("import", rule({"admin_board"}), None),
+        "setup_data_checks": (None, school_page({"admin_board", "principal"}), None),
+        # students' profiles: the admin board and the class's homeroom teacher, who checks them
+        "data_check": ("classroom", rule({"admin_board", "homeroom"}), rule({"homeroom"})),
+        "student_new": ("classroom", rule({"admin_board", "homeroom"}), rule({"admin_board", "homeroom"})),
+        "student_profile": ("class_student", rule({"admin_board", "homeroom"}), rule({"admin_board", "homeroom"})),
+        "data_check_record_pdf": ("classroom", rule({"admin_board", "principal", "homeroom"}, code=404), None),
         # archive
         "archive_home": (None, school_page({"clerk", "admin_board", "principal"}), school_page({"clerk", "admin_board", "principal"})),
         "archive_retention": (None, school_page({"clerk", "admin_board", "principal"}), school_page({"principal"})),
@@ -300,6 +322,13 @@ def people(world, other_world):
     )
     archive.file.save("y.zip", ContentFile(b"PK"), save=True)
     staff_role = RoleAssignment.objects.get(user=world.math_teacher, role=Role.SUBJECT_TEACHER)
+    import_batch = ImportBatch.objects.create(
+        school_year=world.year,
+        kind="roster",
+        file_name="ds.xlsx",
+        content=xlsx([]),
+        created_by=world.admin_board,
+    )
     kwargs = {
         None: {},
         "document": {"document_uuid": document.uuid},
@@ -318,6 +347,9 @@ def people(world, other_world):
         "school": {"school_uuid": world.school.uuid},
         "batch": {"batch_uuid": batch.uuid},
         "archive": {"archive_uuid": archive.uuid},
+        "upload": {"kind": "roster"},
+        "import": {"batch_uuid": import_batch.uuid},
+        "class_student": {"classroom_uuid": world.classroom.uuid, "student_uuid": world.student.uuid},
     }
     return users, kwargs
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -433,6 +434,7 @@ def setup_assignments_export(request):
 
 
 @login_required
+@require_safe
 def setup_roster(request):
     school = _setting_up(request)
     year = current_year_or_404(school)
@@ -552,9 +554,7 @@ def _profile_form_initial(student: Student) -> dict:
     for who in ("father", "mother"):
         g = guardians.get(who)
         if g:
-            initial.update(
-                {f"{who}_name": g.full_name, f"{who}_year": g.year_of_birth, f"{who}_phone": g.phone}
-            )
+            initial |= {f"{who}_name": g.full_name, f"{who}_year": g.year_of_birth, f"{who}_phone": g.phone}
     return initial
 
 
@@ -601,8 +601,8 @@ def data_check_view(request, classroom_uuid):
     is_homeroom = authz.can(request.user, Action.MANAGE_CLASSROOM, classroom)
     form = DataCheckForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
-        if not is_homeroom:
-            raise Http404
+        if not is_homeroom:  # the admin board corrects profiles; the check is the homeroom teacher's
+            raise PermissionDenied
         try:
             if request.POST.get("action") == "open":
                 data_check.open_check(Actor.of(request), classroom)
