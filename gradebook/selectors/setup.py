@@ -165,3 +165,13 @@ def data_checks(year: SchoolYear) -> list[tuple[Classroom, DataCheck | None]]:
         .order_by("grade", "name")
     )
     return [(c, checks.get(c.pk)) for c in classes]
+
+
+def setup_summary(school: School, year: SchoolYear) -> dict:
+    """What the progress board shows of the set-up: ready for scores, classes whose check is confirmed."""
+    rows = data_checks(year)
+    return {
+        "setup_ready": ready_for_scores(checklist(school, year)),
+        "checks_done": sum(1 for _c, check in rows if check and check.confirmed_at),
+        "checks_total": len(rows),
+    }

@@ -24,6 +24,7 @@ from gradebook.models import (
 )
 from gradebook.selectors import statistics as stats
 from gradebook.selectors.progress import entry_progress
+from gradebook.selectors.setup import setup_summary
 from gradebook.selectors.statistics import school_statistics
 from gradebook.selectors.structure import current_year_or_404
 from gradebook.services import progress as progress_service
@@ -64,7 +65,13 @@ def progress(request):
     return render(
         request,
         "gradebook/progress.html",
-        {"year": year, "whole_school": whole_school, "snapshots": snapshots, **data},
+        {
+            "year": year,
+            "whole_school": whole_school,
+            "snapshots": snapshots,
+            **setup_summary(school, year),
+            **data,
+        },
     )
 
 

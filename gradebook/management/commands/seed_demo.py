@@ -24,12 +24,15 @@ from audit import seals
 from audit.models import ChainSeal
 from audit.verify import check_and_record
 from gradebook import demo_data as D
+from gradebook import demo_thpt
+from gradebook.demo_thpt import THPT_CODE
 from gradebook.models import (
     Absence,
     AssessmentColumn,
     AssessmentKind,
     Classroom,
     ConductResult,
+    DataCheck,
     Enrolment,
     GradeSubject,
     Guardian,
@@ -60,6 +63,8 @@ DEMO_ACCOUNTS = {
     "hocsinh": "Học sinh lớp 6A1",
     "vhxh": "Phòng Văn hóa – Xã hội, UBND phường Cầu Giấy (chỉ xem báo cáo)",
     "sogd": "Sở GD&ĐT Hà Nội (chỉ xem báo cáo)",
+    "bqt.thpt": "Ban quản trị Trường THPT Nguyễn Trãi (thiết lập năm học)",
+    "gv.thpt": "Giáo viên Toán, chủ nhiệm lớp 10A1, Trường THPT Nguyễn Trãi",
 }
 
 
@@ -107,6 +112,20 @@ class Command(BaseCommand):
         check_and_record([school.pk])
         students = Student.objects.filter(school=school).count()
         self.stdout.write(self.style.SUCCESS(f"Created {school.name}: {students} students."))
+        if (
+            not opts["no_accounts"]
+            and not opts["size"]
+            and not School.objects.filter(code=THPT_CODE).exists()
+        ):
+            # beside it a THPT school set up through the portal's own services (gradebook/demo_thpt.py)
+            with transaction.atomic():
+                thpt = demo_thpt.build(rng, start_year=opts["year"], password=DEMO_PASSWORD)
+                thpt_year = SchoolYear.objects.get(school=thpt, is_current=True)
+                self._scores(rng, thpt_year, list(Classroom.objects.filter(school_year=thpt_year)), False)
+            seals.seal(thpt.pk, ChainSeal.Reason.DAILY)
+            check_and_record([thpt.pk])
+            students = Student.objects.filter(school=thpt).count()
+            self.stdout.write(self.style.SUCCESS(f"Created {thpt.name}: {students} students."))
 
     # ------------------------------------------------------------------------------------------
 
@@ -129,20 +148,25 @@ class Command(BaseCommand):
             start_date=date(start, 9, 5),
             end_date=date(start + 1, 5, 31),
             is_current=True,
+            data_deadline=date(start, 9, 20),
         )
         Term.objects.create(
             school_year=year,
             code=Term.Code.HK1,
             start_date=date(start, 9, 5),
             end_date=date(start + 1, 1, 17),
+            midterm_tests_from=date(start, 11, 2),
             final_tests_from=date(start, 12, 21),
+            entry_deadline=date(start + 1, 1, 17),
         )
         Term.objects.create(
             school_year=year,
             code=Term.Code.HK2,
             start_date=date(start + 1, 1, 19),
             end_date=date(start + 1, 5, 31),
+            midterm_tests_from=date(start + 1, 3, 15),
             final_tests_from=date(start + 1, 5, 3),
+            entry_deadline=date(start + 1, 5, 31),
         )
         departments = {
             name: Department.objects.create(school=school, name=name) for name in {s[4] for s in D.SUBJECTS}
@@ -176,6 +200,7 @@ class Command(BaseCommand):
 
         staff = self._staff(rng, school, subjects, classrooms, departments, opts)
         students_per_class = self._students(rng, school, classrooms, opts["size"])
+        self._data_checked(classrooms, start)
         if not opts["no_accounts"]:
             self._family_accounts(school, classrooms[0], students_per_class[classrooms[0].pk])
         if opts["scores"] != "none":
@@ -185,6 +210,20 @@ class Command(BaseCommand):
             self._signing_certificate(school)
         del staff
         return school
+
+    def _data_checked(self, classrooms, start: int) -> None:
+        """As by late November: every class checked its students' data against the paper files in
+        September, before the school's deadline (20/9)."""
+        for index, classroom in enumerate(classrooms):
+            day = date(start, 9, 14 + index % 5)
+            DataCheck.objects.create(
+                classroom=classroom,
+                opened_at=timezone.make_aware(datetime(start, 9, 10, 7, 30)),
+                opened_by=classroom.homeroom_teacher,
+                confirmed_at=timezone.make_aware(datetime(day.year, day.month, day.day, 16, 0)),
+                confirmed_by=classroom.homeroom_teacher,
+                note="Đã đối chiếu với giấy khai sinh và học bạ",
+            )
 
     def _signing_certificate(self, school: School) -> None:
         """The documents app gives the demo school a self-signed certificate (gradebook/signals.py)."""
