@@ -140,6 +140,7 @@ class Command(BaseCommand):
             address="Số 1 Nguyễn Văn Huyên, Cầu Giấy, Hà Nội",
             phone="024 3756 0000",
             email="thcs-lqd@example.edu.vn",
+            moet_code="01000123",
         )
         start = opts["year"]
         year = SchoolYear.objects.create(
