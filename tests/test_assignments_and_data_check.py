@@ -163,3 +163,30 @@ def test_a_profile_refused_field_by_field(year):
         )  # fmt: skip
     assert set(refused.value.errors) == {"given_name", "date_of_birth", "sex", "personal_id", "ethnicity"}
     assert not Student.objects.exists()
+
+
+def test_import_assignments_command(year, tmp_path):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    year, admin = year
+    book = load_workbook(BytesIO(assignments.export_file(year)))
+    heading = [c.value for c in book.active[2]]
+    book.active.cell(3, heading.index("Toán") + 1, "gv.toan")
+    book.active.cell(4, heading.index("Toán") + 1, "Ai Đó")
+    path = tmp_path / "pc.xlsx"
+    book.save(path)
+    out = StringIO()
+    call_command("import_assignments", str(path), "--school", year.school.code, "--dry-run", stdout=out)
+    assert "1 new" in out.getvalue() and "1 refused" in out.getvalue()
+    assert not TeachingAssignment.objects.filter(teacher__isnull=False).exists()
+    call_command(
+        "import_assignments", str(path), "--school", year.school.code, "--from", "10/09/2026", stdout=out
+    )
+    assert (
+        TeachingAssignment.objects.get(classroom__name="6A1", subject__code="toan").teacher.username
+        == "gv.toan"
+    )
+    with pytest.raises(CommandError, match="Nothing to write"):
+        call_command("import_assignments", str(path), "--school", year.school.code, stdout=StringIO())

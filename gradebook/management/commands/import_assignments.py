@@ -1,0 +1,60 @@
+"""manage.py import_assignments — the teaching-assignment matrix from an Excel file, as the page does.
+
+    manage.py import_assignments phan-cong.xlsx --school THPT-NT [--year 2026] [--dry-run] [--from 10/11/2026]
+
+One row per class, a column per subject (the heading is the subject's name, short name or code), a GVCN
+column for the homeroom teacher; a cell names a teacher by username, full name, or "Name (username)".
+Prints every cell's fate; writes the new and changed ones unless --dry-run. Exits non-zero when nothing
+could be written.
+"""
+
+from datetime import datetime
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from gradebook.management.commands._setup import school_and_actor, year_of
+from gradebook.services import assignments
+
+
+class Command(BaseCommand):
+    help = "Import the teaching-assignment matrix from Excel (preview with --dry-run)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file")
+        parser.add_argument("--school", required=True)
+        parser.add_argument("--year", type=int, help="start year; default: the school's current year")
+        parser.add_argument("--dry-run", action="store_true")
+        parser.add_argument("--from", dest="effective", help="the day the changes take effect, dd/mm/yyyy")
+        parser.add_argument("--user", help="act as this admin-board or IT-staff account")
+
+    def handle(self, *args, **o):
+        school, actor = school_and_actor(o["school"], o["user"])
+        school_year = year_of(school, o["year"])
+        path = Path(o["file"])
+        if not path.is_file():
+            raise CommandError(f"No file {path}.")
+        effective = None
+        if o["effective"]:
+            try:
+                effective = datetime.strptime(o["effective"], "%d/%m/%Y").date()
+            except ValueError:
+                raise CommandError("--from takes a date dd/mm/yyyy.") from None
+        try:
+            batch, result = assignments.upload(actor, school_year, path.name, path.read_bytes())
+            if not o["dry_run"] and result.writable:
+                result = assignments.apply(actor, batch, effective=effective)
+        except assignments.AssignmentError as exc:
+            raise CommandError(str(exc)) from None
+        for cell in result.cells:
+            line = f"{cell.label}: {cell.fate} — {cell.text}"
+            if cell.reason:
+                line += f" ({cell.reason})"
+            self.stdout.write(line)
+        self.stdout.write(
+            f"{school.name}, {school_year}: {result.count('new')} new, {result.count('changed')} changed, "
+            f"{result.count('unchanged')} unchanged, {result.count('refused')} refused"
+            + (" (dry run: nothing written)" if o["dry_run"] else "")
+        )
+        if not result.writable:
+            raise CommandError("Nothing to write.")
