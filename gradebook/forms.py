@@ -521,6 +521,20 @@ class GradeSubjectForm(forms.Form):
                 field.widget.attrs["form"] = form_id
 
 
+class ClassSubjectForm(forms.Form):
+    periods_per_year = forms.IntegerField(label=_("Periods per year"), min_value=1, max_value=400)
+    taught_terms = forms.ChoiceField(label=_("Taught in"), choices=[])
+
+    def __init__(self, *args, form_id: str = "", **kwargs):
+        from gradebook.models import TaughtTerms
+
+        super().__init__(*args, **kwargs)
+        self.fields["taught_terms"].choices = TaughtTerms.choices
+        self.form_id = form_id
+        for field in self.fields.values():
+            field.widget.attrs["form"] = form_id
+
+
 class ClassesForm(forms.Form):
     classes = forms.CharField(
         label=_("Classes"),

@@ -203,3 +203,31 @@ def test_it_staff_may_set_up_and_teachers_may_not(thpt):
         with pytest.raises(PermissionDenied):
             setup.create_classes(who, year, "10A1")
     assert not Classroom.objects.exists()
+
+
+def test_one_class_may_differ_from_its_grade_until_it_has_scores(thpt, client):
+    school, admin = thpt
+    year, _ = setup.set_up_year(admin, school, 2026, classes="10A1,10A2")
+    classroom = Classroom.objects.get(name="10A1")
+    toan = classroom.assignments.get(subject__code="toan")
+    client.force_login(admin)
+    url = f"/setup/classes/{classroom.uuid}/electives/"
+    page = client.post(
+        url, {"action": "periods", "assignment": toan.pk, "periods_per_year": "140", "taught_terms": "both"}
+    )
+    assert page.status_code == 302
+    toan.refresh_from_db()
+    assert toan.periods_per_year == 140  # 10A2 keeps its grade's 105
+    assert Classroom.objects.get(name="10A2").assignments.get(subject__code="toan").periods_per_year == 105
+    page = client.post(
+        url, {"action": "periods", "assignment": toan.pk, "periods_per_year": "0", "taught_terms": "both"}
+    )
+    assert page.status_code == 400 and 'value="0"' in page.content.decode()
+    enrolment = Enrolment.objects.create(
+        student=make_student(school, born=date(2011, 1, 1)), classroom=classroom, start_date=year.start_date
+    )
+    Score.objects.create(
+        enrolment=enrolment, assignment=toan, term="HK1", kind="TX", index=1, value=Decimal("7")
+    )
+    with pytest.raises(setup.SetupError, match="đã có điểm"):
+        setup.set_class_subject(admin, toan, periods_per_year=105, taught_terms="both")

@@ -408,6 +408,29 @@ def choose_electives(
     classroom.save(update_fields=["combination"])
 
 
+@transaction.atomic
+def set_class_subject(
+    by: Actor | User, assignment: TeachingAssignment, *, periods_per_year: int, taught_terms: str
+) -> None:
+    """One class's periods and terms of a subject, where it differs from its grade (a class with more
+    periods, a subject taught in one term); refused once the class-subject holds scores, whose averages
+    hang on the number of assessments."""
+    school = assignment.classroom.school_year.school
+    _check(by, school)
+    if not 1 <= periods_per_year <= 400:
+        message = _("Periods per year are between 1 and 400.")
+        raise SetupError(message, {"periods_per_year": message})
+    if (assignment.periods_per_year, assignment.taught_terms) == (periods_per_year, taught_terms):
+        return
+    if Score.objects.filter(assignment=assignment).exists():
+        raise SetupError(
+            _("%(subject)s has scores in %(class)s: its periods can no longer change.")
+            % {"subject": assignment.subject.name, "class": assignment.classroom.name}
+        )
+    assignment.periods_per_year, assignment.taught_terms = periods_per_year, taught_terms
+    assignment.save(update_fields=["periods_per_year", "taught_terms"])
+
+
 # -- classes and departments -----------------------------------------------------------------------
 
 

@@ -20,6 +20,7 @@ from accounts.tenancy import school_or_404
 from gradebook.forms import (
     CalendarForm,
     ClassesForm,
+    ClassSubjectForm,
     DataCheckForm,
     DepartmentForm,
     EffectiveDateForm,
@@ -37,6 +38,14 @@ from gradebook.services import assignments, data_check, roster, setup
 from sodiem.domain import Actor, DomainError
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def row_id_or_404(value) -> int:
+    """A row's id from a form; a value that is not one finds nothing (404), never a 500."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise Http404 from None
 
 
 def _xlsx(data: bytes, name: str) -> HttpResponse:
@@ -327,10 +336,28 @@ def setup_electives(request, classroom_uuid):
         "topic_clusters": [a.subject for a in assignments_now.values() if a.topic_cluster],
         "combination": classroom.combination,
     }
-    bound = request.method == "POST"
+    bound = request.method == "POST" and request.POST.get("action") != "periods"
     form = ElectivesForm(
         request.POST if bound else None, initial=initial, electives=electives, subjects=studied
     )
+    periods_failed = None
+    if request.method == "POST" and request.POST.get("action") == "periods":
+        assignment = get_object_or_404(classroom.assignments, pk=row_id_or_404(request.POST.get("assignment")))
+        periods_failed = ClassSubjectForm(
+            request.POST, form_id=f"cs-{assignment.pk}", auto_id=f"id_cs{assignment.pk}_%s"
+        )
+        if periods_failed.is_valid():
+            try:
+                setup.set_class_subject(Actor.of(request), assignment, **periods_failed.cleaned_data)
+            except DomainError as exc:
+                exc.add_to(periods_failed)
+            else:
+                messages.success(
+                    request,
+                    _("%(subject)s, class %(c)s: saved.")
+                    % {"subject": assignment.subject.name, "c": classroom.name},
+                )
+                return redirect("setup_electives", classroom_uuid=classroom.uuid)
     if bound and form.is_valid():
         try:
             setup.choose_electives(
@@ -345,11 +372,29 @@ def setup_electives(request, classroom_uuid):
         else:
             messages.success(request, _("Class %(c)s: electives saved.") % {"c": classroom.name})
             return redirect("setup_classes")
+    subjects = []
+    for assignment in classroom.assignments.select_related("subject", "teacher").order_by("subject__order"):
+        failed_here = periods_failed is not None and request.POST.get("assignment") == str(assignment.pk)
+        subjects.append(
+            {
+                "assignment": assignment,
+                "form": periods_failed
+                if failed_here
+                else ClassSubjectForm(
+                    initial={
+                        "periods_per_year": assignment.periods_per_year,
+                        "taught_terms": assignment.taught_terms,
+                    },
+                    form_id=f"cs-{assignment.pk}",
+                    auto_id=f"id_cs{assignment.pk}_%s",
+                ),
+            }
+        )
     return render(
         request,
         "gradebook/setup/electives.html",
-        {"classroom": classroom, "form": form},
-        status=400 if bound else 200,
+        {"classroom": classroom, "form": form, "subjects": subjects, "has_electives": electives.exists()},
+        status=400 if bound or periods_failed is not None else 200,
     )
 
 
