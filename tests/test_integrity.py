@@ -29,6 +29,7 @@ from gradebook.models import (
     ConductResult,
     CorrectionItem,
     CorrectionRequest,
+    DataCheck,
     DisciplineNote,
     Exemption,
     ExternalYearRecord,
@@ -102,6 +103,7 @@ def every_table_written(world) -> None:
         source="entered",
         created_by=world.admin_board,
     )
+    DataCheck.objects.create(classroom=world.classroom, opened_by=world.literature_teacher)
     record(AuditEvent.Action.EXPORT, actor=world.principal, school=world.school, rows=1)
     world.school.phone = "024 3838 0000"
     world.school.save()

@@ -105,6 +105,26 @@ NOT_PERIOD_DATA = {
     "accounts:staff_remove_role": "accounts",
     "accounts:staff_reset_password": "accounts",
     "accounts:staff_deactivate": "accounts",
+    # the year's set-up: what touches the assessments (term dates, periods, electives, clusters) is
+    # refused once scores exist; profiles are not period data
+    "setup_home": "the set-up checklist (read)",
+    "setup_profile": "the school's profile",
+    "setup_year": "the calendar (refused once scores exist)",
+    "setup_curriculum": "the curriculum (refused once scores exist)",
+    "setup_classes": "classes and departments",
+    "setup_electives": "a class's subjects (refused once scores exist)",
+    "setup_assignments": "teaching assignments (who, not what)",
+    "setup_assignments_export": "teaching assignments (read)",
+    "setup_roster": "the roster (read)",
+    "setup_roster_template": "the roster's template (read)",
+    "setup_upload": "an uploaded file kept for its preview",
+    "setup_import": "the roster or teaching assignments",
+    "setup_import_errors": "the refused rows (read)",
+    "setup_data_checks": "the classes' data checks (read)",
+    "data_check": "students' profiles",
+    "student_new": "students' profiles",
+    "student_profile": "students' profiles",
+    "data_check_record_pdf": "a printed record (read)",
 }
 
 

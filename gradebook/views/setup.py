@@ -342,7 +342,9 @@ def setup_electives(request, classroom_uuid):
     )
     periods_failed = None
     if request.method == "POST" and request.POST.get("action") == "periods":
-        assignment = get_object_or_404(classroom.assignments, pk=row_id_or_404(request.POST.get("assignment")))
+        assignment = get_object_or_404(
+            classroom.assignments, pk=row_id_or_404(request.POST.get("assignment"))
+        )
         periods_failed = ClassSubjectForm(
             request.POST, form_id=f"cs-{assignment.pk}", auto_id=f"id_cs{assignment.pk}_%s"
         )
