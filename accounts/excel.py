@@ -32,14 +32,7 @@ def read_sheet(uploaded, *, max_rows: int) -> list[tuple[int, tuple]]:
     """[(row number, cells)] of the first sheet, after the size checks: text in NFC, a formula as the
     result the spreadsheet saved (a formula without one is refused)."""
     data = uploaded.read(MAX_UPLOAD_BYTES + 1)
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise ExcelError(_("The file is too large (at most 5 MB)."))
-    try:
-        with zipfile.ZipFile(BytesIO(data)) as archive:
-            if sum(info.file_size for info in archive.infolist()) > MAX_UNCOMPRESSED_BYTES:
-                raise ExcelError(_("The file is too large once uncompressed."))
-    except zipfile.BadZipFile:
-        raise ExcelError(_("This is not an Excel (.xlsx) file.")) from None
+    check_size(data)
     rows, formulas = _rows(data, data_only=False, max_rows=max_rows)
     if formulas:
         # a formula's value is the result the spreadsheet cached when it saved the file; a file written

@@ -10,9 +10,10 @@ the years before 2025-2026 print. Codes are the General Statistics Office's: a p
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from functools import cache
+
+from sodiem.text import fold
 
 REFORM_YEAR = 2025  # the school year 2025-2026 is the first under the two-level units
 
@@ -40,10 +41,8 @@ _KINDS = (
 
 
 def _plain(text: str) -> str:
-    """Lower case without accents or extra spaces: "Phường  Cầu Giấy" → "phuong cau giay"."""
-    text = unicodedata.normalize("NFC", " ".join(str(text or "").split())).lower().replace("đ", "d")
-    text = unicodedata.normalize("NFD", text)
-    return "".join(c for c in text if unicodedata.category(c) != "Mn").replace("-", " ")
+    """Folded (sodiem/text.py), hyphens as spaces: "Phường  Cầu Giấy" → "phuong cau giay"."""
+    return fold(str(text or "").replace("-", " "))
 
 
 def _split(text: str) -> tuple[str, str]:

@@ -24,10 +24,7 @@ from gradebook.models import Classroom, Enrolment, Guardian, Student  # noqa: E4
 from gradebook.services import roster  # noqa: E402
 from gradebook.services import setup as year_setup  # noqa: E402
 
-HEADER = [
-    "STT", "Mã lớp", "Mã định danh Bộ GD&ĐT", "Họ và tên", "Ngày sinh", "Giới tính", "Dân tộc", "Quốc tịch",
-    "Tỉnh", "Huyện", "Xã", "Họ tên cha", "Năm sinh cha", "Họ tên mẹ", "Năm sinh mẹ", "Số ĐDCN",
-]  # fmt: skip
+HEADER = roster.SECTOR_COLUMNS
 PLACES = [
     ("Thành phố Hà Nội", "Quận Cầu Giấy", "Phường Dịch Vọng"),
     ("Thành phố Hà Nội", "", "Phường Cầu Giấy"),

@@ -16,6 +16,7 @@ from accounts.services import create_school
 from gradebook import demo_data as D
 from gradebook.models import Classroom, SchoolYear, Subject
 from gradebook.services import assignments, roster, setup
+from gradebook.services.roster import SECTOR_COLUMNS
 
 THPT_CODE = "THPT-NT"
 THPT_CLASSES = "10A1-10A3, 11A1-11A2, 12A1-12A2"
@@ -25,10 +26,7 @@ COMBINATIONS = [
     ("Khoa học tự nhiên 2", ["vat-li", "hoa-hoc", "cong-nghe", "tin-hoc"], ["toan", "vat-li", "tin-hoc"]),
     ("Khoa học xã hội", ["dia-li", "gdktpl", "vat-li", "am-nhac"], ["ngu-van", "dia-li", "gdktpl"]),
 ]
-SECTOR_HEADER = [
-    "STT", "Mã lớp", "Mã định danh Bộ GD&ĐT", "Họ và tên", "Ngày sinh", "Giới tính", "Dân tộc", "Quốc tịch",
-    "Tỉnh", "Huyện", "Xã", "Họ tên cha", "Năm sinh cha", "Họ tên mẹ", "Năm sinh mẹ", "Số ĐDCN",
-]  # fmt: skip
+SECTOR_HEADER = SECTOR_COLUMNS
 # old three-level addresses, as birth certificates still carry them
 OLD_PLACES = [
     ("Thành phố Hà Nội", "Quận Ba Đình", "Phường Ngọc Hà"),

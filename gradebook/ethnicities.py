@@ -3,7 +3,7 @@ Quyết định 121-TCTK/PPCĐ of the General Statistics Office), with the spell
 
 from __future__ import annotations
 
-import unicodedata
+from sodiem.text import fold
 
 ETHNIC_GROUPS = (
     "Kinh", "Tày", "Thái", "Mường", "Khmer", "Hoa", "Nùng", "Mông", "Dao", "Gia Rai", "Ngái", "Ê Đê",
@@ -23,10 +23,7 @@ _ALIASES = {
 
 
 def _plain(text: str) -> str:
-    text = unicodedata.normalize(
-        "NFD", " ".join(str(text).replace("-", " ").split()).lower().replace("đ", "d")
-    )
-    return "".join(c for c in text if unicodedata.category(c) != "Mn").replace("'", " ").strip()
+    return fold(str(text).replace("-", " ").replace("'", " "))
 
 
 _INDEX = {_plain(name): name for name in ETHNIC_GROUPS}

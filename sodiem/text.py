@@ -21,3 +21,10 @@ def nfc(value: Any) -> Any:
     if isinstance(value, dict):
         return {nfc(k): nfc(v) for k, v in value.items()}
     return value
+
+
+def fold(value: Any) -> str:
+    """Text compared as people mean it: lower case, no accents, đ as d, spaces collapsed —
+    "Phường  Cầu Giấy" and "phuong cau giay" fold alike (headings, place names, teachers' names)."""
+    text = " ".join(str(value if value is not None else "").split()).lower().replace("đ", "d")
+    return "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")

@@ -17,7 +17,8 @@ from tests.factories import make_school, make_student, make_user
 
 pytestmark = pytest.mark.xdist_group("roster_import")
 
-# The sector database's columns, in its order
+# The sector database's columns, in its order, as the published template words them (kept here on
+# its own: the test checks the portal against the template, not against itself)
 SECTOR = [
     "STT", "Mã lớp", "Mã định danh Bộ GD&ĐT", "Họ và tên", "Ngày sinh", "Giới tính", "Dân tộc", "Quốc tịch",
     "Tỉnh", "Huyện", "Xã", "Họ tên cha", "Năm sinh cha", "Họ tên mẹ", "Năm sinh mẹ", "Số ĐDCN",

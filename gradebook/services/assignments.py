@@ -5,7 +5,6 @@ the year is dated (the audit trail keeps the day it takes effect) and the grid's
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from io import BytesIO
@@ -23,6 +22,7 @@ from audit.services import record
 from gradebook.models import Classroom, GradeSubject, ImportBatch, SchoolYear, Subject, TeachingAssignment
 from gradebook.services.structure import StructureError, assign_teacher, set_homeroom_teacher
 from sodiem.domain import Actor, acting
+from sodiem.text import fold
 
 HOMEROOM = "homeroom"  # the matrix's column of homeroom teachers
 
@@ -31,9 +31,7 @@ class AssignmentError(StructureError):
     """An assignment file that cannot be read."""
 
 
-def _plain(text) -> str:
-    text = " ".join(str(text or "").split()).lower().replace("đ", "d")
-    return "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
+_plain = fold
 
 
 @dataclass

@@ -11,7 +11,6 @@ written is what the preview said unless the school changed in between (then the 
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from io import BytesIO
@@ -31,6 +30,7 @@ from audit.services import record
 from gradebook.ethnicities import ethnic_group
 from gradebook.models import Classroom, Enrolment, Guardian, ImportBatch, SchoolYear, Student
 from sodiem.domain import Actor, DomainError, acting
+from sodiem.text import fold
 
 MAX_ROWS = 3000
 
@@ -73,6 +73,12 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 REQUIRED = ("classroom", "full_name", "date_of_birth", "sex")
 
+# The sector database's student template, its columns in its order (docs/workflows.md §2)
+SECTOR_COLUMNS = [
+    "STT", "Mã lớp", "Mã định danh Bộ GD&ĐT", "Họ và tên", "Ngày sinh", "Giới tính", "Dân tộc", "Quốc tịch",
+    "Tỉnh", "Huyện", "Xã", "Họ tên cha", "Năm sinh cha", "Họ tên mẹ", "Năm sinh mẹ", "Số ĐDCN",
+]  # fmt: skip
+
 # The portal's own template, in this order (the sector database's columns, then the profile's)
 TEMPLATE = [
     "STT", "Mã lớp (*)", "Mã định danh Bộ GD&ĐT", "Họ và tên (*)", "Ngày sinh (*)", "Giới tính (*)",
@@ -83,9 +89,8 @@ TEMPLATE = [
 
 
 def _plain(text) -> str:
-    text = " ".join(str(text or "").replace("(*)", " ").replace("*", " ").split()).lower().replace("đ", "d")
-    text = unicodedata.normalize("NFD", text)
-    return "".join(c for c in text if unicodedata.category(c) != "Mn").strip(" :.")
+    """A heading or a cell folded (sodiem/text.py), without the template's "(*)" marks."""
+    return fold(str(text or "").replace("(*)", " ").replace("*", " ")).strip(" :.")
 
 
 _HEADINGS = {heading: name for name, headings in COLUMNS.items() for heading in headings}

@@ -15,6 +15,12 @@ from gradebook.models import Score, Student, TeachingAssignment
 
 pytestmark = pytest.mark.browser
 
+PASTE = """(text) => {
+  const dt = new DataTransfer();
+  dt.setData('text/plain', text);
+  document.activeElement.dispatchEvent(new ClipboardEvent('paste', {clipboardData: dt, bubbles: true, cancelable: true}));
+}"""
+
 NEW_PASSWORD = "Truong@Moi2026"  # noqa: S105 — a test's password
 SECTOR = [
     "STT", "Mã lớp", "Mã định danh Bộ GD&ĐT", "Họ và tên", "Ngày sinh", "Giới tính", "Dân tộc", "Quốc tịch",
@@ -136,6 +142,21 @@ def test_from_create_school_to_the_first_saved_score(live_server, transactional_
     expect(page.locator("#preview")).to_contain_text("Mới")
     page.click("#confirm")
     expect(page.locator(".messages")).to_contain_text("Đã lưu 2 phân công")
+
+    # the matrix page: a block pasted from Excel fills the cells from the focused one; arrows move
+    page.goto(f"{live_server.url}/setup/assignments/")
+    first = page.locator("#matrix tbody tr").first.locator("input.cell")
+    expect(first.nth(0)).to_have_value("Phan Thị Toán (gv.toan.bd)")
+    first.nth(1).click()
+    page.evaluate(PASTE, "gv.toan.bd\tPhan Thị Toán\n")
+    expect(first.nth(1)).to_have_value("gv.toan.bd")
+    expect(first.nth(2)).to_have_value("Phan Thị Toán")
+    assert "changed" in first.nth(2).get_attribute("class")
+    page.keyboard.press("End")
+    page.keyboard.press("ArrowRight")
+    expect(first.nth(2)).to_be_focused()
+    page.click("#matrix-form button[type=submit]")
+    expect(page.locator(".messages")).to_contain_text("Đã lưu 1 phân công")  # Văn; Toán unchanged
 
     # the roster as LibreOffice wrote it: preview (nothing written), then confirm
     page.goto(f"{live_server.url}/setup/roster/")
