@@ -207,6 +207,9 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 # Key that encrypts the schools' signing certificates at rest; derived from SECRET_KEY when unset.
 # Changing it (or SECRET_KEY without it) makes the stored certificates unreadable: set it in production.
 CERTIFICATE_KEY = env_str("CERTIFICATE_KEY", "")
+# The printed forms' font files (transcripts/fonts.py): Debian's fonts-liberation2 and fonts-dejavu-core
+PDF_FONT_DIR = env_str("PDF_FONT_DIR", "/usr/share/fonts/truetype/liberation2")
+PDF_SYMBOL_FONT_DIR = env_str("PDF_SYMBOL_FONT_DIR", "/usr/share/fonts/truetype/dejavu")
 VERIFY_MAX_BYTES = env_int("VERIFY_MAX_BYTES", 30 * 1024 * 1024)
 # The key of the chain seals (audit/seals.py): derived from CERTIFICATE_KEY (or SECRET_KEY) when unset.
 # It must stay outside the database; changing it leaves older seals uncheckable.

@@ -4,6 +4,24 @@ from django.conf import settings
 from django.core.checks import Error, register
 
 
+@register()
+def pdf_fonts_are_installed(app_configs, **kwargs):
+    """The printed forms name their font files (transcripts/fonts.py); without them every PDF would fail."""
+    from transcripts.fonts import font_files
+
+    missing = [str(path) for path in font_files() if not path.is_file()]
+    if not missing:
+        return []
+    return [
+        Error(
+            f"The PDF fonts are missing: {', '.join(missing)}.",
+            hint="Install Debian's fonts-liberation2 and fonts-dejavu-core (make install does), or set "
+            "PDF_FONT_DIR / PDF_SYMBOL_FONT_DIR.",
+            id="transcripts.E002",
+        )
+    ]
+
+
 @register(deploy=True)
 def certificate_key_is_set(app_configs, **kwargs):
     """In production the schools' signing certificates are encrypted with a key of their own, not one

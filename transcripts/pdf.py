@@ -1,8 +1,8 @@
 """Rendering the printed forms: server-side HTML → A4 PDF with WeasyPrint.
 
-Templates carry their CSS inline, so the renderer needs no network and no file: the URL fetcher refuses
-everything but `data:` URLs (WeasyPrint would otherwise follow any URL a template or a value put in
-front of it). Every PDF handed out is recorded in the audit trail.
+Templates carry their CSS inline, so the renderer needs no network: the URL fetcher refuses everything
+but `data:` URLs and the forms' font files (WeasyPrint would otherwise follow any URL a template or a
+value put in front of it). Every PDF handed out is recorded in the audit trail.
 """
 
 from __future__ import annotations
@@ -16,15 +16,19 @@ from django.utils.text import slugify
 from audit.models import AuditEvent
 from audit.services import record
 from sodiem.domain import Actor
+from transcripts import fonts
 
 
 def data_only_fetcher():
     # WeasyPrint is imported when a PDF is made, not when the URLs load (it takes a while to import)
     from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
+    allowed = fonts.allowed_urls()
+
     class DataOnlyFetcher(URLFetcher):
         def fetch(self, url, headers=None):
-            if not url.startswith("data:"):
+            # data: URLs, and the forms' own font files by their exact address (transcripts/fonts.py)
+            if not url.startswith("data:") and url not in allowed:
                 raise FatalURLFetchingError(f"Refused to fetch {url[:80]} while rendering a PDF")
             return super().fetch(url, headers)
 

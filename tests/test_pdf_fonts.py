@@ -1,0 +1,88 @@
+"""The printed forms use named font files only (transcripts/fonts.py): Liberation Serif 2 for the text,
+DejaVu Sans for a few symbols; no font chosen by fontconfig, every font embedded, the same pages on every
+run; and the renderer fetches no other file."""
+
+import re
+import subprocess
+
+import pytest
+from django.test import override_settings
+
+from tests.test_printed_books import page_count, printed
+from transcripts import fonts
+from transcripts.documents import Kind
+
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("pdf_fonts")]
+
+# WeasyPrint names an embedded font after its @font-face family: only ours, whose files are named
+ALLOWED = re.compile(r"^[A-Z]{6}\+SoDiem-(Serif(-Bold|-Italic|-BoldItalic)?|Symbols(-Bold)?)$")
+
+
+def fonts_of(pdf: bytes) -> list[tuple[str, str]]:
+    """(name, embedded) of every font pdffonts lists."""
+    out = subprocess.run(["pdffonts", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    rows = []
+    for line in out.splitlines()[2:]:
+        parts = line.split()
+        # name type [encoding…] emb sub uni object ID: emb is the 5th field from the end
+        rows.append((parts[0], parts[-5]))
+    return rows
+
+
+@pytest.mark.parametrize(
+    "kind", [Kind.CLASS_BOOK, Kind.TRANSCRIPT, Kind.RESULTS_SUMMARY, Kind.TEACHER_BOOK, Kind.REGISTER]
+)
+def test_every_form_embeds_only_its_named_fonts(klass, kind):
+    world = klass
+    target = {
+        Kind.TRANSCRIPT: {"student": world.student},
+        Kind.TEACHER_BOOK: {"teacher": world.math_teacher},
+        Kind.RESULTS_SUMMARY: {"classroom": world.classroom, "period": "year"},
+    }.get(kind, {"classroom": world.classroom})
+    _document, pdf = printed(world, kind, **target)
+    found = fonts_of(pdf)
+    assert found, "no font in the PDF"
+    assert all(ALLOWED.match(name) for name, _emb in found), found
+    assert all(emb == "yes" for _name, emb in found), found
+    assert any(name.endswith("+SoDiem-Serif") for name, _emb in found)
+    _again, second = printed(world, kind, **target)
+    assert page_count(second) == page_count(pdf)
+
+
+def test_the_fonts_are_the_files_named_and_nothing_else_is_fetched(settings):
+    assert all(path.is_file() for path in fonts.font_files())
+    css = fonts.css()
+    assert css.count("@font-face") == 6 and "LiberationSerif-Regular.ttf" in css and "fontconfig" not in css
+    from transcripts.pdf import data_only_fetcher
+
+    fetcher = data_only_fetcher()
+    from weasyprint.urls import FatalURLFetchingError
+
+    for url in (
+        "file:///etc/passwd",
+        "file:///usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf",
+        "http://example.com/x.ttf",
+    ):
+        with pytest.raises(FatalURLFetchingError):
+            fetcher.fetch(url)
+    assert fetcher.fetch(sorted(fonts.allowed_urls())[0])
+
+
+@override_settings(PDF_FONT_DIR="/nonexistent")
+def test_a_machine_without_the_fonts_fails_its_checks():
+    from transcripts.checks import pdf_fonts_are_installed
+
+    errors = pdf_fonts_are_installed(None)
+    assert errors and errors[0].id == "transcripts.E002" and "fonts-liberation2" in errors[0].hint
+
+
+def test_the_papers_on_the_plain_base_embed_only_the_named_fonts(world, client):
+    """The correction log, the quality report and the records share pdf_base.html."""
+    from django.urls import reverse
+
+    client.force_login(world.principal)
+    for name in ("correction_log_pdf", "quality_report_pdf"):
+        response = client.get(reverse(name))
+        assert response.status_code == 200, name
+        found = fonts_of(response.content)
+        assert found and all(ALLOWED.match(font) for font, _emb in found), (name, found)
