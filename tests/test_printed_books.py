@@ -299,7 +299,7 @@ def test_signing_in_turn_then_verification_and_one_changed_byte(klass, login, cl
     world = klass
     login(world.principal)
     upload_certificate(client, world)
-    document, _pdf = printed(world, Kind.CLASS_BOOK, classroom=world.classroom)
+    document, original = printed(world, Kind.CLASS_BOOK, classroom=world.classroom)
     sign_url = reverse("document_sign", args=[document.uuid])
     # the principal signs after the homeroom teacher, not before
     assert client.post(sign_url, {"password": "x"}).status_code == 403
@@ -311,6 +311,8 @@ def test_signing_in_turn_then_verification_and_one_changed_byte(klass, login, cl
     assert response.status_code == 400 and "Mật khẩu không đúng" in response.content.decode()
     assert not document.signatures.exists()
     assert client.post(sign_url, {"password": "Mat-khau-GVCN-1"}).status_code == 302
+    document.refresh_from_db()
+    first_signed = stored(document)
     # the principal, who has two-factor sign-in, confirms with the code too
     from django_otp.oath import totp
     from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -341,6 +343,26 @@ def test_signing_in_turn_then_verification_and_one_changed_byte(klass, login, cl
     ]
     assert all(s.intact and s.valid and s.trusted for s in result.signatures)
     assert result.signatures[-1].whole_file
+    assert result.signatures[0].holder and "Trường" in result.signatures[0].holder  # named by its certificate
+    # the clerk's unsigned download and the homeroom teacher's revision: earlier versions, not forgeries
+    for earlier, signer in ((original, world.literature_teacher), (first_signed, world.principal)):
+        old = signing.verify_pdf(earlier)
+        assert old.status == old.EARLIER and not old.ok and old.document == document
+        assert old.superseded_by.signer_name == signer.full_name
+    # a PDF made outside the portal and signed with the school's own key: not issued by the portal
+    from transcripts.pdf import render_pdf
+
+    forged = signing.sign_pdf(
+        render_pdf("transcripts/pdf_base.html", {}),
+        signing.active_certificate(world.school),
+        field_name="Sig1",
+        name=world.principal.full_name,
+        reason="Hiệu trưởng ký xác nhận",
+        location="Hà Nội",
+    )
+    outside = signing.verify_pdf(forged)
+    assert outside.signatures and outside.signatures[0].valid and outside.signatures[0].trusted
+    assert outside.status == outside.NOT_ISSUED and not outside.ok and outside.document is None
     # one byte changed inside the signed content: not valid
     tampered = bytearray(signed)
     tampered[len(signed) // 3] ^= 0x01
@@ -364,7 +386,18 @@ def test_signing_in_turn_then_verification_and_one_changed_byte(klass, login, cl
     page = client.post(
         reverse("verify_pdf"), {"file": SimpleUploadedFile("g.pdf", signed, "application/pdf")}
     )
-    assert "HỢP LỆ: tệp còn nguyên vẹn" in page.content.decode()
+    assert "HỢP LỆ: tệp là văn bản do hệ thống cấp" in page.content.decode()
+    page = client.post(
+        reverse("verify_pdf"), {"file": SimpleUploadedFile("o.pdf", original, "application/pdf")}
+    )
+    assert (
+        "PHIÊN BẢN CŨ" in page.content.decode()
+        and world.literature_teacher.full_name in page.content.decode()
+    )
+    page = client.post(
+        reverse("verify_pdf"), {"file": SimpleUploadedFile("f.pdf", forged, "application/pdf")}
+    )
+    assert "KHÔNG DO HỆ THỐNG CẤP" in page.content.decode()
     page = client.post(
         reverse("verify_pdf"), {"file": SimpleUploadedFile("x.pdf", b"not a pdf", "application/pdf")}
     )

@@ -27,7 +27,7 @@ from accounts.selectors import principal_of
 from gradebook.models import Classroom, SchoolYear, Student, Term
 from sodiem.qr import qr_data_uri
 from transcripts import selectors
-from transcripts.models import PrintBatch, PrintedDocument
+from transcripts.models import DocumentVersion, PrintBatch, PrintedDocument
 from transcripts.pdf import SIGN, SIGN_AND_SEAL, date_line, layout, signer
 
 Kind = PrintedDocument.Kind
@@ -169,6 +169,7 @@ def issue(target: Target, *, user: User | None, batch: PrintBatch | None = None)
     try:
         with transaction.atomic():
             document.save()
+            DocumentVersion.objects.create(document=document, number=0, sha256=digest, created_at=printed_at)
     except BaseException:
         document.file.delete(save=False)  # no file without its row
         raise

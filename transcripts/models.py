@@ -96,6 +96,25 @@ class PrintedDocument(models.Model):
         return None
 
 
+class DocumentVersion(models.Model):
+    """Every file of a document the portal handed out: the rendering (number 0) and each signed revision
+    (number n after the n-th signature). Verification accepts exactly these bytes and names an earlier
+    one as such (docs/forms.md §9b)."""
+
+    document = models.ForeignKey(PrintedDocument, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveSmallIntegerField()
+    sha256 = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    signer_name = models.CharField(max_length=150, blank=True)  # whose signature made this version
+
+    class Meta:
+        ordering = ["document", "number"]
+        constraints = [models.UniqueConstraint(fields=["document", "number"], name="uniq_document_version")]
+
+    def __str__(self) -> str:
+        return f"{self.document} v{self.number}"
+
+
 class DocumentSignature(models.Model):
     """One PAdES signature added to a document, in turn (homeroom or subject teacher, then principal)."""
 

@@ -25,7 +25,7 @@ from audit.models import AuditEvent
 from audit.services import record
 from sodiem.domain import Actor, DomainError, acting
 from transcripts.documents import may_sign, next_turn, signature_title
-from transcripts.models import DocumentSignature, PrintedDocument, SigningCertificate
+from transcripts.models import DocumentSignature, DocumentVersion, PrintedDocument, SigningCertificate
 
 
 class SigningError(DomainError):
@@ -277,6 +277,9 @@ def sign_document(document: PrintedDocument, by: Actor | User) -> DocumentSignat
         document.file.save(f"{document.uuid}-s{order}.pdf", ContentFile(signed), save=False)
         document.pdf_sha256 = hashlib.sha256(signed).hexdigest()
         document.save(update_fields=["file", "pdf_sha256"])
+        DocumentVersion.objects.create(
+            document=document, number=order, sha256=document.pdf_sha256, signer_name=user.full_name
+        )
         signature = DocumentSignature.objects.create(
             document=document,
             order=order,
@@ -324,19 +327,40 @@ class SignatureCheck:
 @dataclass
 class Verification:
     sha256: str
-    document: PrintedDocument | None = None  # the portal's record of exactly this file
+    document: PrintedDocument | None = None  # the document this very file is a version of
+    version: DocumentVersion | None = None
+    superseded_by: DocumentVersion | None = None  # the next version, when this one is an earlier one
     signatures: list[SignatureCheck] = field(default_factory=list)
     error: str = ""
 
+    VALID, EARLIER, NOT_ISSUED, CHANGED, UNREADABLE = (
+        "valid",
+        "earlier",
+        "not_issued",
+        "changed",
+        "unreadable",
+    )
+
+    @property
+    def signatures_ok(self) -> bool:
+        return all(s.ok for s in self.signatures) and (not self.signatures or self.signatures[-1].whole_file)
+
+    @property
+    def status(self) -> str:
+        """valid: the current version of a document on record, its signatures sound; earlier: a version
+        the portal issued and later replaced by a signed one; not_issued: validly signed, even with a
+        school's key, but never issued by the portal; changed: anything else."""
+        if self.error:
+            return self.UNREADABLE
+        if self.version is not None and self.signatures_ok:
+            return self.EARLIER if self.superseded_by is not None else self.VALID
+        if self.signatures and all(s.intact and s.valid for s in self.signatures):
+            return self.NOT_ISSUED
+        return self.CHANGED
+
     @property
     def ok(self) -> bool:
-        """Issued by the portal and unchanged: either this very file is on record, or every signature
-        is intact, valid and made with a school's certificate and the last one covers the whole file."""
-        if self.error:
-            return False
-        if self.signatures:
-            return all(s.ok for s in self.signatures) and self.signatures[-1].whole_file
-        return self.document is not None
+        return self.status == self.VALID
 
 
 def verify_pdf(data: bytes) -> Verification:
@@ -346,10 +370,14 @@ def verify_pdf(data: bytes) -> Verification:
     from pyhanko_certvalidator import ValidationContext
 
     digest = hashlib.sha256(data).hexdigest()
-    result = Verification(
-        sha256=digest,
-        document=PrintedDocument.objects.filter(pdf_sha256=digest).select_related("school").first(),
-    )
+    version = DocumentVersion.objects.filter(sha256=digest).select_related("document__school").first()
+    result = Verification(sha256=digest, version=version, document=version.document if version else None)
+    if version is not None and version.document.pdf_sha256 != digest:
+        result.superseded_by = (
+            DocumentVersion.objects.filter(document=version.document, number__gt=version.number)
+            .order_by("number")
+            .first()
+        )
     roots = [
         x509.Certificate.load(bytes(der))
         for der in SigningCertificate.objects.values_list("certificate_der", flat=True)

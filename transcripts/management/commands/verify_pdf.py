@@ -23,8 +23,18 @@ class Command(BaseCommand):
                 raise CommandError(f"{path}: {exc.strerror}") from None
             result = verify_pdf(data)
             all_ok &= result.ok
-            verdict = "VALID" if result.ok else "NOT VALID"
+            verdict = {
+                result.VALID: "VALID",
+                result.EARLIER: "EARLIER VERSION",
+                result.NOT_ISSUED: "NOT ISSUED BY THIS PORTAL",
+            }.get(result.status, "NOT VALID")
             self.stdout.write(f"{path}: {verdict} (sha256 {result.sha256})")
+            if result.superseded_by is not None:
+                later = result.superseded_by
+                self.stdout.write(
+                    f"  superseded by the version signed on {later.created_at:%d/%m/%Y %H:%M}"
+                    f" ({later.signer_name})"
+                )
             if result.error:
                 self.stdout.write(f"  {result.error}")
             if result.document is not None:
