@@ -86,3 +86,36 @@ def test_the_papers_on_the_plain_base_embed_only_the_named_fonts(world, client):
         assert response.status_code == 200, name
         found = fonts_of(response.content)
         assert found and all(ALLOWED.match(font) for font, _emb in found), (name, found)
+
+
+def test_print_document_command_issues_the_same_document(klass, tmp_path):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    from transcripts.models import PrintedDocument
+
+    world = klass
+    out = tmp_path / "6A1.pdf"
+    call_command(
+        "print_document", "--school", world.school.code, "--kind", "class_book", "--class", world.classroom.name,
+        "--output", str(out), stdout=StringIO(),
+    )  # fmt: skip
+    document = PrintedDocument.objects.get(kind="class_book")
+    assert out.read_bytes().startswith(b"%PDF-") and page_count(out.read_bytes()) == document.pages
+    assert document.printed_by == world.clerk and document.versions.get().number == 0
+    summary = tmp_path / "hk1.pdf"
+    call_command(
+        "print_document", "--school", world.school.code, "--kind", "results_summary", "--class",
+        world.classroom.name, "--term", "HK1", "--output", str(summary), stdout=StringIO(),
+    )  # fmt: skip
+    assert summary.read_bytes().startswith(b"%PDF-")
+    with pytest.raises(CommandError, match="--class"):
+        call_command(
+            "print_document", "--school", world.school.code, "--kind", "class_book", "--output", str(out)
+        )
+    with pytest.raises(CommandError, match="may not print"):
+        call_command(
+            "print_document", "--school", world.school.code, "--kind", "register", "--user",
+            world.math_teacher.username, "--output", str(out),
+        )  # fmt: skip
