@@ -119,3 +119,43 @@ def test_print_document_command_issues_the_same_document(klass, tmp_path):
             "print_document", "--school", world.school.code, "--kind", "register", "--user",
             world.math_teacher.username, "--output", str(out),
         )  # fmt: skip
+
+
+def _thin_pages(pdf: bytes) -> list[tuple[int, str]]:
+    """Pages with fewer than 10 lines of text (page number, first words), from pdftotext."""
+    import tempfile
+
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as f:
+        f.write(pdf)
+        f.flush()
+        thin = []
+        for number in range(1, page_count(pdf) + 1):
+            text = subprocess.run(
+                ["pdftotext", "-f", str(number), "-l", str(number), "-layout", f.name, "-"],
+                capture_output=True,
+                check=True,
+            ).stdout.decode()
+            lines = [line.strip() for line in text.splitlines() if line.strip()]
+            if len(lines) < 10:
+                thin.append((number, " ".join(lines[1:3])))
+        return thin
+
+
+def test_a_45_student_class_book_has_no_near_empty_page(world):
+    """An attendance month, a subject-term and each summary fit one page with their signatures; only
+    the covers and the dividers are short pages (docs/forms.md §2)."""
+    from datetime import date, timedelta
+
+    from gradebook.models import Enrolment
+    from tests.factories import make_student
+
+    for n in range(45 - world.classroom.enrolments.count()):
+        student = make_student(
+            world.school, f"Nguyễn Văn Học Sinh {n:02d}", born=date(2015, 1, 1) + timedelta(days=n)
+        )
+        Enrolment.objects.create(student=student, classroom=world.classroom, start_date=world.year.start_date)
+    _document, pdf = printed(world, Kind.CLASS_BOOK, classroom=world.classroom)
+    thin = [(n, words) for n, words in _thin_pages(pdf) if "PHẦN GHI ĐIỂM" not in words and n > 3]
+    assert thin == [], thin
+    _again, second = printed(world, Kind.CLASS_BOOK, classroom=world.classroom)
+    assert page_count(second) == page_count(pdf)
