@@ -159,3 +159,41 @@ def test_a_45_student_class_book_has_no_near_empty_page(world):
     assert thin == [], thin
     _again, second = printed(world, Kind.CLASS_BOOK, classroom=world.classroom)
     assert page_count(second) == page_count(pdf)
+
+
+def pdf_metadata(pdf: bytes) -> dict:
+    """The Info dictionary's producer and the XMP packet's producer and PDF/A part."""
+    import io
+
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+    info = reader.trailer_view["/Info"].get_object()
+    xmp = reader.root["/Metadata"].get_object().data.decode()
+    producer = re.search(r"<pdf:Producer>([^<]*)<", xmp) or re.search(r'pdf:Producer="([^"]*)"', xmp)
+    part = re.search(r"<pdfaid:part>([^<]*)<", xmp) or re.search(r'pdfaid:part="([^"]*)"', xmp)
+    return {
+        "info_producer": str(info.get("/Producer")),
+        "xmp_producer": producer.group(1) if producer else None,
+        "pdfa_part": part.group(1) if part else None,
+    }
+
+
+def test_pdfa_metadata_stays_consistent_through_three_signatures(klass):
+    from transcripts import signing
+    from transcripts.selfsigned import self_signed_p12
+
+    world = klass
+    signing.store_certificate(world.school, self_signed_p12(world.school.name, b"mk"), "mk", world.principal)
+    certificate = signing.active_certificate(world.school)
+    _document, pdf = printed(world, Kind.TRANSCRIPT, student=world.student)
+    before = pdf_metadata(pdf)
+    assert before["pdfa_part"] == "3" and before["info_producer"] == before["xmp_producer"]
+    for n, who in enumerate(("Giáo viên chủ nhiệm", "Hiệu trưởng", "Văn thư"), start=1):
+        pdf = signing.sign_pdf(
+            pdf, certificate, field_name=f"Sig{n}", name=who, reason="ký", location="Hà Nội"
+        )
+    after = pdf_metadata(pdf)
+    assert after == before
+    result = signing.verify_pdf(pdf)
+    assert len(result.signatures) == 3 and all(s.intact and s.valid for s in result.signatures)

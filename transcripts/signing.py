@@ -229,7 +229,16 @@ def sign_pdf(
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
 
-    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    class KeepingMetadata(IncrementalPdfFileWriter):
+        """pyHanko rewrites the document information on each revision: it appends itself to the Info
+        /Producer and, not recognising WeasyPrint's XMP stream, writes a new one without the PDF/A
+        identification — the two then disagree and the file is no longer PDF/A. A signature changes
+        nothing the metadata describes, so the revision leaves both as the rendering wrote them."""
+
+        def _update_meta(self):
+            return None
+
+    writer = KeepingMetadata(io.BytesIO(pdf))
     meta = signers.PdfSignatureMetadata(
         field_name=field_name,
         name=name,
