@@ -2,7 +2,7 @@
 FROM python:3.12-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DEBUG=false
 RUN apt-get update && apt-get install -y --no-install-recommends \
-        fonts-liberation2 fonts-dejavu-core gettext libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b \
+        fonts-liberation2 fonts-dejavu-core poppler-utils gettext libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b \
         postgresql-client \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app

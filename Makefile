@@ -6,11 +6,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# Debian packages the portal needs: the PDFs' fonts (Liberation Serif 2, DejaVu Sans: transcripts/fonts.py), poppler (pdftotext in tests),
+# Debian packages the portal needs: the PDFs' fonts (Liberation Serif 2, DejaVu Sans: transcripts/fonts.py),
+# zbar (tests read the QR codes back), poppler (pdftotext in tests),
 # Chromium (browser tests), gettext (compiling the Vietnamese translation), LibreOffice Calc (the
 # set-up test imports a file it wrote, as schools do); pg_dump/pg_restore for the
 # backup commands (postgresql-client, unless the PostgreSQL server already brought them).
-APT_PACKAGES := fonts-liberation2 fonts-dejavu-core poppler-utils chromium gettext \
+APT_PACKAGES := fonts-liberation2 fonts-dejavu-core poppler-utils chromium gettext zbar-tools \
                 libreoffice-calc-nogui
 
 .PHONY: install system-deps db-roles run test check audit clean

@@ -16,6 +16,8 @@ urlpatterns = [
     path("archive/", include("archive.urls")),
     path("verify/", views_books.verify_upload, name="verify_pdf"),
     path("verify/<uuid:document_uuid>/", views_books.verify_document, name="verify_document"),
+    path("verify/p/<str:token>/", views_books.verify_paper, name="verify_paper"),
+    path("verify/p/<str:token>/<int:page>.png", views_books.verify_paper_page, name="verify_paper_page"),
     path("health/", views.health, name="health"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("django-admin/", admin.site.urls),

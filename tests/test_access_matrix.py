@@ -117,6 +117,9 @@ def matrix():
         "health": (None, public(), None),
         "verify_pdf": (None, public(), public()),
         "verify_document": ("document", public(), None),
+        "verify_paper": ("paper", public(), None),
+        # the stored file of the fixture is no real PDF: nothing to draw
+        "verify_paper_page": ("paper_page", public(404), None),
         "home": (None, everyone(), None),
         # accounts of the school
         "accounts:staff_list": (None, school_page({"admin_board", "principal"}), school_page({"admin_board", "principal"})),
@@ -314,6 +317,7 @@ def people(world, other_world):
     document = PrintedDocument(
         school=world.school, school_year=world.year, kind="class_book", classroom=world.classroom,
         title="Sổ theo dõi — lớp 6A1", content_hash="1" * 64, original_sha256="2" * 64, pdf_sha256="2" * 64,
+        verify_token="t" * 24,
         printed_by=world.clerk, batch=batch,
     )  # fmt: skip
     document.file.save("d.pdf", ContentFile(b"%PDF-1.7"), save=True)
@@ -348,6 +352,8 @@ def people(world, other_world):
         "batch": {"batch_uuid": batch.uuid},
         "archive": {"archive_uuid": archive.uuid},
         "upload": {"kind": "roster"},
+        "paper": {"token": "t" * 24},
+        "paper_page": {"token": "t" * 24, "page": 1},
         "import": {"batch_uuid": import_batch.uuid},
         "class_student": {"classroom_uuid": world.classroom.uuid, "student_uuid": world.student.uuid},
     }
@@ -458,7 +464,14 @@ def test_authenticated_pages_are_not_cached(people, client):
     for role in ("student", "teacher", "principal"):
         client.force_login(users[role])
         for name, (target, get_rule, _post_rule) in sorted(matrix().items()):
-            if get_rule[role] != 200 or name in ("health", "verify_pdf", "verify_document", "set_language"):
+            if get_rule[role] != 200 or name in (
+                "health",
+                "verify_pdf",
+                "verify_document",
+                "verify_paper",
+                "verify_paper_page",
+                "set_language",
+            ):
                 continue
             response = client.get(reverse(name, kwargs=kwargs[target]))
             assert "no-store" in response.get("Cache-Control", ""), f"{name} as {role}"

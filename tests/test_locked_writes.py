@@ -32,6 +32,8 @@ NOT_PERIOD_DATA = {
     "certificate": "the school's signing certificate",
     "verify_pdf": "public check of a PDF file; writes nothing",
     "verify_document": "read",
+    "verify_paper": "read",
+    "verify_paper_page": "read",
     "health": "read",
     "set_language": "a cookie",
     "classroom_list": "read",

@@ -197,3 +197,44 @@ def test_pdfa_metadata_stays_consistent_through_three_signatures(klass):
     assert after == before
     result = signing.verify_pdf(pdf)
     assert len(result.signatures) == 3 and all(s.intact and s.valid for s in result.signatures)
+
+
+def test_the_qr_code_reads_at_150_dpi_and_opens_the_paper_check(klass, client, settings):
+    """The QR code carries a token of its own (docs/forms.md §9b); its page shows the student, the year
+    and the pages as images to compare with the paper, and refuses to be tried in bulk."""
+    import shutil
+    import tempfile
+
+    from django.core.cache import cache
+    from django.urls import reverse
+
+    from transcripts.views_books import PAPER_CHECKS_PER_MINUTE
+
+    assert shutil.which("zbarimg"), "zbar not found: run `make install` (it installs zbar-tools)"
+    world = klass
+    document, pdf = printed(world, Kind.TRANSCRIPT, student=world.student)
+    with tempfile.TemporaryDirectory() as folder:
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", "150", "-f", "1", "-l", "1", "-", f"{folder}/p"], input=pdf, check=True
+        )
+        page = next(__import__("pathlib").Path(folder).glob("p*.png"))
+        found = subprocess.run(
+            ["zbarimg", "--quiet", "--raw", str(page)], capture_output=True, text=True
+        ).stdout.strip()
+    assert found.endswith(reverse("verify_paper", args=[document.verify_token])), found
+    assert str(document.uuid) not in found and len(document.verify_token) >= 24
+    cache.clear()
+    response = client.get(reverse("verify_paper", args=[document.verify_token]))
+    body = response.content.decode()
+    assert response.status_code == 200 and world.student.full_name in body
+    assert world.student.date_of_birth.strftime("%d/%m/%Y") in body
+    image = client.get(reverse("verify_paper_page", args=[document.verify_token, 1]))
+    assert image.status_code == 200 and image.content.startswith(b"\x89PNG")
+    assert (
+        client.get(reverse("verify_paper_page", args=[document.verify_token, document.pages + 1])).status_code
+        == 404
+    )
+    assert client.get(reverse("verify_paper", args=["x" * 24])).status_code == 404
+    for _ in range(PAPER_CHECKS_PER_MINUTE):
+        last = client.get(reverse("verify_paper", args=["y" * 24]))
+    assert last.status_code == 429 and "Quá nhiều" in last.content.decode()

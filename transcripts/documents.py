@@ -9,6 +9,7 @@ time and the QR code itself), so a paper copy can be checked against the portal'
 from __future__ import annotations
 
 import hashlib
+import secrets
 import uuid
 from dataclasses import dataclass
 
@@ -101,12 +102,18 @@ def content(target: Target) -> dict:
     return data
 
 
-def verification_url(document_uuid, content_hash: str) -> str:
-    path = reverse("verify_document", args=[document_uuid])
-    return f"{settings.SITE_URL.rstrip('/')}{path}?h={content_hash}"
+def new_verify_token() -> str:
+    return secrets.token_urlsafe(18)  # 144 random bits; 24 characters, short enough for a small QR
 
 
-def document_html(target: Target, data: dict, *, document_uuid, printed_at) -> tuple[str, str]:
+def verification_url(token: str) -> str:
+    """The QR code's address: the paper check of one document (transcripts/views_books.verify_paper)."""
+    return f"{settings.SITE_URL.rstrip('/')}{reverse('verify_paper', args=[token])}"
+
+
+def document_html(
+    target: Target, data: dict, *, document_uuid, printed_at, token: str = ""
+) -> tuple[str, str]:
     """(the whole HTML, the content hash): the document's body, hashed, inside the page furniture."""
     body = render_to_string(TEMPLATE[target.kind], data)
     content_hash = hashlib.sha256(body.encode()).hexdigest()
@@ -117,24 +124,29 @@ def document_html(target: Target, data: dict, *, document_uuid, printed_at) -> t
             "school": target.school,
             "kind_label": FORM_NAME[target.kind],
             "printed_at": timezone.localtime(printed_at),
-            "qr": qr_data_uri(verification_url(document_uuid, content_hash)),
+            "qr": qr_data_uri(verification_url(token or new_verify_token())),
             "short_id": str(document_uuid)[:8],
         },
     )
     return html, content_hash
 
 
-def render(target: Target, *, document_uuid=None, printed_at=None, data: dict | None = None):
+def render(target: Target, *, document_uuid=None, printed_at=None, data: dict | None = None, token: str = ""):
     """(pdf bytes, content hash, page count) of a document; PDF/A-3b, the archive format."""
     document_uuid = document_uuid or uuid.uuid4()
     printed_at = printed_at or timezone.now()
+    token = token or new_verify_token()
     data = content(target) if data is None else data
-    html, content_hash = document_html(target, data, document_uuid=document_uuid, printed_at=printed_at)
+    html, content_hash = document_html(
+        target, data, document_uuid=document_uuid, printed_at=printed_at, token=token
+    )
     rendered = layout(html)
     if data.get("needs_page_count"):
         # the closing line states the book's page count ("Sổ này có … trang"): lay out once more with it
         data["page_count"] = len(rendered.pages)
-        html, content_hash = document_html(target, data, document_uuid=document_uuid, printed_at=printed_at)
+        html, content_hash = document_html(
+            target, data, document_uuid=document_uuid, printed_at=printed_at, token=token
+        )
         rendered = layout(html)
     pdf = rendered.write_pdf(pdf_variant="pdf/a-3b")
     return pdf, content_hash, len(rendered.pages)
@@ -144,7 +156,8 @@ def issue(target: Target, *, user: User | None, batch: PrintBatch | None = None)
     """Render and keep one document; its row and its file are written together."""
     document_uuid = uuid.uuid4()
     printed_at = timezone.now()
-    pdf, content_hash, pages = render(target, document_uuid=document_uuid, printed_at=printed_at)
+    token = new_verify_token()
+    pdf, content_hash, pages = render(target, document_uuid=document_uuid, printed_at=printed_at, token=token)
     digest = hashlib.sha256(pdf).hexdigest()
     document = PrintedDocument(
         uuid=document_uuid,
@@ -158,6 +171,7 @@ def issue(target: Target, *, user: User | None, batch: PrintBatch | None = None)
         blank=target.blank,
         title=target.title,
         content_hash=content_hash,
+        verify_token=token,
         original_sha256=digest,
         pdf_sha256=digest,
         pages=pages,

@@ -55,6 +55,9 @@ class PrintedDocument(models.Model):
     # sha256 of the document's content as printed (the body, without print time and QR code): the
     # QR code carries it, so a paper copy can be checked against the portal
     content_hash = models.CharField(max_length=64)
+    # what the QR code of the paper copy carries: random, used nowhere else, so that only someone holding
+    # the paper reaches the page that shows its pages (a uuid also appears in staff links)
+    verify_token = models.CharField(max_length=40, unique=True, editable=False)
     file = models.FileField(upload_to=document_path, storage=private_storage, max_length=200)
     original_sha256 = models.CharField(max_length=64)  # the file as rendered
     pdf_sha256 = models.CharField(max_length=64, db_index=True)  # the file as it stands (after signatures)

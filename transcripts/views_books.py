@@ -3,11 +3,15 @@ the school's signing certificate; and the public verification pages."""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import time
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -372,6 +376,84 @@ def verify_document(request, document_uuid):
             "signatures": list(document.signatures.values("signer_name", "role_title", "signed_at")),
         },
     )
+
+
+PAPER_CHECKS_PER_MINUTE = 30  # pages opened from a QR code
+PAPER_IMAGES_PER_MINUTE = 150  # their page images (a class book has some fifty)
+
+
+def _paper(
+    request, token: str, *, what: str = "check", limit: int = PAPER_CHECKS_PER_MINUTE
+) -> PrintedDocument:
+    """The document a paper copy's QR code names; a bounded number of lookups a minute from one address,
+    so tokens cannot be tried in bulk (they are 144 random bits anyway)."""
+    from django.core.cache import cache
+
+    key = f"paper-{what}:{client_ip(request)}:{int(time.time() // 60)}"
+    cache.add(key, 0, timeout=90)
+    if cache.incr(key) > limit:
+        raise TooManyChecks
+    if len(token) > 40:
+        raise Http404
+    return get_object_or_404(
+        PrintedDocument.objects.select_related("school", "school_year", "classroom", "student"),
+        verify_token=token,
+    )
+
+
+class TooManyChecks(Exception):
+    pass
+
+
+@require_safe
+def verify_paper(request, token):
+    """What the QR code of a paper copy opens: the document as the portal issued it — its pages as
+    images, its student, class and year — for whoever holds the paper to compare, page by page."""
+    try:
+        document = _paper(request, token)
+    except TooManyChecks:
+        return render(request, "transcripts/verify_paper.html", {"busy": True}, status=429)
+    versions = list(document.versions.order_by("number"))
+    return render(
+        request,
+        "transcripts/verify_paper.html",
+        {
+            "document": document,
+            "kind_label": documents.FORM_NAME[document.kind],
+            "signatures": list(document.signatures.order_by("order")),
+            "pages": range(1, document.pages + 1),
+            "current": versions[-1] if versions else None,
+        },
+    )
+
+
+@require_safe
+def verify_paper_page(request, token, page):
+    """One page of the document as an image (the current version, 60 dpi: enough to compare marks)."""
+    try:
+        document = _paper(request, token, what="image", limit=PAPER_IMAGES_PER_MINUTE)
+    except TooManyChecks:
+        return HttpResponse(status=429)
+    if not 1 <= page <= max(document.pages, 1) or page > 200:
+        raise Http404
+    with document.file.open("rb") as f:
+        pdf = f.read()
+    pdftoppm = shutil.which("pdftoppm") or "/usr/bin/pdftoppm"  # poppler-utils
+    try:
+        png = subprocess.run(  # noqa: S603 — a fixed program and arguments; the PDF goes in on stdin
+            [pdftoppm, "-png", "-r", "60", "-f", str(page), "-l", str(page), "-singlefile", "-"],
+            input=pdf,
+            capture_output=True,
+            check=True,
+            timeout=30,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        raise Http404 from None  # a stored file poppler cannot draw: nothing to show
+    if not png:
+        raise Http404
+    response = HttpResponse(png, content_type="image/png")
+    response["Cache-Control"] = "private, max-age=300"
+    return response
 
 
 @require_http_methods(["GET", "POST"])
