@@ -111,6 +111,14 @@ class Subject(models.Model):
     def __str__(self):
         return self.name
 
+    @property
+    def printed_name(self) -> str:
+        """The name the forms print: the first foreign language as the curriculum names it, with the
+        language ("Ngoại ngữ 1 (Tiếng Anh)"; TT22 Điều 5 khoản 3 lists "Ngoại ngữ 1")."""
+        if self.role == self.Role.FOREIGN_LANGUAGE and not self.name.lower().startswith("ngoại ngữ"):
+            return f"Ngoại ngữ 1 ({self.name})"
+        return self.name
+
     def save(self, *args, **kwargs):
         if self._state.adding and not self.role:  # a new subject: the role its name suggests
             self.role = role_from_name(self.name) or ""

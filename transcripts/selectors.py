@@ -251,7 +251,7 @@ def subject_pages(
                     "term_name": TERM_NAME[term],
                     "roman": "I" if term == Term.Code.HK1 else "II",
                     "assignment": assignment,
-                    "subject": assignment.subject.name,
+                    "subject": assignment.subject.printed_name,
                     "comment_kind": assignment.subject.kind == Subject.Kind.COMMENT,
                     "teacher": assignment.teacher.full_name if assignment.teacher else "",
                     "regular_count": count,
@@ -399,7 +399,7 @@ def year_ranking(classroom: Classroom, year_summary: dict, results: dict) -> dic
 
 def subject_teachers(classroom: Classroom) -> list[dict]:
     return [
-        {"subject": a.subject.name, "teacher": a.teacher.full_name if a.teacher else ""}
+        {"subject": a.subject.printed_name, "teacher": a.teacher.full_name if a.teacher else ""}
         for a in classroom_assignments(classroom)
     ]
 
@@ -571,7 +571,7 @@ def transcript_year(enrolment: Enrolment) -> dict:
         s = result.subjects.get(a.subject_id) if result else None
         subjects.append(
             {
-                "name": a.subject.name,
+                "name": a.subject.printed_name,
                 "hk1": show(s.value(Term.Code.HK1)) if s else "",
                 "hk2": show(s.value(Term.Code.HK2)) if s else "",
                 "year": show(s.value("year")) if s else "",
