@@ -111,6 +111,11 @@ class Subject(models.Model):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        if self._state.adding and not self.role:  # a new subject: the role its name suggests
+            self.role = role_from_name(self.name) or ""
+        super().save(*args, **kwargs)
+
     @property
     def printed_name(self) -> str:
         """The name the forms print: the first foreign language as the curriculum names it, with the
@@ -118,11 +123,6 @@ class Subject(models.Model):
         if self.role == self.Role.FOREIGN_LANGUAGE and not self.name.lower().startswith("ngoại ngữ"):
             return f"Ngoại ngữ 1 ({self.name})"
         return self.name
-
-    def save(self, *args, **kwargs):
-        if self._state.adding and not self.role:  # a new subject: the role its name suggests
-            self.role = role_from_name(self.name) or ""
-        super().save(*args, **kwargs)
 
 
 class TaughtTerms(models.TextChoices):
