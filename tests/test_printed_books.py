@@ -344,7 +344,11 @@ def test_signing_in_turn_then_verification_and_one_changed_byte(klass, login, cl
     ]
     assert all(s.intact and s.valid and s.trusted for s in result.signatures)
     assert result.signatures[-1].whole_file
-    assert result.signatures[0].holder and "Trường" in result.signatures[0].holder  # named by its certificate
+    # each signer named by their own certificate
+    assert [s.holder.split(",")[0] for s in result.signatures] == [
+        f"Common Name: {world.literature_teacher.full_name}",
+        f"Common Name: {world.principal.full_name}",
+    ]
     # the clerk's unsigned download and the homeroom teacher's revision: earlier versions, not forgeries
     for earlier, signer in ((original, world.literature_teacher), (first_signed, world.principal)):
         old = signing.verify_pdf(earlier)
@@ -405,7 +409,9 @@ def test_signing_in_turn_then_verification_and_one_changed_byte(klass, login, cl
     assert page.status_code == 200 and "không phải là tệp PDF" in page.content.decode()
 
 
-def test_a_subject_teacher_cannot_sign_and_nothing_is_signed_without_a_certificate(klass, login, client):
+def test_a_subject_teacher_cannot_sign_out_of_turn_and_each_signer_signs_in_their_own_name(
+    klass, login, client
+):
     world = klass
     document, _pdf = printed(world, Kind.RESULTS_SUMMARY, classroom=world.classroom, period="HK1")
     login(world.math_teacher)
@@ -416,9 +422,25 @@ def test_a_subject_teacher_cannot_sign_and_nothing_is_signed_without_a_certifica
     world.literature_teacher.set_password("Mat-khau-GVCN-1")
     world.literature_teacher.save()
     login(world.literature_teacher)
+    # no certificate uploaded: the school's authority in the portal issues one in the teacher's name
     response = client.post(reverse("document_sign", args=[document.uuid]), {"password": "Mat-khau-GVCN-1"})
-    assert response.status_code == 400 and "chứng thư số" in response.content.decode()
-    assert not document.signatures.exists()
+    assert response.status_code == 302
+    signature = document.signatures.get()
+    assert signature.personal_certificate.user == world.literature_teacher and signature.certificate is None
+    document.refresh_from_db()
+    result = signing.verify_pdf(stored(document))
+    assert result.ok and result.signatures[0].trusted
+    assert "Common Name: " + world.literature_teacher.full_name in result.signatures[0].holder
+    # the authority's key and the person's are kept encrypted, never in clear
+    from transcripts.models import SchoolAuthority
+
+    authority = SchoolAuthority.objects.get(school=world.school)
+    assert b"PRIVATE KEY" not in bytes(authority.encrypted_pkcs12)
+    assert bytes(authority.encrypted_pkcs12)[:4] == b"gAAA"  # a Fernet token
+    # a teacher who signs again keeps the same certificate
+    assert (
+        signing.personal_certificate(world.literature_teacher, world.school) == signature.personal_certificate
+    )
 
 
 def test_public_check_of_a_paper_copy_reveals_no_student_data(klass, client):

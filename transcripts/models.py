@@ -128,7 +128,13 @@ class DocumentSignature(models.Model):
     role_title = models.CharField(max_length=100)
     field_name = models.CharField(max_length=40)
     signed_at = models.DateTimeField(default=timezone.now)
-    certificate = models.ForeignKey("SigningCertificate", on_delete=models.PROTECT, related_name="+")
+    # the school's organisation certificate (the seal), or the signer's own
+    certificate = models.ForeignKey(
+        "SigningCertificate", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    personal_certificate = models.ForeignKey(
+        "PersonalCertificate", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["document", "order"]
@@ -160,6 +166,42 @@ class SigningCertificate(models.Model):
     class Meta:
         ordering = ["-uploaded_at"]
         verbose_name = _("signing certificate")
+
+    def __str__(self) -> str:
+        return self.subject
+
+
+class SchoolAuthority(models.Model):
+    """The school's certificate authority in the portal: it issues its signers' personal certificates
+    when the school has none from a public CA (docs/forms.md §9b). Its key is encrypted at rest."""
+
+    school = models.OneToOneField("accounts.School", on_delete=models.CASCADE, related_name="authority")
+    encrypted_pkcs12 = models.BinaryField()
+    certificate_der = models.BinaryField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"CA {self.school}"
+
+
+class PersonalCertificate(models.Model):
+    """A signer's certificate in their own name: issued by the school's authority, or a PKCS#12 of the
+    person's own from a public CA; encrypted at rest."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="certificates")
+    school = models.ForeignKey(
+        "accounts.School", on_delete=models.CASCADE, related_name="personal_certificates"
+    )
+    encrypted_pkcs12 = models.BinaryField()
+    certificate_der = models.BinaryField()
+    subject = models.CharField(max_length=300)
+    fingerprint = models.CharField(max_length=64, unique=True)
+    not_after = models.DateTimeField()
+    issued_at = models.DateTimeField(default=timezone.now)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["-issued_at"]
 
     def __str__(self) -> str:
         return self.subject

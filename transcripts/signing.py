@@ -25,7 +25,14 @@ from audit.models import AuditEvent
 from audit.services import record
 from sodiem.domain import Actor, DomainError, acting
 from transcripts.documents import may_sign, next_turn, signature_title
-from transcripts.models import DocumentSignature, DocumentVersion, PrintedDocument, SigningCertificate
+from transcripts.models import (
+    DocumentSignature,
+    DocumentVersion,
+    PersonalCertificate,
+    PrintedDocument,
+    SchoolAuthority,
+    SigningCertificate,
+)
 
 
 class SigningError(DomainError):
@@ -138,6 +145,66 @@ def active_certificate(school: School) -> SigningCertificate | None:
     ).first()
 
 
+def school_authority(school: School) -> SchoolAuthority:
+    """The school's certificate authority in the portal, made on first use."""
+    found = SchoolAuthority.objects.filter(school=school).first()
+    if found is not None:
+        return found
+    from cryptography.hazmat.primitives import serialization
+
+    from transcripts import selfsigned
+
+    key, cert = selfsigned.authority(school.name)
+    authority, _created = SchoolAuthority.objects.get_or_create(
+        school=school,
+        defaults={
+            "encrypted_pkcs12": _fernet().encrypt(selfsigned.to_p12(key, cert)),
+            "certificate_der": cert.public_bytes(serialization.Encoding.DER),
+        },
+    )
+    return authority
+
+
+def personal_certificate(user: User, school: School) -> PersonalCertificate:
+    """The signer's certificate in their own name: their active one, else one issued now by the school's
+    authority (valid two years, within the authority's life)."""
+    now = timezone.now()
+    found = PersonalCertificate.objects.filter(
+        user=user, school=school, active=True, not_after__gt=now
+    ).first()
+    if found is not None:
+        return found
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    from transcripts import selfsigned
+
+    fernet = _fernet()
+    authority = school_authority(school)
+    ca_key, ca_cert, _chain = pkcs12.load_key_and_certificates(
+        fernet.decrypt(bytes(authority.encrypted_pkcs12)), None
+    )
+    key, cert = selfsigned.personal(ca_key, ca_cert, user.full_name or user.username, school.name)
+    certificate = PersonalCertificate.objects.create(
+        user=user,
+        school=school,
+        encrypted_pkcs12=fernet.encrypt(selfsigned.to_p12(key, cert, [ca_cert])),
+        certificate_der=cert.public_bytes(serialization.Encoding.DER),
+        subject=cert.subject.rfc4514_string()[:300],
+        fingerprint=cert.fingerprint(hashes.SHA256()).hex(),
+        not_after=cert.not_valid_after_utc,
+    )
+    return certificate
+
+
+def _personal_signer(certificate: PersonalCertificate):
+    from pyhanko.sign import signers
+
+    return signers.SimpleSigner.load_pkcs12_data(
+        _fernet().decrypt(bytes(certificate.encrypted_pkcs12)), other_certs=None, passphrase=None
+    )
+
+
 def _signer(certificate: SigningCertificate):
     from pyhanko.sign import signers
 
@@ -175,6 +242,7 @@ def check_detached(data: bytes, signature: bytes, extra_roots=()) -> DetachedChe
     from pyhanko.sign.validation.generic_cms import async_validate_detached_cms
     from pyhanko_certvalidator import ValidationContext
 
+    # trusted: the schools' uploaded certificates and the schools' authorities in the portal
     roots = [
         x509.Certificate.load(bytes(der))
         for der in SigningCertificate.objects.values_list("certificate_der", flat=True)
@@ -223,7 +291,13 @@ def seal_signature_problem(chain: int, data: bytes, signature: str) -> str:
 
 
 def sign_pdf(
-    pdf: bytes, certificate: SigningCertificate, *, field_name: str, name: str, reason: str, location: str
+    pdf: bytes,
+    certificate: SigningCertificate | PersonalCertificate,
+    *,
+    field_name: str,
+    name: str,
+    reason: str,
+    location: str,
 ) -> bytes:
     """Add one PAdES signature as an incremental revision (earlier signatures stay valid)."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -247,7 +321,12 @@ def sign_pdf(
         subfilter=fields.SigSeedSubFilter.PADES,
         md_algorithm="sha256",
     )
-    return signers.sign_pdf(writer, meta, signer=_signer(certificate)).getvalue()
+    signer = (
+        _personal_signer(certificate)
+        if isinstance(certificate, PersonalCertificate)
+        else _signer(certificate)
+    )
+    return signers.sign_pdf(writer, meta, signer=signer).getvalue()
 
 
 def sign_document(document: PrintedDocument, by: Actor | User) -> DocumentSignature:
@@ -263,11 +342,8 @@ def sign_document(document: PrintedDocument, by: Actor | User) -> DocumentSignat
             raise SigningError(
                 _("It is not your turn to sign this document (next: %(who)s).") % {"who": turn.title}
             )
-        certificate = active_certificate(document.school)
-        if certificate is None:
-            raise SigningError(
-                _("The school has no valid signing certificate; the principal uploads it first.")
-            )
+        # each person signs in their own name (docs/forms.md §9b)
+        certificate = personal_certificate(user, document.school)
         order = document.signatures.count() + 1
         title = signature_title(user, document, turn)
         with document.file.open("rb") as f:
@@ -296,7 +372,7 @@ def sign_document(document: PrintedDocument, by: Actor | User) -> DocumentSignat
             signer_name=user.full_name,
             role_title=title,
             field_name=f"Sig{order}",
-            certificate=certificate,
+            personal_certificate=certificate,
         )
         record(
             AuditEvent.Action.DOCUMENT_SIGNED,
@@ -387,9 +463,13 @@ def verify_pdf(data: bytes) -> Verification:
             .order_by("number")
             .first()
         )
+    # trusted: the schools' uploaded certificates and the schools' authorities in the portal
     roots = [
         x509.Certificate.load(bytes(der))
-        for der in SigningCertificate.objects.values_list("certificate_der", flat=True)
+        for der in [
+            *SigningCertificate.objects.values_list("certificate_der", flat=True),
+            *SchoolAuthority.objects.values_list("certificate_der", flat=True),
+        ]
     ]
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
