@@ -345,9 +345,9 @@ def test_signing_in_turn_then_verification_and_one_changed_byte(klass, login, cl
     assert all(s.intact and s.valid and s.trusted for s in result.signatures)
     assert result.signatures[-1].whole_file
     # each signer named by their own certificate
-    assert [s.holder.split(",")[0] for s in result.signatures] == [
-        f"Common Name: {world.literature_teacher.full_name}",
-        f"Common Name: {world.principal.full_name}",
+    assert [s.holder for s in result.signatures] == [
+        f"{world.literature_teacher.full_name} — {world.school.name}",
+        f"{world.principal.full_name} — {world.school.name}",
     ]
     # the clerk's unsigned download and the homeroom teacher's revision: earlier versions, not forgeries
     for earlier, signer in ((original, world.literature_teacher), (first_signed, world.principal)):
@@ -430,7 +430,7 @@ def test_a_subject_teacher_cannot_sign_out_of_turn_and_each_signer_signs_in_thei
     document.refresh_from_db()
     result = signing.verify_pdf(stored(document))
     assert result.ok and result.signatures[0].trusted
-    assert "Common Name: " + world.literature_teacher.full_name in result.signatures[0].holder
+    assert result.signatures[0].holder == f"{world.literature_teacher.full_name} — {world.school.name}"
     # the authority's key and the person's are kept encrypted, never in clear
     from transcripts.models import SchoolAuthority
 

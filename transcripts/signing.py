@@ -263,7 +263,7 @@ def check_detached(data: bytes, signature: bytes, extra_roots=()) -> DetachedChe
     result.readable = True
     result.valid = bool(status.intact and status.valid)
     result.trusted = bool(status.trusted)
-    result.signer = status.signing_cert.subject.human_friendly if status.signing_cert else ""
+    result.signer = holder_name(status.signing_cert) if status.signing_cert else ""
     result.signed_at = status.signer_reported_dt
     return result
 
@@ -448,6 +448,14 @@ class Verification:
         return self.status == self.VALID
 
 
+def holder_name(cert) -> str:
+    """A certificate's holder as people read it: "Hoàng Thị Mai — Trường THCS Lê Quý Đôn" (the name and
+    the organisation, without the X.500 labels)."""
+    native = cert.subject.native
+    parts = [native.get(key) for key in ("common_name", "organization_name")]
+    return " — ".join(str(p) for p in parts if p) or cert.subject.human_friendly
+
+
 def verify_pdf(data: bytes) -> Verification:
     from asn1crypto import x509
     from pyhanko.pdf_utils.reader import PdfFileReader
@@ -481,7 +489,7 @@ def verify_pdf(data: bytes) -> Verification:
                 SignatureCheck(
                     field=sig.field_name,
                     signer=str(sig.sig_object.get("/Name", "")),
-                    holder=cert.subject.human_friendly if cert is not None else "",
+                    holder=holder_name(cert) if cert is not None else "",
                     signed_at=status.signer_reported_dt,
                     intact=bool(status.intact),
                     valid=bool(status.valid),

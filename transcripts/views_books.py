@@ -30,7 +30,7 @@ from sodiem.domain import Actor
 from sodiem.http import client_ip, uuid_or_404
 from transcripts import documents, printing, signing
 from transcripts.forms import CertificateForm, PrintForm, SignForm, VerifyForm
-from transcripts.models import PrintBatch, PrintedDocument, SigningCertificate
+from transcripts.models import PersonalCertificate, PrintBatch, PrintedDocument, SigningCertificate
 
 Kind = PrintedDocument.Kind
 CLASS_KINDS = (Kind.CLASS_BOOK, Kind.RESULTS_SUMMARY, Kind.TRANSCRIPT)
@@ -262,6 +262,9 @@ def _document_page(request, document: PrintedDocument, form: SignForm | None = N
             "my_turn": my_turn,
             "form": form if my_turn else None,
             "certificate": signing.active_certificate(document.school),
+            "my_certificate": PersonalCertificate.objects.filter(
+                user=request.user, school=document.school, active=True
+            ).first(),
         },
         status=status,
     )
