@@ -238,3 +238,33 @@ def test_the_qr_code_reads_at_150_dpi_and_opens_the_paper_check(klass, client, s
     for _ in range(PAPER_CHECKS_PER_MINUTE):
         last = client.get(reverse("verify_paper", args=["y" * 24]))
     assert last.status_code == 429 and "Quá nhiều" in last.content.decode()
+
+
+def test_the_blank_teachers_book_leaves_8_mm_per_mark(klass):
+    """The regular-assessment columns 1 … 4 of the blank book: their numbers at least 8 mm apart."""
+    world = klass
+    _document, pdf = printed(world, Kind.TEACHER_BOOK, teacher=world.math_teacher, blank=True)
+    import tempfile
+
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as f:
+        f.write(pdf)
+        f.flush()
+        for page in range(1, page_count(pdf) + 1):
+            boxes = subprocess.run(
+                ["pdftotext", "-f", str(page), "-l", str(page), "-bbox", f.name, "-"],
+                capture_output=True,
+                check=True,
+            ).stdout.decode()
+            words = re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)"[^>]*>(\d)</word>', boxes)
+            rows: dict[str, list[float]] = {}
+            for x, y, digit in words:
+                rows.setdefault(y, []).append((float(x), digit))
+            header = next(
+                (sorted(r) for r in rows.values() if [d for _x, d in sorted(r)][:4] == ["1", "2", "3", "4"]),
+                None,
+            )
+            if header:
+                gaps = [b[0] - a[0] for a, b in zip(header, header[1:4], strict=False)]
+                assert min(gaps) >= 8 / 25.4 * 72, gaps  # 8 mm in points
+                return
+    pytest.fail("no page with the regular assessments' columns 1–4")
