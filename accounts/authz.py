@@ -308,9 +308,14 @@ def class_book_printer(ask: Ask) -> bool:
 
 
 def document_reader(ask: Ask) -> bool:
-    """The school-wide readers, who printed it, its teacher, its class's homeroom teacher."""
+    """The school-wide readers, who printed it, its teacher, the subject teachers who sign it, its
+    class's homeroom teacher."""
     document = ask.obj
     if ask.holds(_SCHOOL_WIDE_READERS) or ask.user.pk in (document.printed_by_id, document.teacher_id):
+        return True
+    if ask.holds(_TEACHING) and any(
+        user_id == ask.user.pk for user_id, _title in document.subject_signers or []
+    ):
         return True
     homeroom = document.homeroom_teacher()  # a printed document knows its class's homeroom teacher
     return homeroom is not None and homeroom.pk == ask.user.pk

@@ -160,3 +160,15 @@ class SchoolWorld:
         self.pupil = make_user(f"hs_{tag}", "Trần Thị Bình", school=self.school, roles=[Role.STUDENT])
         self.student.user = self.pupil
         self.student.save()
+
+
+def sign_subject_turns(document) -> int:
+    """The subject teachers of a document sign their part, in turn (before the homeroom teacher)."""
+    from transcripts import signing
+
+    signed = 0
+    for user_id, _title in document.subject_signers:
+        signing.sign_document(document, User.objects.get(pk=user_id))
+        signed += 1
+    document.refresh_from_db()
+    return signed

@@ -315,12 +315,14 @@ def test_guessing_the_current_password_ends_the_session(world, client):
 
 
 def test_guessing_at_the_signing_form_ends_the_session(world, client, settings):
+    from tests.factories import sign_subject_turns
     from transcripts.documents import Kind, Target, issue
 
     target = Target(
         kind=Kind.CLASS_BOOK, school=world.school, school_year=world.year, classroom=world.classroom
     )
     document = issue(target, user=world.clerk)
+    sign_subject_turns(document)  # the homeroom teacher's turn comes after the subject teachers'
     client.force_login(world.literature_teacher)
     url = reverse("document_sign", args=[document.uuid])
     for attempt in range(5):

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from accounts.models import Role, RoleAssignment, User
 from gradebook.models import Enrolment, Guardian
-from tests.factories import make_student
+from tests.factories import make_student, sign_subject_turns
 from transcripts import signing
 from transcripts.documents import Kind, Target, issue
 from transcripts.selfsigned import self_signed_p12
@@ -78,6 +78,8 @@ def test_the_approved_hoc_ba_is_theirs_to_download_once_signed(klass, client):
         not in client.get(reverse("student_detail", args=[world.student.uuid])).content.decode()
     )
     signing.store_certificate(world.school, self_signed_p12(world.school.name, b"k"), "k", world.principal)
+    sign_subject_turns(document)
+    assert client.get(url).status_code == 404  # the subject teachers have signed, not yet the others
     signing.sign_document(document, world.literature_teacher)
     assert client.get(url).status_code == 404  # the principal has not signed
     signing.sign_document(document, world.principal)

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from gradebook.selectors.results import compute_results
+from tests.factories import sign_subject_turns
 from transcripts import signing
 from transcripts.documents import Kind, Target, issue
 from transcripts.models import PrintBatch, PrintedDocument
@@ -302,15 +303,26 @@ def test_signing_in_turn_then_verification_and_one_changed_byte(klass, login, cl
     upload_certificate(client, world)
     document, original = printed(world, Kind.CLASS_BOOK, classroom=world.classroom)
     sign_url = reverse("document_sign", args=[document.uuid])
-    # the principal signs after the homeroom teacher, not before
+    # the principal signs after the homeroom teacher, not before; the homeroom teacher after the
+    # subject teachers, who sign their subjects' part first
     assert client.post(sign_url, {"password": "x"}).status_code == 403
+    assert [title for _id, title in document.subject_signers] == [
+        "Giáo viên môn học (Toán)",
+        "Giáo viên môn học (Ngữ văn)",
+    ]
+    world.literature_teacher.set_password("Mat-khau-GVCN-1")
+    world.literature_teacher.save()
+    login(world.literature_teacher)
+    assert client.post(sign_url, {"password": "Mat-khau-GVCN-1"}).status_code == 403  # Toán first
+    subject_signatures = sign_subject_turns(document)
+    assert [s.role_title for s in document.signatures.all()] == [t for _i, t in document.subject_signers]
     # the homeroom teacher: a wrong password signs nothing, the right one signs
     world.literature_teacher.set_password("Mat-khau-GVCN-1")
     world.literature_teacher.save()
     login(world.literature_teacher)
     response = client.post(sign_url, {"password": "sai-mat-khau"})
     assert response.status_code == 400 and "Mật khẩu không đúng" in response.content.decode()
-    assert not document.signatures.exists()
+    assert document.signatures.count() == subject_signatures
     assert client.post(sign_url, {"password": "Mat-khau-GVCN-1"}).status_code == 302
     document.refresh_from_db()
     first_signed = stored(document)
@@ -323,13 +335,15 @@ def test_signing_in_turn_then_verification_and_one_changed_byte(klass, login, cl
     world.principal.save()
     login(world.principal)
     response = client.post(sign_url, {"password": "Mat-khau-HT-2026", "otp_token": "000000"})
-    assert response.status_code == 400 and document.signatures.count() == 1
+    assert response.status_code == 400 and document.signatures.count() == subject_signatures + 1
     device.refresh_from_db()
     device.throttle_reset()  # django-otp slows down guessing after a wrong code
     code = f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
     assert client.post(sign_url, {"password": "Mat-khau-HT-2026", "otp_token": code}).status_code == 302
     document.refresh_from_db()
     assert [s.signer_name for s in document.signatures.all()] == [
+        world.math_teacher.full_name,
+        world.literature_teacher.full_name,
         world.literature_teacher.full_name,
         world.principal.full_name,
     ]
@@ -338,7 +352,7 @@ def test_signing_in_turn_then_verification_and_one_changed_byte(klass, login, cl
     # pyHanko validates both signatures, with the signers' names
     result = signing.verify_pdf(signed)
     assert result.ok and result.document == document
-    assert [s.signer for s in result.signatures] == [
+    assert [s.signer for s in result.signatures][-2:] == [
         world.literature_teacher.full_name,
         world.principal.full_name,
     ]
@@ -346,11 +360,13 @@ def test_signing_in_turn_then_verification_and_one_changed_byte(klass, login, cl
     assert result.signatures[-1].whole_file
     # each signer named by their own certificate
     assert [s.holder for s in result.signatures] == [
+        f"{world.math_teacher.full_name} — {world.school.name}",
+        f"{world.literature_teacher.full_name} — {world.school.name}",
         f"{world.literature_teacher.full_name} — {world.school.name}",
         f"{world.principal.full_name} — {world.school.name}",
     ]
     # the clerk's unsigned download and the homeroom teacher's revision: earlier versions, not forgeries
-    for earlier, signer in ((original, world.literature_teacher), (first_signed, world.principal)):
+    for earlier, signer in ((original, world.math_teacher), (first_signed, world.principal)):
         old = signing.verify_pdf(earlier)
         assert old.status == old.EARLIER and not old.ok and old.document == document
         assert old.superseded_by.signer_name == signer.full_name
@@ -395,10 +411,7 @@ def test_signing_in_turn_then_verification_and_one_changed_byte(klass, login, cl
     page = client.post(
         reverse("verify_pdf"), {"file": SimpleUploadedFile("o.pdf", original, "application/pdf")}
     )
-    assert (
-        "PHIÊN BẢN CŨ" in page.content.decode()
-        and world.literature_teacher.full_name in page.content.decode()
-    )
+    assert "PHIÊN BẢN CŨ" in page.content.decode() and world.math_teacher.full_name in page.content.decode()
     page = client.post(
         reverse("verify_pdf"), {"file": SimpleUploadedFile("f.pdf", forged, "application/pdf")}
     )
@@ -414,23 +427,35 @@ def test_a_subject_teacher_cannot_sign_out_of_turn_and_each_signer_signs_in_thei
 ):
     world = klass
     document, _pdf = printed(world, Kind.RESULTS_SUMMARY, classroom=world.classroom, period="HK1")
-    login(world.math_teacher)
+    login(world.head)  # teaches Toán in another class: not a signer of this one
     assert client.post(reverse("document_sign", args=[document.uuid]), {"password": "x"}).status_code in (
         403,
         404,
     )
+    world.math_teacher.set_password("Mat-khau-GVBM-1")
+    world.math_teacher.save()
+    login(world.math_teacher)  # Toán's teacher signs the subject's part first, in their own name
+    assert (
+        client.post(
+            reverse("document_sign", args=[document.uuid]), {"password": "Mat-khau-GVBM-1"}
+        ).status_code
+        == 302
+    )
+    assert document.signatures.get().role_title == "Giáo viên môn học (Toán)"
+    sign_subject_turns_after_first(document)
     world.literature_teacher.set_password("Mat-khau-GVCN-1")
     world.literature_teacher.save()
     login(world.literature_teacher)
     # no certificate uploaded: the school's authority in the portal issues one in the teacher's name
     response = client.post(reverse("document_sign", args=[document.uuid]), {"password": "Mat-khau-GVCN-1"})
     assert response.status_code == 302
-    signature = document.signatures.get()
+    signature = document.signatures.order_by("-order").first()
+    assert signature.role_title == "Giáo viên chủ nhiệm"
     assert signature.personal_certificate.user == world.literature_teacher and signature.certificate is None
     document.refresh_from_db()
     result = signing.verify_pdf(stored(document))
-    assert result.ok and result.signatures[0].trusted
-    assert result.signatures[0].holder == f"{world.literature_teacher.full_name} — {world.school.name}"
+    assert all(s.trusted for s in result.signatures) and result.status == result.VALID
+    assert result.signatures[0].holder == f"{world.math_teacher.full_name} — {world.school.name}"
     # the authority's key and the person's are kept encrypted, never in clear
     from transcripts.models import SchoolAuthority
 
@@ -441,6 +466,14 @@ def test_a_subject_teacher_cannot_sign_out_of_turn_and_each_signer_signs_in_thei
     assert (
         signing.personal_certificate(world.literature_teacher, world.school) == signature.personal_certificate
     )
+
+
+def sign_subject_turns_after_first(document):
+    """The remaining subject teachers sign (the first one signed through the page)."""
+    from accounts.models import User
+
+    for user_id, _title in document.subject_signers[document.signatures.count() :]:
+        signing.sign_document(document, User.objects.get(pk=user_id))
 
 
 def test_public_check_of_a_paper_copy_reveals_no_student_data(klass, client):
@@ -511,3 +544,16 @@ def test_a_class_batch_prints_each_student_the_hoc_ba_they_get_alone(klass):
     assert len(students) >= 4 and together == alone
     assert "Không được lên lớp" in together[[s.pk for s in students].index(world.dung.student_id)]
     assert len(batch_queries) < len(alone_queries) - 5 * (len(students) - 1)
+
+
+def test_each_subject_teacher_finds_the_book_waiting_for_them_in_turn(klass, client):
+    world = klass
+    document, _pdf = printed(world, Kind.CLASS_BOOK, classroom=world.classroom)
+    home = reverse("documents_home")
+    for user in (world.math_teacher, world.literature_teacher):
+        client.force_login(user)
+        waiting = document.title in client.get(home).content.decode()
+        assert waiting == (user == world.math_teacher), user  # Toán's teacher first
+    sign_subject_turns(document)
+    client.force_login(world.literature_teacher)  # now as the homeroom teacher, after both subject teachers
+    assert document.signatures.count() == 2 and document.title in client.get(home).content.decode()

@@ -172,6 +172,7 @@ def issue(target: Target, *, user: User | None, batch: PrintBatch | None = None)
         title=target.title,
         content_hash=content_hash,
         verify_token=token,
+        subject_signers=subject_signers(target),
         original_sha256=digest,
         pdf_sha256=digest,
         pages=pages,
@@ -195,18 +196,46 @@ def issue(target: Target, *, user: User | None, batch: PrintBatch | None = None)
 
 @dataclass(frozen=True)
 class Turn:
-    step: str  # homeroom / teacher / principal
+    step: str  # subject / homeroom / teacher / principal
     title: str  # printed with the signature
+    user_id: int | None = None  # a subject teacher's turn is theirs alone
+
+
+def subject_signers(target: Target) -> list[list]:
+    """The subject teachers of the class a document is about, each once, in the order of their first
+    subject: [[user id, "Giáo viên môn học (Toán, Tin học)"]] — they sign their subjects' part first
+    ("GVBM ký xác nhận, GVCN ký xác nhận, Hiệu trưởng ký xác nhận"; docs/forms.md §2.11)."""
+    classroom = target.classroom
+    if target.kind == Kind.TRANSCRIPT and target.student is not None:
+        enrolment = (
+            target.student.enrolments.filter(classroom__school_year=target.school_year)
+            .select_related("classroom")
+            .order_by("-start_date")
+            .first()
+        )
+        classroom = enrolment.classroom if enrolment else None
+    if classroom is None or target.kind not in (Kind.CLASS_BOOK, Kind.RESULTS_SUMMARY, Kind.TRANSCRIPT):
+        return []
+    subjects: dict[int, list[str]] = {}
+    for teacher_id, name in (
+        classroom.assignments.filter(teacher__isnull=False)
+        .order_by("subject__order", "subject__name")
+        .values_list("teacher_id", "subject__name")
+    ):
+        subjects.setdefault(teacher_id, []).append(name)
+    return [[teacher_id, f"Giáo viên môn học ({', '.join(names)})"] for teacher_id, names in subjects.items()]
 
 
 def turns(document: PrintedDocument) -> list[Turn]:
-    """Signers in order (docs/forms.md §2.11, §4, §5): the teacher who keeps the book, then the principal."""
+    """Signers in order (docs/forms.md §2.11, §4, §5): the subject teachers of the class, the teacher
+    who keeps the book, then the principal."""
     principal = Turn("principal", "Hiệu trưởng")
     if document.kind == Kind.REGISTER:
         return [principal]
     if document.kind == Kind.TEACHER_BOOK:
         return [Turn("teacher", "Giáo viên môn học"), principal]
-    return [Turn("homeroom", "Giáo viên chủ nhiệm"), principal]
+    subjects = [Turn("subject", title, user_id) for user_id, title in document.subject_signers or []]
+    return [*subjects, Turn("homeroom", "Giáo viên chủ nhiệm"), principal]
 
 
 def homeroom_of(document: PrintedDocument) -> User | None:
@@ -226,6 +255,8 @@ def may_sign(user: User, document: PrintedDocument, turn: Turn) -> bool:
         return bool(authz.roles_in(user, document.school) & {Role.PRINCIPAL, Role.VICE_PRINCIPAL})
     if turn.step == "teacher":
         return document.teacher_id == user.pk
+    if turn.step == "subject":
+        return turn.user_id == user.pk
     homeroom = homeroom_of(document)
     return homeroom is not None and homeroom.pk == user.pk
 

@@ -62,6 +62,8 @@ class PrintedDocument(models.Model):
     original_sha256 = models.CharField(max_length=64)  # the file as rendered
     pdf_sha256 = models.CharField(max_length=64, db_index=True)  # the file as it stands (after signatures)
     pages = models.PositiveIntegerField(default=0)
+    # the subject teachers who sign before the homeroom teacher, fixed when printed: [[user id, title]]
+    subject_signers = models.JSONField(default=list, blank=True)
     printed_at = models.DateTimeField(_("printed at"), default=timezone.now)
     printed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -53,8 +53,9 @@ def _awaiting(user, school) -> list[PrintedDocument]:
     waiting = []
     for document in (
         PrintedDocument.objects.filter(school=school)
+        # the principal signs last: a document the principal signed awaits no one
+        .exclude(signatures__role_title__icontains="Hiệu trưởng")
         .annotate(signed=Count("signatures"))
-        .filter(signed__lt=2)
         .select_related("classroom__homeroom_teacher", "school")[:300]
     ):
         turn = documents.next_turn(document)
