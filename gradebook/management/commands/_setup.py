@@ -35,3 +35,24 @@ def year_of(school: School, start_year: int | None):
             f"{school.code} has no school year {start_year or '(current)'}: run setup_year first."
         )
     return found
+
+
+def add_import_arguments(parser) -> None:
+    """The arguments every import command takes: the file, the school, the year, a dry run, who acts."""
+    parser.add_argument("file")
+    parser.add_argument("--school", required=True)
+    parser.add_argument("--year", type=int, help="start year; default: the school's current year")
+    parser.add_argument("--dry-run", action="store_true", help="show every fate, write nothing")
+    parser.add_argument("--user", help="act as this admin-board or IT-staff account")
+
+
+def import_context(o: dict):
+    """(school, actor, school year, file name, bytes) of an import command's arguments."""
+    from pathlib import Path
+
+    school, actor = school_and_actor(o["school"], o["user"])
+    school_year = year_of(school, o["year"])
+    path = Path(o["file"])
+    if not path.is_file():
+        raise CommandError(f"No file {path}.")
+    return school, actor, school_year, path.name, path.read_bytes()

@@ -9,11 +9,10 @@ could be written.
 """
 
 from datetime import datetime
-from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from gradebook.management.commands._setup import school_and_actor, year_of
+from gradebook.management.commands._setup import add_import_arguments, import_context
 from gradebook.services import assignments
 
 
@@ -21,19 +20,11 @@ class Command(BaseCommand):
     help = "Import the teaching-assignment matrix from Excel (preview with --dry-run)."
 
     def add_arguments(self, parser):
-        parser.add_argument("file")
-        parser.add_argument("--school", required=True)
-        parser.add_argument("--year", type=int, help="start year; default: the school's current year")
-        parser.add_argument("--dry-run", action="store_true")
+        add_import_arguments(parser)
         parser.add_argument("--from", dest="effective", help="the day the changes take effect, dd/mm/yyyy")
-        parser.add_argument("--user", help="act as this admin-board or IT-staff account")
 
     def handle(self, *args, **o):
-        school, actor = school_and_actor(o["school"], o["user"])
-        school_year = year_of(school, o["year"])
-        path = Path(o["file"])
-        if not path.is_file():
-            raise CommandError(f"No file {path}.")
+        school, actor, school_year, name, data = import_context(o)
         effective = None
         if o["effective"]:
             try:
@@ -41,7 +32,7 @@ class Command(BaseCommand):
             except ValueError:
                 raise CommandError("--from takes a date dd/mm/yyyy.") from None
         try:
-            batch, result = assignments.upload(actor, school_year, path.name, path.read_bytes())
+            batch, result = assignments.upload(actor, school_year, name, data)
             if not o["dry_run"] and result.writable:
                 result = assignments.apply(actor, batch, effective=effective)
         except assignments.AssignmentError as exc:

@@ -7,11 +7,9 @@ fate — new, updated, unchanged, refused and why; writes the new and updated ro
 Exits non-zero when nothing could be written.
 """
 
-from pathlib import Path
-
 from django.core.management.base import BaseCommand, CommandError
 
-from gradebook.management.commands._setup import school_and_actor, year_of
+from gradebook.management.commands._setup import add_import_arguments, import_context
 from gradebook.services import roster
 
 
@@ -19,20 +17,12 @@ class Command(BaseCommand):
     help = "Import the student roster from Excel (preview with --dry-run)."
 
     def add_arguments(self, parser):
-        parser.add_argument("file")
-        parser.add_argument("--school", required=True)
-        parser.add_argument("--year", type=int, help="start year; default: the school's current year")
-        parser.add_argument("--dry-run", action="store_true", help="show the fates, write nothing")
-        parser.add_argument("--user", help="act as this admin-board or IT-staff account")
+        add_import_arguments(parser)
 
     def handle(self, *args, **o):
-        school, actor = school_and_actor(o["school"], o["user"])
-        school_year = year_of(school, o["year"])
-        path = Path(o["file"])
-        if not path.is_file():
-            raise CommandError(f"No file {path}.")
+        school, actor, school_year, name, data = import_context(o)
         try:
-            batch, result = roster.upload(actor, school_year, path.name, path.read_bytes())
+            batch, result = roster.upload(actor, school_year, name, data)
             if not o["dry_run"] and result.writable:
                 result = roster.apply(actor, batch)
         except roster.RosterError as exc:
