@@ -65,7 +65,6 @@ def correction_request_pdf(request, correction_uuid):
     if correction.late_override_reason:
         approval.append(f"Cho phép sửa sau hạn: {correction.late_override_reason}")
     homeroom = correction.assignment.classroom.homeroom_teacher
-    homeroom = correction.assignment.classroom.homeroom_teacher
     context["signers"] = [
         signer("Người đề nghị", SIGN, name=correction.requested_by.full_name),
         signer("Xác nhận của giáo viên chủ nhiệm", SIGN, name=homeroom.full_name if homeroom else ""),
