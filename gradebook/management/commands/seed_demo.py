@@ -255,7 +255,11 @@ class Command(BaseCommand):
     ) -> User:
         user = User(username=username, full_name=full_name, email=f"{username}@example.edu.vn")
         if demo:
-            user.set_password(DEMO_PASSWORD)
+            if not hasattr(self, "_demo_hash"):  # one hash for all: a demo password hashed once
+                from django.contrib.auth.hashers import make_password
+
+                self._demo_hash = make_password(DEMO_PASSWORD)
+            user.password = self._demo_hash
             user.mark_password_changed()
         else:
             user.set_unusable_password()
@@ -318,7 +322,8 @@ class Command(BaseCommand):
                     username = "gvbm"
                 else:
                     username = f"{prefix}gv{counter:03d}"
-                teacher = self._user(username, name, school, [Role.SUBJECT_TEACHER], demo=username == "gvbm")
+                # every demo teacher may sign in (each signs their subjects' part of a class book)
+                teacher = self._user(username, name, school, [Role.SUBJECT_TEACHER], demo=demo)
                 teachers_by_subject[subject.pk].append(teacher)
         # Department heads: the first teacher of the first subject of each department.
         for department in departments.values():
