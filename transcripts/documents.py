@@ -217,12 +217,12 @@ def subject_signers(target: Target) -> list[list]:
     if classroom is None or target.kind not in (Kind.CLASS_BOOK, Kind.RESULTS_SUMMARY, Kind.TRANSCRIPT):
         return []
     subjects: dict[int, list[str]] = {}
-    for teacher_id, name in (
+    for assignment in (
         classroom.assignments.filter(teacher__isnull=False)
+        .select_related("subject")
         .order_by("subject__order", "subject__name")
-        .values_list("teacher_id", "subject__name")
     ):
-        subjects.setdefault(teacher_id, []).append(name)
+        subjects.setdefault(assignment.teacher_id, []).append(assignment.subject.printed_name)
     return [[teacher_id, f"Giáo viên môn học ({', '.join(names)})"] for teacher_id, names in subjects.items()]
 
 
