@@ -194,6 +194,8 @@ def test_a_transfer_out_of_the_system_prints_the_hoc_ba(klass, client):
 
     text = flat(stored(PrintedDocument.objects.get(uuid=transfer.transcript_uuid)))
     assert "Nguyễn Văn An" in text and "Chuyển đi ngày 02/11/2026" in text
+    # the học bạ handed over names the school the student goes to
+    assert "Chuyển đi ngày 02/11/2026 đến: Trường THCS Nguyễn Du, Đà Nẵng" in text
     world.an.refresh_from_db()
     assert world.an.status == Enrolment.Status.TRANSFERRED_OUT
     assert world.an.student.__class__.objects.get(pk=world.an.student_id).leaving_reason == "transferred_out"

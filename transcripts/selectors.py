@@ -31,6 +31,7 @@ from gradebook.models import (
     SchoolYear,
     Score,
     Student,
+    StudentTransfer,
     Subject,
     SubjectComment,
     TeachingAssignment,
@@ -721,6 +722,18 @@ def transcript(student: Student) -> dict:
     school = student.school
     first_year = enrolments[0].classroom.school_year if enrolments else None
     guardians = {g.relationship: g for g in student.guardians.all()}
+    # a student leaving for another school: the học bạ handed over names where they go (docs/forms.md §5)
+    leaving = (
+        StudentTransfer.objects.filter(
+            student=student,
+            from_school=school,
+            kind__in=[StudentTransfer.Kind.OUT, StudentTransfer.Kind.WITHIN],
+            status__in=[StudentTransfer.Status.PENDING, StudentTransfer.Status.DONE],
+        )
+        .select_related("to_school")
+        .order_by("-transfer_date")
+        .first()
+    )
     principal = principal_of(school)
     lines = school_lines(school, first_year, grade=enrolments[-1].classroom.grade if enrolments else None)
     return {
@@ -741,6 +754,14 @@ def transcript(student: Student) -> dict:
         ],
         "blank_course_rows": range(max(0, (4 if lines["level"] == School.Level.THCS else 3) - len(course))),
         "opened_on": enrolments[0].start_date if enrolments else None,
+        "transferred_to": (
+            {
+                "school": leaving.to_school.name if leaving.to_school else leaving.other_school_name,
+                "on": leaving.transfer_date,
+            }
+            if leaving
+            else None
+        ),
         "years": years,
         "principal": principal.full_name if principal else "",
     }
