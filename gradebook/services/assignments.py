@@ -13,15 +13,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import authz
-from accounts.authz import Action
 from accounts.excel import ExcelError, neutralise_formulas, read_table
 from accounts.models import Role, RoleAssignment, User
 from audit.models import AuditEvent
 from audit.services import record
 from gradebook.models import Classroom, GradeSubject, ImportBatch, SchoolYear, Subject, TeachingAssignment
+from gradebook.services.setup import check_setting_up
 from gradebook.services.structure import StructureError, assign_teacher, set_homeroom_teacher
-from sodiem.domain import Actor, acting
+from sodiem.domain import Actor
 from sodiem.text import fold
 
 HOMEROOM = "homeroom"  # the matrix's column of homeroom teachers
@@ -152,8 +151,7 @@ def save_matrix(
     by: Actor | User, school_year: SchoolYear, wanted: list[CellChange], *, effective: date | None = None
 ) -> MatrixPreview:
     """Write the new and changed cells; the day they take effect goes to the trail (today unless given)."""
-    actor, _ip = acting(by)
-    authz.check(actor, Action.SET_UP_SCHOOL, school_year.school)
+    actor = check_setting_up(by, school_year.school)
     result = decide(school_year, wanted)
     assignments = {
         (a.classroom_id, a.subject_id): a
@@ -291,8 +289,7 @@ def read_file(school_year: SchoolYear, data: bytes) -> list[CellChange]:
 def upload(
     by: Actor | User, school_year: SchoolYear, file_name: str, data: bytes
 ) -> tuple[ImportBatch, MatrixPreview]:
-    actor, _ip = acting(by)
-    authz.check(actor, Action.SET_UP_SCHOOL, school_year.school)
+    actor = check_setting_up(by, school_year.school)
     result = decide(school_year, read_file(school_year, data))
     batch = ImportBatch.objects.create(
         school_year=school_year,
@@ -306,9 +303,8 @@ def upload(
 
 @transaction.atomic
 def apply(by: Actor | User, batch: ImportBatch, *, effective: date | None = None) -> MatrixPreview:
-    actor, _ip = acting(by)
     batch = ImportBatch.objects.select_for_update().select_related("school_year__school").get(pk=batch.pk)
-    authz.check(actor, Action.SET_UP_SCHOOL, batch.school_year.school)
+    actor = check_setting_up(by, batch.school_year.school)
     if batch.applied_at is not None:
         raise AssignmentError(
             _("This file was already written on %(at)s.")

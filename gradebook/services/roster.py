@@ -20,8 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from accounts import authz, units
-from accounts.authz import Action
+from accounts import units
 from accounts.excel import ExcelError, neutralise_formulas, read_table
 from accounts.models import User
 from accounts.vietnamese import split_full_name
@@ -29,7 +28,8 @@ from audit.models import AuditEvent
 from audit.services import record
 from gradebook.ethnicities import ethnic_group
 from gradebook.models import Classroom, Enrolment, Guardian, ImportBatch, SchoolYear, Student
-from sodiem.domain import Actor, DomainError, acting
+from gradebook.services.setup import check_setting_up
+from sodiem.domain import Actor, DomainError
 from sodiem.text import fold
 
 MAX_ROWS = 3000
@@ -458,19 +458,12 @@ def _decide(school, school_year: SchoolYear, rows: list[RosterRow]) -> None:
 # -- writing ------------------------------------------------------------------------------------------
 
 
-def _check(by, school_year: SchoolYear) -> User:
-    actor, _ip = acting(by)
-    authz.check(actor, Action.SET_UP_SCHOOL, school_year.school)
-    return actor
-
-
 def upload(
     by: Actor | User, school_year: SchoolYear, file_name: str, data: bytes
 ) -> tuple[ImportBatch, RosterPreview]:
     """Keep the file and show its preview; nothing of the roster is written."""
-    _check(by, school_year)
+    actor = check_setting_up(by, school_year.school)
     result = preview(school_year, data)
-    actor, _ip = acting(by)
     batch = ImportBatch.objects.create(
         school_year=school_year,
         kind=ImportBatch.Kind.ROSTER,
@@ -485,7 +478,7 @@ def upload(
 def apply(by: Actor | User, batch: ImportBatch) -> RosterPreview:
     """Write the new and updated rows of a kept file, decided again now; refused rows are left out."""
     school_year = SchoolYear.objects.select_for_update().get(pk=batch.school_year_id)
-    actor = _check(by, school_year)
+    actor = check_setting_up(by, school_year.school)
     batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
     if batch.applied_at is not None:
         raise RosterError(

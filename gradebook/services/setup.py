@@ -58,7 +58,9 @@ class SetupReport:
         )
 
 
-def _check(by, school: School) -> User:
+def check_setting_up(by, school: School) -> User:
+    """The acting user, who must be allowed the year's set-up in the school (the admin board, IT
+    staff); shared by the set-up, roster and assignment services."""
     actor, _ip = acting(by)
     authz.check(actor, Action.SET_UP_SCHOOL, school)
     return actor
@@ -87,7 +89,7 @@ def update_profile(
 ) -> School:
     """Name, Ministry code, level and place (province + commune, accounts/units.py); the managing body the
     documents print follows from the level and the place (School.managing_body)."""
-    _check(by, school)
+    check_setting_up(by, school)
     name = " ".join(name.split())
     if not name:
         raise SetupError(_("Give the school's name."), {"name": _("Give the school's name.")})
@@ -149,7 +151,7 @@ def create_year(
 ) -> SchoolYear:
     """The year with its two terms from the Ministry's frame (gradebook/presets.py), which the school
     then edits; the current year from now on unless told otherwise."""
-    _check(by, school)
+    check_setting_up(by, school)
     if not 2000 <= start_year <= 2100:
         raise SetupError(_("The start year %(y)s is not plausible.") % {"y": start_year})
     if SchoolYear.objects.filter(school=school, start_year=start_year).exists():
@@ -189,7 +191,7 @@ def update_calendar(
 ) -> None:
     """The terms' dates and the test calendar, editable until the first score is entered (the columns
     and the locks hang on them); the school's deadlines stay editable."""
-    _check(by, school_year.school)
+    check_setting_up(by, school_year.school)
     current = {t.code: t for t in school_year.terms.all()}
     errors: dict[str, str] = {}
     by_code = {t.code: t for t in terms}
@@ -245,7 +247,7 @@ def apply_curriculum_preset(
     """Departments, subjects and each grade's curriculum from the preset (THCS/THPT; the 2018 programme
     for the grades under TT22, the 2006 one for the grades still under TT58). What exists is kept."""
     school = school_year.school
-    _check(by, school)
+    check_setting_up(by, school)
     report = SetupReport()
     wanted = [preset] if preset else sorted({presets.preset_of_grade(g) for g in school.grades})
     if any(p not in presets.PRESETS for p in wanted):
@@ -306,7 +308,7 @@ def set_grade_subject(
     taught: bool = True,
 ) -> None:
     """One line of a grade's curriculum; its classes' assignments follow while they hold no score."""
-    _check(by, school_year.school)
+    check_setting_up(by, school_year.school)
     if subject.school_id != school_year.school_id or grade not in school_year.school.grades:
         raise SetupError(_("This subject or grade is not of the school."))
     if taught and not 1 <= periods_per_year <= 400:
@@ -359,7 +361,7 @@ def choose_electives(
     """A THPT class's combination of electives and its learning-topic clusters (docs/onboarding.md). An
     elective with scores cannot be dropped; a cluster adds one ĐĐGtx per term (TT22 Điều 6 khoản 2)."""
     school_year = classroom.school_year
-    _check(by, school_year.school)
+    check_setting_up(by, school_year.school)
     offered = {
         gs.subject_id: gs
         for gs in GradeSubject.objects.filter(school_year=school_year, grade=classroom.grade).select_related(
@@ -416,7 +418,7 @@ def set_class_subject(
     periods, a subject taught in one term); refused once the class-subject holds scores, whose averages
     hang on the number of assessments."""
     school = assignment.classroom.school_year.school
-    _check(by, school)
+    check_setting_up(by, school)
     if not 1 <= periods_per_year <= 400:
         message = _("Periods per year are between 1 and 400.")
         raise SetupError(message, {"periods_per_year": message})
@@ -438,7 +440,7 @@ def set_class_subject(
 def create_classes(by: Actor | User, school_year: SchoolYear, spec: str) -> SetupReport:
     """Classes in bulk: "6A1–6A8, 7A1-7A6" (gradebook/presets.py). Existing names are kept; a grade the
     school does not teach refuses the whole list, nothing created."""
-    actor = _check(by, school_year.school)
+    actor = check_setting_up(by, school_year.school)
     try:
         wanted = presets.class_names(spec)
     except presets.ClassSpecError as exc:
@@ -466,7 +468,7 @@ def save_department(by: Actor | User, school: School, name: str, head: User | No
     """A department (tổ chuyên môn) and its head, who receives the department-head role for it."""
     from accounts.models import Role, RoleAssignment
 
-    actor = _check(by, school)
+    actor = check_setting_up(by, school)
     name = " ".join(name.split())
     if not name:
         raise SetupError(_("Give the department's name."), {"name": _("Give the department's name.")})
@@ -497,7 +499,7 @@ def set_up_year(
     by: Actor | User, school: School, start_year: int, *, preset: str | None = None, classes: str = ""
 ) -> tuple[SchoolYear, SetupReport]:
     """Year, terms, curriculum and classes from the presets, in one step; what exists is kept."""
-    _check(by, school)
+    check_setting_up(by, school)
     report = SetupReport()
     school_year = SchoolYear.objects.filter(school=school, start_year=start_year).first()
     if school_year is None:
