@@ -19,18 +19,13 @@ from audit.models import AuditEvent
 from audit.services import record
 from gradebook.ethnicities import ETHNIC_GROUPS
 from gradebook.models import Classroom, DataCheck, Enrolment, Guardian, Student
+from gradebook.services.roster import FIELD_LABELS, PROFILE_FIELDS
 from gradebook.services.structure import StructureError
 from sodiem.domain import Actor, acting
 
 
 class ProfileError(StructureError):
     """A student's profile refused; `errors` per field."""
-
-
-PROFILE_FIELDS = (
-    "family_name", "middle_name", "given_name", "date_of_birth", "place_of_birth", "sex", "ethnicity",
-    "home_town", "address", "personal_id", "moet_code", "priority_group",
-)  # fmt: skip
 
 
 def _validate(school, student: Student, data: dict) -> dict[str, str]:
@@ -159,10 +154,9 @@ class ProfileChange:
     at: datetime
 
 
+# the profile's items as the roster names them, and the guardians' (the record prints these)
 _LABELS = {
-    "family_name": "Họ", "middle_name": "Tên đệm", "given_name": "Tên", "date_of_birth": "Ngày sinh",
-    "place_of_birth": "Nơi sinh", "sex": "Giới tính", "ethnicity": "Dân tộc", "home_town": "Quê quán",
-    "address": "Địa chỉ", "personal_id": "Số ĐDCN", "moet_code": "Mã định danh", "priority_group": "Ưu tiên",
+    **{name: FIELD_LABELS[name] for name in PROFILE_FIELDS},
     "full_name": "Họ tên", "year_of_birth": "Năm sinh", "phone": "Điện thoại", "occupation": "Nghề nghiệp",
 }  # fmt: skip
 _RELATION = {"father": "cha", "mother": "mẹ", "guardian": "người giám hộ"}
