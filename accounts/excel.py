@@ -20,6 +20,18 @@ class ExcelError(DomainError):
     """A spreadsheet that cannot be read; the message says why."""
 
 
+def formula_without_value(number: int, column: int) -> ExcelError:
+    """A formula whose result the file does not keep must not be read as an empty cell."""
+    return ExcelError(
+        _(
+            "Cell %(cell)s holds a formula whose result the file does not keep (it was written "
+            "by a program, not saved by a spreadsheet). Open the file in Excel or LibreOffice, "
+            "save it, and upload it again."
+        )
+        % {"cell": f"{get_column_letter(column + 1)}{number}"}
+    )
+
+
 def read_rows(uploaded, *, max_rows: int) -> tuple[list, list[tuple[int, tuple]]]:
     """(header cells, [(row number, cells)]) of the first sheet."""
     rows = read_sheet(uploaded, max_rows=max_rows + 1)
@@ -42,14 +54,7 @@ def read_sheet(uploaded, *, max_rows: int) -> list[tuple[int, tuple]]:
         for number, column in formulas:
             row = values.get(number, ())
             if column >= len(row) or row[column] is None:
-                raise ExcelError(
-                    _(
-                        "Cell %(cell)s holds a formula whose result the file does not keep (it was written "
-                        "by a program, not saved by a spreadsheet). Open the file in Excel or LibreOffice, "
-                        "save it, and upload it again."
-                    )
-                    % {"cell": f"{get_column_letter(column + 1)}{number}"}
-                )
+                raise formula_without_value(number, column)
         rows = cached
     return [(number, tuple(nfc(v) if isinstance(v, str) else v for v in cells)) for number, cells in rows]
 
@@ -186,14 +191,7 @@ def read_table(data: bytes, *, is_header, max_rows: int, look_rows: int = 15) ->
             for column, (f_cell, v_cell) in enumerate(zip(f_cells, v_cells, strict=True)):
                 value = v_cell.value
                 if f_cell.data_type == "f" and value is None:
-                    raise ExcelError(
-                        _(
-                            "Cell %(cell)s holds a formula whose result the file does not keep (it was "
-                            "written by a program, not saved by a spreadsheet). Open the file in Excel or "
-                            "LibreOffice, save it, and upload it again."
-                        )
-                        % {"cell": f"{get_column_letter(column + 1)}{number}"}
-                    )
+                    raise formula_without_value(number, column)
                 cells.append(nfc(value) if isinstance(value, str) else value)
             if all(v is None or (isinstance(v, str) and not v.strip()) for v in cells):
                 continue

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -29,7 +29,7 @@ from accounts.models import RoleAssignment, School, User
 from accounts.reauth import is_recent, recent_auth_required, right_password, safe_next, stamp, wrong_password
 from accounts.tenancy import school_or_404, set_current_school
 from sodiem.domain import Actor
-from sodiem.http import uuid_or_404
+from sodiem.http import uuid_or_404, xlsx_response
 from sodiem.qr import qr_svg
 
 _IMPORT_SESSION = "sodiem_import_rows"
@@ -379,11 +379,7 @@ def staff_import_template(request):
         services.IMPORT_HEADERS,
         ["nguyenvana", "Nguyễn Văn A", "nguyenvana@example.edu.vn", "0912345678", "Giáo viên bộ môn", ""],
     )
-    response = HttpResponse(
-        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = 'attachment; filename="mau-danh-sach-can-bo.xlsx"'
-    return response
+    return xlsx_response(content, "mau-danh-sach-can-bo.xlsx")
 
 
 @login_required

@@ -6,7 +6,6 @@ from __future__ import annotations
 from io import BytesIO
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,6 +28,7 @@ from audit.selectors import (
 from audit.services import record
 from gradebook.selectors.structure import current_year
 from sodiem.domain import Actor
+from sodiem.http import xlsx_response
 
 PAGE_ROWS = 300
 EXPORT_ROWS = 50_000
@@ -153,10 +153,4 @@ def audit_export(request):
         filters=request.GET.dict(),
         rows=len(score_rows),
     )
-    response = HttpResponse(
-        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = (
-        f'attachment; filename="nhat-ky-he-thong-{timezone.localdate():%Y%m%d}.xlsx"'
-    )
-    return response
+    return xlsx_response(buffer.getvalue(), f"nhat-ky-he-thong-{timezone.localdate():%Y%m%d}.xlsx")

@@ -4,7 +4,16 @@ import ipaddress
 import uuid
 
 from django.conf import settings
-from django.http import Http404
+from django.http import Http404, HttpResponse
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def xlsx_response(content: bytes, filename: str) -> HttpResponse:
+    """An Excel workbook to download under `filename` (with its .xlsx)."""
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 def uuid_or_404(text) -> uuid.UUID:

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -30,6 +30,7 @@ from gradebook.services import scores as score_service
 from gradebook.services.bulk_history import REASON_MAX
 from gradebook.services.locks import lock_state
 from sodiem.domain import Actor
+from sodiem.http import xlsx_response
 from sodiem.text import nfc
 
 TERMS = {Term.Code.HK1: "Học kì I", Term.Code.HK2: "Học kì II"}
@@ -246,11 +247,9 @@ def grid_preview(request, assignment_uuid, term):
 def grid_excel(request, assignment_uuid, term):
     assignment = _assignment(request, assignment_uuid, term)
     content = excel_grid.export_grid(assignment, term, grid_data(assignment, term))
-    response = HttpResponse(
-        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response = xlsx_response(
+        content, f"diem-{assignment.classroom.name}-{assignment.subject.code}-{term}.xlsx"
     )
-    filename = f"diem-{assignment.classroom.name}-{assignment.subject.code}-{term}.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     record(
         AuditEvent.Action.EXPORT,
         actor=Actor.of(request),

@@ -6,7 +6,6 @@ from datetime import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,6 +28,7 @@ from gradebook.selectors.statistics import school_statistics
 from gradebook.selectors.structure import current_year_or_404
 from gradebook.services import progress as progress_service
 from sodiem.domain import Actor
+from sodiem.http import xlsx_response
 
 
 @login_required
@@ -111,8 +111,4 @@ def statistics_export(request):
     authz.check(request.user, Action.EXTRACT_DATA, school)
     content = statistics_workbook(data, f"{year.name} — {stats.PERIODS[period]}")
     record(AuditEvent.Action.EXPORT, actor=Actor.of(request), school=school, what="statistics", period=period)
-    response = HttpResponse(
-        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = f'attachment; filename="thong-ke-{year.name}-{period}.xlsx"'
-    return response
+    return xlsx_response(content, f"thong-ke-{year.name}-{period}.xlsx")

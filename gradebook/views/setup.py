@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
@@ -36,8 +36,7 @@ from gradebook.selectors import setup as checklist
 from gradebook.selectors.structure import current_year, current_year_or_404
 from gradebook.services import assignments, data_check, roster, setup
 from sodiem.domain import Actor, DomainError
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from sodiem.http import xlsx_response
 
 
 def row_id_or_404(value) -> int:
@@ -46,13 +45,6 @@ def row_id_or_404(value) -> int:
         return int(value)
     except (TypeError, ValueError):
         raise Http404 from None
-
-
-def _xlsx(data: bytes, name: str) -> HttpResponse:
-    response = HttpResponse(data, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 def _setting_up(request, *, write: bool = True):
@@ -474,7 +466,7 @@ def setup_assignments(request):
 def setup_assignments_export(request):
     school = _setting_up(request)
     year = current_year_or_404(school)
-    return _xlsx(assignments.export_file(year), f"phan-cong-chuyen-mon-{year.name}")
+    return xlsx_response(assignments.export_file(year), f"phan-cong-chuyen-mon-{year.name}.xlsx")
 
 
 # -- imports ------------------------------------------------------------------------------------------
@@ -502,7 +494,7 @@ def setup_roster(request):
 def setup_roster_template(request):
     school = _setting_up(request)
     year = current_year_or_404(school)
-    return _xlsx(roster.template_file(year), "mau-danh-sach-hoc-sinh")
+    return xlsx_response(roster.template_file(year), "mau-danh-sach-hoc-sinh.xlsx")
 
 
 @login_required
@@ -584,7 +576,7 @@ def setup_import_errors(request, batch_uuid):
     if batch.kind != ImportBatch.Kind.ROSTER:
         raise Http404
     result = roster.preview(batch.school_year, bytes(batch.content))
-    return _xlsx(roster.error_file(result), "dong-bi-tu-choi")
+    return xlsx_response(roster.error_file(result), "dong-bi-tu-choi.xlsx")
 
 
 # -- one student; the data check -------------------------------------------------------------------
