@@ -41,6 +41,7 @@ def allowed_urls() -> frozenset[str]:
     return frozenset(path.resolve().as_uri() for path in font_files())
 
 
+@cache
 def css() -> str:
     """The @font-face rules every form's stylesheet starts with."""
     serif, symbols = Path(settings.PDF_FONT_DIR), Path(settings.PDF_SYMBOL_FONT_DIR)
