@@ -45,6 +45,7 @@ class AuditEvent(models.Model):
         REMINDER_SENT = "reminder_sent", _("Reminder sent")
         CERTIFICATE_UPLOADED = "certificate_uploaded", _("Signing certificate uploaded")
         DOCUMENT_SIGNED = "document_signed", _("Document signed")
+        SIGNING_REQUESTED = "signing_requested", _("Documents signed in one confirmation")
         PRINT_REQUESTED = "print_requested", _("Printing requested")
         CLASS_CHANGED = "class_changed", _("Class changed")
         DROPPED_OUT = "dropped_out", _("Dropout recorded")

@@ -210,6 +210,10 @@ CERTIFICATE_KEY = env_str("CERTIFICATE_KEY", "")
 # The printed forms' font files (transcripts/fonts.py): Debian's fonts-liberation2 and fonts-dejavu-core
 PDF_FONT_DIR = env_str("PDF_FONT_DIR", "/usr/share/fonts/truetype/liberation2")
 PDF_SYMBOL_FONT_DIR = env_str("PDF_SYMBOL_FONT_DIR", "/usr/share/fonts/truetype/dejavu")
+# An RFC 3161 timestamp authority (its URL): when set, every signature carries a timestamp from it, and
+# signing is refused while it cannot be reached. Unset: the signing time is the server's clock.
+TIMESTAMP_URL = env_str("TIMESTAMP_URL", "")
+TIMESTAMP_TIMEOUT = env_int("TIMESTAMP_TIMEOUT", 10)
 VERIFY_MAX_BYTES = env_int("VERIFY_MAX_BYTES", 30 * 1024 * 1024)
 # The key of the chain seals (audit/seals.py): derived from CERTIFICATE_KEY (or SECRET_KEY) when unset.
 # It must stay outside the database; changing it leaves older seals uncheckable.

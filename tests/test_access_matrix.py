@@ -35,7 +35,7 @@ from gradebook.models import (
 from gradebook.services.structure import assign_teacher, set_homeroom_teacher
 from tests.factories import make_user
 from tests.test_roster_import import xlsx
-from transcripts.models import PrintBatch, PrintedDocument
+from transcripts.models import PrintBatch, PrintedDocument, SignBatch
 
 ROLES = [
     "anon", "student", "parent", "parent_other", "teacher", "teacher_other", "homeroom", "homeroom_other",
@@ -206,7 +206,13 @@ def matrix():
         "document_detail": ("document", rule({"homeroom", "clerk", "admin_board", "principal"}), None),
         "document_file": ("document", rule({"homeroom", "clerk", "admin_board", "principal"}), None),
         "document_sign": ("document", post_only(), rule({"homeroom"})),
-        "certificate": (None, school_page({"admin_board", "principal"}), school_page({"admin_board", "principal"})),
+        "certificate": (None, school_page({"admin_board", "principal"}), school_page({"admin_board", "principal"}, code=400)),
+        # a signer's own certificate; signing what waits for them with one confirmation (an empty form: 400)
+        "my_certificate": (None, school_page(STAFF, offices=403), school_page(STAFF, code=400, offices=403)),
+        "sign_many": (None, school_page(STAFF, offices=403), school_page(STAFF, code=400, offices=403)),
+        # a signing batch is its signer's alone
+        "sign_batch": ("sign_batch", rule({"principal"}, others=404), None),
+        "sign_batch_status": ("sign_batch", rule({"principal"}, others=404), None),
         # the year's set-up: the admin board (and IT staff); the BGH reads the checklist
         "setup_home": (None, school_page({"admin_board", "principal"}), None),
         "setup_profile": (None, school_page({"admin_board"}), school_page({"admin_board"})),
@@ -321,6 +327,7 @@ def people(world, other_world):
         printed_by=world.clerk, batch=batch,
     )  # fmt: skip
     document.file.save("d.pdf", ContentFile(b"%PDF-1.7"), save=True)
+    sign_batch = SignBatch.objects.create(school=world.school, signer=world.principal, description="6A1")
     archive = YearArchive(
         school=world.school, school_year=world.year, requested_by=world.clerk, status="done"
     )
@@ -350,6 +357,7 @@ def people(world, other_world):
         "evidence": {"correction_uuid": correction.uuid, "evidence_id": evidence.pk},
         "school": {"school_uuid": world.school.uuid},
         "batch": {"batch_uuid": batch.uuid},
+        "sign_batch": {"batch_uuid": sign_batch.uuid},
         "archive": {"archive_uuid": archive.uuid},
         "upload": {"kind": "roster"},
         "paper": {"token": "t" * 24},

@@ -83,6 +83,8 @@ def test_the_approved_hoc_ba_is_theirs_to_download_once_signed(klass, client):
     signing.sign_document(document, world.literature_teacher)
     assert client.get(url).status_code == 404  # the principal has not signed
     signing.sign_document(document, world.principal)
+    assert client.get(url).status_code == 404  # signed by all, not sealed yet
+    signing.sign_document(document, world.clerk)
     response = client.get(url)
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     body = b"".join(response.streaming_content)

@@ -281,7 +281,7 @@ def test_certificate_is_checked_and_kept_encrypted(world, login, client):
     assert upload_certificate(client, world).status_code == 403
     login(world.principal)
     response = upload_certificate(client, world, passphrase="sai")
-    assert response.status_code == 200 and "mật khẩu" in response.content.decode()
+    assert response.status_code == 400 and "mật khẩu" in response.content.decode()
     expired = make_p12(days=-1, start=-30)
     response = upload_certificate(client, world, p12=expired)
     assert "không còn hiệu lực" in response.content.decode()

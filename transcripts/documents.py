@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Count
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -92,6 +91,11 @@ def content(target: Target) -> dict:
         data = selectors.transcript(target.student)
     else:
         data = selectors.register(target.school, target.school_year)
+    if target.kind == Kind.TRANSCRIPT:
+        # the pages of the document's year carry its signatures (the subject teachers', the homeroom
+        # teacher's, the principal's and the seal)
+        for year in data["years"]:
+            year["signing"] = not year["external"] and year["start_year"] == target.school_year.start_year
     data["date_line"] = date_line(target.school.printed_place, timezone.localdate())
     data["blank_date_line"] = date_line(target.school.printed_place, None)
     data["SIGN"], data["SIGN_AND_SEAL"] = SIGN, SIGN_AND_SEAL
@@ -149,7 +153,23 @@ def render(target: Target, *, document_uuid=None, printed_at=None, data: dict | 
         )
         rendered = layout(html)
     pdf = rendered.write_pdf(pdf_variant="pdf/a-3b")
-    return pdf, content_hash, len(rendered.pages)
+    return pdf, content_hash, len(rendered.pages), signature_places(rendered)
+
+
+def signature_places(rendered) -> dict[str, list]:
+    """Each signer's block, found by its id (`sig-homeroom`, `sig-subject-12`, `sig-principal`, … ; a
+    block repeated on later pages ends in `--n`): its first page and box in PDF points, the origin at the
+    bottom left (WeasyPrint measures CSS pixels from the top left; 1 px = 0.75 pt)."""
+    places: dict[str, list] = {}
+    for index, page in enumerate(rendered.pages):
+        for name, (x0, y0, x1, y1) in page.anchors.items():
+            if name.startswith("sig-"):
+                key = name[4:].split("--")[0]
+                places.setdefault(
+                    key,
+                    [index, *(round(v * 0.75, 2) for v in (x0, page.height - y1, x1, page.height - y0))],
+                )
+    return places
 
 
 def issue(target: Target, *, user: User | None, batch: PrintBatch | None = None) -> PrintedDocument:
@@ -157,7 +177,9 @@ def issue(target: Target, *, user: User | None, batch: PrintBatch | None = None)
     document_uuid = uuid.uuid4()
     printed_at = timezone.now()
     token = new_verify_token()
-    pdf, content_hash, pages = render(target, document_uuid=document_uuid, printed_at=printed_at, token=token)
+    pdf, content_hash, pages, places = render(
+        target, document_uuid=document_uuid, printed_at=printed_at, token=token
+    )
     digest = hashlib.sha256(pdf).hexdigest()
     document = PrintedDocument(
         uuid=document_uuid,
@@ -173,6 +195,7 @@ def issue(target: Target, *, user: User | None, batch: PrintBatch | None = None)
         content_hash=content_hash,
         verify_token=token,
         subject_signers=subject_signers(target),
+        signature_places=places,
         original_sha256=digest,
         pdf_sha256=digest,
         pages=pages,
@@ -226,16 +249,19 @@ def subject_signers(target: Target) -> list[list]:
     return [[teacher_id, f"Giáo viên môn học ({', '.join(names)})"] for teacher_id, names in subjects.items()]
 
 
+SEAL = Turn("seal", "Văn thư (đóng dấu)")
+
+
 def turns(document: PrintedDocument) -> list[Turn]:
-    """Signers in order (docs/forms.md §2.11, §4, §5): the subject teachers of the class, the teacher
-    who keeps the book, then the principal."""
+    """Signers in order (docs/forms.md §2.11, §4, §5, §9b): the subject teachers of the class, the teacher
+    who keeps the book, the principal, then the clerk with the school's seal."""
     principal = Turn("principal", "Hiệu trưởng")
     if document.kind == Kind.REGISTER:
-        return [principal]
+        return [principal, SEAL]
     if document.kind == Kind.TEACHER_BOOK:
-        return [Turn("teacher", "Giáo viên môn học"), principal]
+        return [Turn("teacher", "Giáo viên môn học"), principal, SEAL]
     subjects = [Turn("subject", title, user_id) for user_id, title in document.subject_signers or []]
-    return [*subjects, Turn("homeroom", "Giáo viên chủ nhiệm"), principal]
+    return [*subjects, Turn("homeroom", "Giáo viên chủ nhiệm"), principal, SEAL]
 
 
 def homeroom_of(document: PrintedDocument) -> User | None:
@@ -253,6 +279,8 @@ def next_turn(document: PrintedDocument) -> Turn | None:
 def may_sign(user: User, document: PrintedDocument, turn: Turn) -> bool:
     if turn.step == "principal":
         return bool(authz.roles_in(user, document.school) & {Role.PRINCIPAL, Role.VICE_PRINCIPAL})
+    if turn.step == "seal":
+        return Role.CLERK in authz.roles_in(user, document.school)
     if turn.step == "teacher":
         return document.teacher_id == user.pk
     if turn.step == "subject":
@@ -269,14 +297,13 @@ def signature_title(user: User, document: PrintedDocument, turn: Turn) -> str:
 
 
 def approved_transcript(student) -> PrintedDocument | None:
-    """The latest học bạ of the student signed by everyone in turn, the principal last: what the family
+    """The latest học bạ of the student signed by everyone in turn and sealed: what the family
     may download (docs/workflows.md §1). A transcript still waiting for a signature is not shown to them."""
     candidates = (
         PrintedDocument.objects.filter(
             kind=Kind.TRANSCRIPT, student=student, school=student.school, blank=False
         )
-        .annotate(signed=Count("signatures"))
-        .filter(signed__gt=0)
+        .filter(complete=True)
         .order_by("-printed_at")
     )
-    return next((d for d in candidates if next_turn(d) is None), None)
+    return candidates.first()

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import io
+
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -41,6 +43,36 @@ class CertificateForm(forms.Form):
         if upload.size > 200 * 1024:
             raise forms.ValidationError(_("A certificate file is a few kilobytes; this one is too large."))
         return upload
+
+
+class SealImageForm(forms.Form):
+    """The image of the school's seal, as the seal signature draws it: a PNG with a transparent
+    background, scanned at its real size or larger (Decree 30/2020/NĐ-CP, Appendix I)."""
+
+    image = forms.FileField(label=_("Image of the seal (PNG, transparent background)"))
+
+    def clean_image(self):
+        upload = self.cleaned_data["image"]
+        if upload.size > 500 * 1024:
+            raise forms.ValidationError(_("The image is too large (at most 500 KB)."))
+        data = upload.read()
+        from PIL import Image, UnidentifiedImageError
+
+        try:
+            with Image.open(io.BytesIO(data)) as image:
+                image.verify()
+            with Image.open(io.BytesIO(data)) as image:
+                fmt, size, mode = image.format, image.size, image.mode
+                image.load()
+        except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+            raise forms.ValidationError(_("The file is not a readable PNG image.")) from None
+        if fmt != "PNG":
+            raise forms.ValidationError(_("The file is not a readable PNG image."))
+        if not (200 <= min(size) and max(size) <= 3000):
+            raise forms.ValidationError(_("The image must be between 200 and 3000 pixels on each side."))
+        if mode not in ("RGBA", "LA", "P"):
+            raise forms.ValidationError(_("The image needs a transparent background."))
+        return data
 
 
 class SignForm(forms.Form):

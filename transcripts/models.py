@@ -64,6 +64,10 @@ class PrintedDocument(models.Model):
     pages = models.PositiveIntegerField(default=0)
     # the subject teachers who sign before the homeroom teacher, fixed when printed: [[user id, title]]
     subject_signers = models.JSONField(default=list, blank=True)
+    # where each signer's block is on the page, measured when rendered: {"homeroom": [page, x0, y0, x1,
+    # y1], "subject-12": …} in PDF points; each signature's appearance is drawn there
+    signature_places = models.JSONField(default=dict, blank=True)
+    complete = models.BooleanField(default=False)  # every signature, the seal last, is on it
     printed_at = models.DateTimeField(_("printed at"), default=timezone.now)
     printed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -181,6 +185,9 @@ class SchoolAuthority(models.Model):
     encrypted_pkcs12 = models.BinaryField()
     certificate_der = models.BinaryField()
     created_at = models.DateTimeField(default=timezone.now)
+    # the image of the school's own seal (PNG, transparent background), drawn by the seal signature;
+    # without it the portal draws one from the school's name (transcripts/appearance.py)
+    seal_png = models.BinaryField(default=b"", blank=True)
 
     def __str__(self) -> str:
         return f"CA {self.school}"
@@ -195,11 +202,14 @@ class PersonalCertificate(models.Model):
         "accounts.School", on_delete=models.CASCADE, related_name="personal_certificates"
     )
     encrypted_pkcs12 = models.BinaryField()
+    encrypted_passphrase = models.BinaryField(default=b"", blank=True)  # of an uploaded file
     certificate_der = models.BinaryField()
     subject = models.CharField(max_length=300)
+    issuer = models.CharField(max_length=300, blank=True)
     fingerprint = models.CharField(max_length=64, unique=True)
     not_after = models.DateTimeField()
     issued_at = models.DateTimeField(default=timezone.now)
+    uploaded = models.BooleanField(default=False)  # the person's own, from a public CA
     active = models.BooleanField(default=True)
 
     class Meta:
@@ -247,3 +257,43 @@ class PrintBatch(models.Model):
     @property
     def percent(self) -> int:
         return round(100 * self.done / self.total) if self.total else 0
+
+
+class SignBatch(models.Model):
+    """One confirmation that signs many documents (a class's or the school's học bạ) in the background:
+    exactly the documents listed when the signer confirmed, each only if it is still their turn."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Signing")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    school = models.ForeignKey("accounts.School", on_delete=models.CASCADE, related_name="sign_batches")
+    signer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    description = models.CharField(max_length=300)
+    documents = models.JSONField(default=list)  # the documents' ids, as confirmed
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)  # no longer the signer's turn, or refused
+    parts = models.PositiveIntegerField(default=0)
+    parts_done = models.PositiveIntegerField(default=0)
+    error = models.CharField(max_length=500, blank=True)
+    requested_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+
+    def __str__(self) -> str:
+        return f"{self.description} ({self.done}/{self.total})"
+
+    @property
+    def school_id_for_tenancy(self) -> int:
+        return self.school_id
+
+    @property
+    def percent(self) -> int:
+        return round(100 * (self.done + self.skipped) / self.total) if self.total else 0

@@ -255,6 +255,7 @@ def subject_pages(
                     "subject": assignment.subject.printed_name,
                     "comment_kind": assignment.subject.kind == Subject.Kind.COMMENT,
                     "teacher": assignment.teacher.full_name if assignment.teacher else "",
+                    "teacher_id": assignment.teacher_id,
                     "regular_count": count,
                     "rows": rows,
                     "corrections": corrections[(assignment.pk, term)],
@@ -400,7 +401,11 @@ def year_ranking(classroom: Classroom, year_summary: dict, results: dict) -> dic
 
 def subject_teachers(classroom: Classroom) -> list[dict]:
     return [
-        {"subject": a.subject.printed_name, "teacher": a.teacher.full_name if a.teacher else ""}
+        {
+            "subject": a.subject.printed_name,
+            "teacher": a.teacher.full_name if a.teacher else "",
+            "teacher_id": a.teacher_id,
+        }
         for a in classroom_assignments(classroom)
     ]
 
@@ -579,6 +584,7 @@ def transcript_year(enrolment: Enrolment) -> dict:
                 "retest": retests.get(a.pk, ""),
                 "comment": comments.get(a.pk, ""),
                 "teacher": a.teacher.full_name if a.teacher else "",
+                "teacher_id": a.teacher_id,
             }
         )
     conduct = dict(ConductResult.objects.filter(enrolment=enrolment).values_list("period", "level"))

@@ -24,7 +24,7 @@ from accounts.models import School, User
 from audit.models import AuditEvent
 from audit.services import record
 from sodiem.domain import Actor, DomainError, acting
-from transcripts.documents import may_sign, next_turn, signature_title
+from transcripts.documents import may_sign, next_turn, signature_title, turns
 from transcripts.models import (
     DocumentSignature,
     DocumentVersion,
@@ -138,6 +138,23 @@ def store_certificate(school: School, data: bytes, passphrase: str, by: Actor | 
     return certificate
 
 
+def store_seal_image(school: School, png: bytes, by: Actor | User) -> None:
+    """Keep the image of the school's seal (checked by the form) for the seal signatures to draw."""
+    user, ip = acting(by)
+    with transaction.atomic():
+        authority = school_authority(school)
+        authority.seal_png = png
+        authority.save(update_fields=["seal_png"])
+        record(
+            AuditEvent.Action.CERTIFICATE_UPLOADED,
+            actor=user,
+            ip=ip,
+            school=school,
+            obj=authority,
+            seal_image_sha256=hashlib.sha256(png).hexdigest(),
+        )
+
+
 def active_certificate(school: School) -> SigningCertificate | None:
     now = timezone.now()
     return SigningCertificate.objects.filter(
@@ -166,12 +183,23 @@ def school_authority(school: School) -> SchoolAuthority:
 
 
 def personal_certificate(user: User, school: School) -> PersonalCertificate:
-    """The signer's certificate in their own name: their active one, else one issued now by the school's
-    authority (valid two years, within the authority's life)."""
+    """The signer's certificate in their own name: their own uploaded one, else the one the school's
+    authority issued them, made now when they have none (valid two years, within the authority's life)."""
     now = timezone.now()
-    found = PersonalCertificate.objects.filter(
-        user=user, school=school, active=True, not_after__gt=now
-    ).first()
+    found = (
+        PersonalCertificate.objects.filter(user=user, school=school, active=True, not_after__gt=now)
+        .order_by("-uploaded", "-issued_at")
+        .first()
+    )
+    if found is not None:
+        return found
+    return _issue(user, school, user.full_name or user.username)
+
+
+def organisation_certificate(school: School, by: User) -> SigningCertificate:
+    """The school's organisation certificate, with which the clerk seals (đóng dấu): the one the school
+    uploaded from a public CA, else one issued now by the school's authority in the school's name."""
+    found = active_certificate(school)
     if found is not None:
         return found
     from cryptography.hazmat.primitives import hashes, serialization
@@ -184,13 +212,106 @@ def personal_certificate(user: User, school: School) -> PersonalCertificate:
     ca_key, ca_cert, _chain = pkcs12.load_key_and_certificates(
         fernet.decrypt(bytes(authority.encrypted_pkcs12)), None
     )
-    key, cert = selfsigned.personal(ca_key, ca_cert, user.full_name or user.username, school.name)
+    key, cert = selfsigned.personal(ca_key, ca_cert, school.name, school.name)
+    with transaction.atomic():
+        SigningCertificate.objects.filter(school=school, active=True).update(active=False)
+        return SigningCertificate.objects.create(
+            school=school,
+            encrypted_pkcs12=fernet.encrypt(selfsigned.to_p12(key, cert, [ca_cert])),
+            encrypted_passphrase=fernet.encrypt(b""),
+            certificate_der=cert.public_bytes(serialization.Encoding.DER),
+            subject=cert.subject.rfc4514_string()[:300],
+            issuer=cert.issuer.rfc4514_string()[:300],
+            serial=format(cert.serial_number, "x")[:80],
+            fingerprint=cert.fingerprint(hashes.SHA256()).hex(),
+            not_before=cert.not_valid_before_utc,
+            not_after=cert.not_valid_after_utc,
+            uploaded_by=by,
+        )
+
+
+def store_personal_certificate(
+    user: User, school: School, data: bytes, passphrase: str, by: Actor | User
+) -> PersonalCertificate:
+    """Keep a signer's own PKCS#12 (from a public CA), encrypted: it must open with the passphrase, hold
+    the private key and its certificate, be valid now and be no one else's. From now on the person signs
+    with it; the certificate the school's authority issued them stays for verification, out of use."""
+    actor, ip = acting(by)
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    try:
+        key, cert, _chain = pkcs12.load_key_and_certificates(data, passphrase.encode() or None)
+    except ValueError:
+        raise SigningError(_("The file is not a PKCS#12 certificate, or the passphrase is wrong.")) from None
+    if key is None or cert is None:
+        raise SigningError(_("The file must hold the private key and its certificate."))
+    now = timezone.now()
+    if not cert.not_valid_before_utc <= now <= cert.not_valid_after_utc:
+        raise SigningError(
+            _("The certificate is not valid today (valid from %(start)s to %(end)s).")
+            % {
+                "start": f"{cert.not_valid_before_utc:%d/%m/%Y}",
+                "end": f"{cert.not_valid_after_utc:%d/%m/%Y}",
+            }
+        )
+    fingerprint = cert.fingerprint(hashes.SHA256()).hex()
+    if (
+        PersonalCertificate.objects.filter(fingerprint=fingerprint).exclude(user=user).exists()
+        or SigningCertificate.objects.filter(fingerprint=fingerprint).exists()
+    ):
+        raise SigningError(_("This certificate belongs to someone else."))
+    fernet = _fernet()
+    with transaction.atomic():
+        PersonalCertificate.objects.filter(user=user, school=school, active=True).update(active=False)
+        certificate, _created = PersonalCertificate.objects.update_or_create(
+            fingerprint=fingerprint,
+            defaults={
+                "user": user,
+                "school": school,
+                "encrypted_pkcs12": fernet.encrypt(data),
+                "encrypted_passphrase": fernet.encrypt(passphrase.encode()),
+                "certificate_der": cert.public_bytes(serialization.Encoding.DER),
+                "subject": cert.subject.rfc4514_string()[:300],
+                "issuer": cert.issuer.rfc4514_string()[:300],
+                "not_after": cert.not_valid_after_utc,
+                "issued_at": now,
+                "uploaded": True,
+                "active": True,
+            },
+        )
+        record(
+            AuditEvent.Action.CERTIFICATE_UPLOADED,
+            actor=actor,
+            ip=ip,
+            school=school,
+            obj=certificate,
+            subject=certificate.subject,
+            fingerprint=fingerprint,
+            holder=user.full_name,
+        )
+    return certificate
+
+
+def _issue(user: User, school: School, name: str) -> PersonalCertificate:
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    from transcripts import selfsigned
+
+    fernet = _fernet()
+    authority = school_authority(school)
+    ca_key, ca_cert, _chain = pkcs12.load_key_and_certificates(
+        fernet.decrypt(bytes(authority.encrypted_pkcs12)), None
+    )
+    key, cert = selfsigned.personal(ca_key, ca_cert, name, school.name)
     certificate = PersonalCertificate.objects.create(
         user=user,
         school=school,
         encrypted_pkcs12=fernet.encrypt(selfsigned.to_p12(key, cert, [ca_cert])),
         certificate_der=cert.public_bytes(serialization.Encoding.DER),
         subject=cert.subject.rfc4514_string()[:300],
+        issuer=cert.issuer.rfc4514_string()[:300],
         fingerprint=cert.fingerprint(hashes.SHA256()).hex(),
         not_after=cert.not_valid_after_utc,
     )
@@ -200,8 +321,12 @@ def personal_certificate(user: User, school: School) -> PersonalCertificate:
 def _personal_signer(certificate: PersonalCertificate):
     from pyhanko.sign import signers
 
+    fernet = _fernet()
+    passphrase = bytes(certificate.encrypted_passphrase)
     return signers.SimpleSigner.load_pkcs12_data(
-        _fernet().decrypt(bytes(certificate.encrypted_pkcs12)), other_certs=None, passphrase=None
+        fernet.decrypt(bytes(certificate.encrypted_pkcs12)),
+        other_certs=None,
+        passphrase=fernet.decrypt(passphrase) or None if passphrase else None,
     )
 
 
@@ -298,10 +423,16 @@ def sign_pdf(
     name: str,
     reason: str,
     location: str,
+    place: list | None = None,
+    style=None,
+    signer=None,
 ) -> bytes:
-    """Add one PAdES signature as an incremental revision (earlier signatures stay valid)."""
+    """Add one PAdES signature as an incremental revision (earlier signatures stay valid): visible in
+    `place` ([page, x0, y0, x1, y1] in points) drawn by `style` when given, timestamped by the
+    deployment's timestamp authority when one is configured."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
+    from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 
     class KeepingMetadata(IncrementalPdfFileWriter):
         """pyHanko rewrites the document information on each revision: it appends itself to the Info
@@ -321,18 +452,78 @@ def sign_pdf(
         subfilter=fields.SigSeedSubFilter.PADES,
         md_algorithm="sha256",
     )
-    signer = (
-        _personal_signer(certificate)
-        if isinstance(certificate, PersonalCertificate)
-        else _signer(certificate)
+    if signer is None:
+        signer = (
+            _personal_signer(certificate)
+            if isinstance(certificate, PersonalCertificate)
+            else _signer(certificate)
+        )
+    spec = None
+    if place:
+        page, *box = place
+        spec = fields.SigFieldSpec(field_name, on_page=int(page), box=tuple(box))
+    pdf_signer = signers.PdfSigner(
+        meta, signer, timestamper=timestamper(), stamp_style=style if spec else None, new_field_spec=spec
     )
-    return signers.sign_pdf(writer, meta, signer=signer).getvalue()
+    try:
+        return pdf_signer.sign_pdf(writer).getvalue()
+    except TimestampRequestError:
+        raise SigningError(
+            _("The timestamp authority could not be reached: nothing was signed. Try again in a moment.")
+        ) from None
 
 
-def sign_document(document: PrintedDocument, by: Actor | User) -> DocumentSignature:
-    """The user adds their signature if it is their turn. The caller has checked the user's
-    confirmation (password and TOTP)."""
+def timestamper():
+    """The RFC 3161 client of the deployment's timestamp authority (TIMESTAMP_URL), if it has one."""
+    if not settings.TIMESTAMP_URL:
+        return None
+    from pyhanko.sign.timestamps.requests_client import RequestsHTTPTimeStamper
+
+    return RequestsHTTPTimeStamper(settings.TIMESTAMP_URL, timeout=settings.TIMESTAMP_TIMEOUT)
+
+
+def seal_image(document: PrintedDocument) -> bytes:
+    """The school's seal as the seal signature draws it: the image it uploaded, else one drawn from its
+    name and managing body."""
+    from transcripts import appearance
+
+    uploaded = (
+        SchoolAuthority.objects.filter(school=document.school).values_list("seal_png", flat=True).first()
+    )
+    if uploaded:
+        return bytes(uploaded)
+    school = document.school
+    return appearance.seal_png(school.name, school.managing_body(document.school_year.start_year))
+
+
+def appearance_of(document: PrintedDocument, turn, name: str, title: str, at: datetime):
+    """(place, style) of a signature in its block of the form, or (None, None) when the document has no
+    block for this signer (printed before blocks were measured): the signature is then invisible."""
+    from transcripts import appearance
+
+    key = {"subject": f"subject-{turn.user_id}", "seal": "principal"}.get(turn.step, turn.step)
+    place = (document.signature_places or {}).get(key)
+    if not place:
+        return None, None
+    page, *box = place
+    if turn.step == "seal":
+        return [page, *appearance.seal_box(box)], appearance.seal_style(seal_image(document))
+    when = timezone.localtime(at).strftime("%H:%M %d/%m/%Y")
+    if box[3] - box[1] < 30:  # a row of a table: two lines
+        lines = [name, f"Đã ký số {when}"]
+    else:
+        lines = [f"Ký bởi: {name}", title, f"Ngày ký: {when}"]
+    return place, appearance.signature_style(lines)
+
+
+def sign_document(
+    document: PrintedDocument, by: Actor | User, *, keys: dict | None = None
+) -> DocumentSignature:
+    """The user adds their signature if it is their turn — the clerk's turn, the last, is the school's
+    seal with its organisation certificate. The caller has checked the user's confirmation (password and
+    TOTP). `keys` keeps the opened keys across the documents of one batch."""
     user, ip = acting(by)
+    keys = {} if keys is None else keys
     with transaction.atomic():
         document = PrintedDocument.objects.select_for_update().get(pk=document.pk)
         turn = next_turn(document)
@@ -342,28 +533,47 @@ def sign_document(document: PrintedDocument, by: Actor | User) -> DocumentSignat
             raise SigningError(
                 _("It is not your turn to sign this document (next: %(who)s).") % {"who": turn.title}
             )
-        # each person signs in their own name (docs/forms.md §9b)
-        certificate = personal_certificate(user, document.school)
+        # each person signs in their own name; the seal is the school's (docs/forms.md §9b)
+        seal = turn.step == "seal"
+        certificate: SigningCertificate | PersonalCertificate
+        if seal:
+            certificate = organisation_certificate(document.school, user)
+            name = document.school.name
+        else:
+            certificate = personal_certificate(user, document.school)
+            name = user.full_name
         order = document.signatures.count() + 1
         title = signature_title(user, document, turn)
         with document.file.open("rb") as f:
             current = f.read()
         if hashlib.sha256(current).hexdigest() != document.pdf_sha256:
             raise SigningError(_("The stored file does not match its record; it is not signed. Tell IT."))
+        key = (type(certificate).__name__, certificate.pk)
+        if key not in keys:
+            keys[key] = (
+                _signer(certificate)
+                if isinstance(certificate, SigningCertificate)
+                else _personal_signer(certificate)
+            )
+        place, style = appearance_of(document, turn, name, title, timezone.now())
         signed = sign_pdf(
             current,
             certificate,
             field_name=f"Sig{order}",
-            name=user.full_name,
-            reason=f"{title} ký xác nhận",
+            name=name,
+            reason="Đóng dấu" if seal else f"{title} ký xác nhận",
             location=document.school.printed_place,
+            place=place,
+            style=style,
+            signer=keys[key],
         )
         old_name = document.file.name
         document.file.save(f"{document.uuid}-s{order}.pdf", ContentFile(signed), save=False)
         document.pdf_sha256 = hashlib.sha256(signed).hexdigest()
-        document.save(update_fields=["file", "pdf_sha256"])
+        document.complete = order == len(turns(document))
+        document.save(update_fields=["file", "pdf_sha256", "complete"])
         DocumentVersion.objects.create(
-            document=document, number=order, sha256=document.pdf_sha256, signer_name=user.full_name
+            document=document, number=order, sha256=document.pdf_sha256, signer_name=name
         )
         signature = DocumentSignature.objects.create(
             document=document,
@@ -372,7 +582,8 @@ def sign_document(document: PrintedDocument, by: Actor | User) -> DocumentSignat
             signer_name=user.full_name,
             role_title=title,
             field_name=f"Sig{order}",
-            personal_certificate=certificate,
+            certificate=certificate if seal else None,
+            personal_certificate=None if seal else certificate,
         )
         record(
             AuditEvent.Action.DOCUMENT_SIGNED,
@@ -403,6 +614,7 @@ class SignatureCheck:
     trusted: bool  # made with a certificate the portal issued to a school
     whole_file: bool  # it covers the file to its last byte
     modifications_ok: bool  # what was added after it is only further signatures
+    timestamped_at: datetime | None = None  # by a timestamp authority (RFC 3161), when it carries one
 
     @property
     def ok(self) -> bool:
@@ -452,8 +664,10 @@ def holder_name(cert) -> str:
     """A certificate's holder as people read it: "Hoàng Thị Mai — Trường THCS Lê Quý Đôn" (the name and
     the organisation, without the X.500 labels)."""
     native = cert.subject.native
-    parts = [native.get(key) for key in ("common_name", "organization_name")]
-    return " — ".join(str(p) for p in parts if p) or cert.subject.human_friendly
+    parts = list(
+        dict.fromkeys(str(native[key]) for key in ("common_name", "organization_name") if native.get(key))
+    )
+    return " — ".join(parts) or cert.subject.human_friendly
 
 
 def verify_pdf(data: bytes) -> Verification:
@@ -477,6 +691,8 @@ def verify_pdf(data: bytes) -> Verification:
         for der in [
             *SigningCertificate.objects.values_list("certificate_der", flat=True),
             *SchoolAuthority.objects.values_list("certificate_der", flat=True),
+            # a signer's own certificate from a public CA, as the school's staff uploaded it
+            *PersonalCertificate.objects.filter(uploaded=True).values_list("certificate_der", flat=True),
         ]
     ]
     try:
@@ -496,6 +712,7 @@ def verify_pdf(data: bytes) -> Verification:
                     trusted=bool(status.trusted),
                     whole_file=status.coverage.name == "ENTIRE_FILE",
                     modifications_ok=status.docmdp_ok is not False,
+                    timestamped_at=status.timestamp_validity.timestamp if status.timestamp_validity else None,
                 )
             )
     except Exception as exc:  # a damaged or hostile file: say so, never a 500

@@ -30,4 +30,8 @@ urlpatterns = [
     path("students/<uuid:student_uuid>/hoc-ba.pdf", views_books.family_transcript, name="family_transcript"),
     path("d/<uuid:document_uuid>/sign/", views_books.document_sign, name="document_sign"),
     path("certificate/", views_books.certificate, name="certificate"),
+    path("my-certificate/", views_books.my_certificate, name="my_certificate"),
+    path("sign/", views_books.sign_many, name="sign_many"),
+    path("sign/<uuid:batch_uuid>/", views_books.sign_batch, name="sign_batch"),
+    path("sign/<uuid:batch_uuid>/status.json", views_books.sign_batch_status, name="sign_batch_status"),
 ]

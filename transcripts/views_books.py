@@ -10,7 +10,6 @@ import time
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import slugify
@@ -28,9 +27,16 @@ from gradebook.models import Classroom, Student
 from gradebook.selectors.structure import current_year
 from sodiem.domain import Actor
 from sodiem.http import client_ip, uuid_or_404
-from transcripts import documents, printing, signing
-from transcripts.forms import CertificateForm, PrintForm, SignForm, VerifyForm
-from transcripts.models import PersonalCertificate, PrintBatch, PrintedDocument, SigningCertificate
+from transcripts import documents, printing, signing, signing_batches
+from transcripts.forms import CertificateForm, PrintForm, SealImageForm, SignForm, VerifyForm
+from transcripts.models import (
+    PersonalCertificate,
+    PrintBatch,
+    PrintedDocument,
+    SchoolAuthority,
+    SignBatch,
+    SigningCertificate,
+)
 
 Kind = PrintedDocument.Kind
 CLASS_KINDS = (Kind.CLASS_BOOK, Kind.RESULTS_SUMMARY, Kind.TRANSCRIPT)
@@ -46,22 +52,6 @@ def _school_and_year(request):
 def _teachers_of(year):
     """Everyone who teaches a class-subject this year (whose teacher's book can be printed)."""
     return User.objects.filter(teaching_assignments__classroom__school_year=year).distinct()
-
-
-def _awaiting(user, school) -> list[PrintedDocument]:
-    """Documents whose next signature is the user's."""
-    waiting = []
-    for document in (
-        PrintedDocument.objects.filter(school=school)
-        # the principal signs last: a document the principal signed awaits no one
-        .exclude(signatures__role_title__icontains="Hiệu trưởng")
-        .annotate(signed=Count("signatures"))
-        .select_related("classroom__homeroom_teacher", "school")[:300]
-    ):
-        turn = documents.next_turn(document)
-        if turn is not None and documents.may_sign(user, document, turn):
-            waiting.append(document)
-    return waiting
 
 
 @login_required
@@ -101,7 +91,7 @@ def documents_home(request):
             "teachers": list(teachers),
             "batches": list(batches[:10]),
             "recent": list(recent[:30]),
-            "awaiting": _awaiting(user, school),
+            "awaiting": signing_batches.waiting_for(user, school, limit=300),
             "certificate": signing.active_certificate(school),
             "may_manage_certificate": authz.can(user, Action.MANAGE_CERTIFICATE, school),
             "form": PrintForm(),
@@ -336,14 +326,99 @@ def document_sign(request, document_uuid):
     return _document_page(request, document, form, status=400)
 
 
+def _waiting_choice(request, school, year):
+    """The documents waiting for the user's signature, narrowed by the kind and class chosen."""
+    kind = request.GET.get("kind") or request.POST.get("kind") or ""
+    kind = kind if kind in Kind.values else ""
+    classroom = None
+    class_id = request.GET.get("classroom") or request.POST.get("classroom") or ""
+    if class_id:
+        classroom = Classroom.objects.filter(school_year__school=school, uuid=uuid_or_404(class_id)).first()
+    waiting = signing_batches.waiting_for(request.user, school, kind=kind, classroom=classroom)
+    return kind, classroom, waiting
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def sign_many(request):
+    """Sign every document waiting for the user (of one kind, of one class) with one confirmation."""
+    school, year = _school_and_year(request)
+    kind, classroom, waiting = _waiting_choice(request, school, year)
+    form = SignForm(request.POST if request.method == "POST" else None, user=request.user)
+    if request.method == "POST":
+        valid = form.is_valid()
+        if form.has_error("password") and (ended := wrong_password(request, "signing")):
+            return ended
+        if not waiting:
+            form.add_error(None, _("Nothing waits for your signature in this choice any more."))
+        elif valid:
+            right_password(request)
+            parts = [str(Kind(kind).label) if kind else _("documents"), classroom.name if classroom else ""]
+            batch = signing_batches.start_signing(
+                Actor.of(request),
+                school,
+                waiting,
+                _("%(count)s %(what)s") % {"count": len(waiting), "what": " — ".join(p for p in parts if p)},
+            )
+            return redirect("sign_batch", batch_uuid=batch.uuid)
+    classes = Classroom.objects.filter(school_year=year).order_by("grade", "name")
+    return render(
+        request,
+        "transcripts/sign_many.html",
+        {
+            "waiting": waiting,
+            "form": form,
+            "kind": kind,
+            "classroom": classroom,
+            "kinds": Kind.choices,
+            "classes": list(classes),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _sign_batch(request, batch_uuid) -> SignBatch:
+    batch = get_object_or_404(SignBatch, uuid=batch_uuid)
+    if batch.signer_id != request.user.pk:
+        raise Http404
+    return batch
+
+
+@login_required
+@require_safe
+def sign_batch(request, batch_uuid):
+    return render(request, "transcripts/sign_batch.html", {"batch": _sign_batch(request, batch_uuid)})
+
+
+@login_required
+@require_safe
+def sign_batch_status(request, batch_uuid):
+    batch = _sign_batch(request, batch_uuid)
+    return JsonResponse(
+        {
+            "status": batch.status,
+            "state": str(batch.get_status_display()),
+            "done": batch.done,
+            "skipped": batch.skipped,
+            "total": batch.total,
+            "percent": batch.percent,
+        }
+    )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 @recent_auth_required(only_post=True)
 def certificate(request):
     school = school_or_404(request)
     authz.check(request.user, Action.MANAGE_CERTIFICATE, school)
-    form = CertificateForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    seal_post = request.method == "POST" and "seal" in request.POST
+    form = CertificateForm(
+        request.POST if request.method == "POST" and not seal_post else None,
+        request.FILES if request.method == "POST" and not seal_post else None,
+    )
+    seal_form = SealImageForm(request.POST if seal_post else None, request.FILES if seal_post else None)
+    if request.method == "POST" and not seal_post and form.is_valid():
         try:
             signing.store_certificate(
                 school, form.cleaned_data["file"].read(), form.cleaned_data["passphrase"], Actor.of(request)
@@ -353,10 +428,56 @@ def certificate(request):
         else:
             messages.success(request, _("The signing certificate is saved (encrypted)."))
             return redirect("certificate")
+    if seal_post and seal_form.is_valid():
+        signing.store_seal_image(school, seal_form.cleaned_data["image"], Actor.of(request))
+        messages.success(request, _("The seal's image is saved; the next seal signatures draw it."))
+        return redirect("certificate")
     return render(
         request,
         "transcripts/certificate.html",
-        {"form": form, "certificates": SigningCertificate.objects.filter(school=school), "school": school},
+        {
+            "form": form,
+            "seal_form": seal_form,
+            "has_seal_image": bool(
+                SchoolAuthority.objects.filter(school=school).exclude(seal_png=b"").exists()
+            ),
+            "certificates": SigningCertificate.objects.filter(school=school),
+            "school": school,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@recent_auth_required(only_post=True)
+def my_certificate(request):
+    """A signer's own certificate: the one the school's authority issued them, or their own PKCS#12 from
+    a public CA (chữ ký số cá nhân), uploaded here and kept encrypted."""
+    school, _year = _school_and_year(request)
+    form = CertificateForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            signing.store_personal_certificate(
+                request.user,
+                school,
+                form.cleaned_data["file"].read(),
+                form.cleaned_data["passphrase"],
+                Actor.of(request),
+            )
+        except signing.SigningError as exc:
+            form.add_error("file", str(exc))
+        else:
+            messages.success(request, _("Your certificate is saved (encrypted); you now sign with it."))
+            return redirect("my_certificate")
+    return render(
+        request,
+        "transcripts/my_certificate.html",
+        {
+            "form": form,
+            "certificates": PersonalCertificate.objects.filter(user=request.user, school=school),
+        },
+        status=400 if request.method == "POST" else 200,
     )
 
 

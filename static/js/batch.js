@@ -10,8 +10,9 @@
       const response = await fetch(box.dataset.statusUrl, { headers: { Accept: "application/json" } });
       if (response.ok) {
         const data = await response.json();
-        bar.value = data.done;
+        bar.value = data.done + (data.skipped || 0);
         done.textContent = data.done;
+        if (data.state) document.getElementById("batch-state").textContent = data.state;
         if (data.status === "done" || data.status === "failed") {
           window.location.reload();
           return;

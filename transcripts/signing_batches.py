@@ -1,0 +1,118 @@
+"""Signing many documents with one confirmation (docs/forms.md §9b): the principal signs a class's or
+the school's học bạ, the clerk seals them, a homeroom teacher signs their class's — without confirming
+each one. The signer confirms once (password and TOTP) for the list shown to them; the workers then sign
+exactly those documents, each only if it is still that person's turn, and the progress page counts them.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+from django.db.models import Count, F
+from django.tasks import task
+from django.utils import timezone
+
+from accounts.models import School, User
+from audit.models import AuditEvent
+from audit.services import record
+from sodiem.domain import Actor, acting
+from transcripts.documents import may_sign, next_turn
+from transcripts.models import PrintedDocument, SignBatch
+from transcripts.signing import SigningError, sign_document
+
+logger = logging.getLogger(__name__)
+
+PART_SIZE = 40  # documents per task: several workers share a school's run
+
+
+def waiting_for(user: User, school: School, *, kind: str = "", classroom=None, limit: int = 2000) -> list:
+    """The school's documents whose next signature is the user's, oldest first."""
+    found = (
+        PrintedDocument.objects.filter(school=school, complete=False)
+        .annotate(signed=Count("signatures"))
+        .select_related("classroom__homeroom_teacher", "school", "student", "school_year")
+        .order_by("printed_at")
+    )
+    if kind:
+        found = found.filter(kind=kind)
+    if classroom is not None:
+        found = found.filter(classroom=classroom) | found.filter(
+            student__enrolments__classroom=classroom, kind=PrintedDocument.Kind.TRANSCRIPT
+        )
+    waiting = []
+    for document in found.distinct()[:limit]:
+        turn = next_turn(document)
+        if turn is not None and may_sign(user, document, turn):
+            waiting.append(document)
+    return waiting
+
+
+def start_signing(by: Actor | User, school: School, documents: list, description: str) -> SignBatch:
+    """Queue the signing of `documents` by the user, who has just confirmed; returns the batch at once."""
+    user, ip = acting(by)
+    ids = [d.pk for d in documents]
+    parts = [ids[i : i + PART_SIZE] for i in range(0, len(ids), PART_SIZE)]
+    with transaction.atomic():
+        batch = SignBatch.objects.create(
+            school=school,
+            signer=user,
+            description=description[:300],
+            documents=ids,
+            total=len(ids),
+            parts=len(parts),
+            status=SignBatch.Status.QUEUED if parts else SignBatch.Status.DONE,
+            finished_at=None if parts else timezone.now(),
+        )
+        record(
+            AuditEvent.Action.SIGNING_REQUESTED,
+            actor=user,
+            ip=ip,
+            school=school,
+            obj=batch,
+            description=batch.description,
+            documents=len(ids),
+        )
+        for part in parts:
+            transaction.on_commit(lambda part=part: sign_part.enqueue(batch.pk, part))
+    return batch
+
+
+@task()
+def sign_part(batch_id: int, ids: list[int]) -> int:
+    """Sign one part of a batch; a document that is no longer the signer's turn is skipped, not failed."""
+    batch = SignBatch.objects.select_related("signer", "school").get(pk=batch_id)
+    SignBatch.objects.filter(pk=batch_id, status=SignBatch.Status.QUEUED).update(
+        status=SignBatch.Status.RUNNING
+    )
+    keys: dict = {}  # the signer's key opened once for the part
+    signed = 0
+    documents = PrintedDocument.objects.select_related("school", "school_year", "classroom__homeroom_teacher")
+    try:
+        found = list(documents.filter(pk__in=ids, school=batch.school).order_by("pk"))
+        if len(found) < len(ids):  # deleted since the confirmation
+            SignBatch.objects.filter(pk=batch_id).update(skipped=F("skipped") + len(ids) - len(found))
+        for document in found:
+            try:
+                sign_document(document, batch.signer, keys=keys)
+            except SigningError:
+                SignBatch.objects.filter(pk=batch_id).update(skipped=F("skipped") + 1)
+                continue
+            signed += 1
+            SignBatch.objects.filter(pk=batch_id).update(done=F("done") + 1)
+    except Exception as exc:
+        logger.exception("signing batch %s failed", batch.uuid)
+        SignBatch.objects.filter(pk=batch_id).update(
+            status=SignBatch.Status.FAILED,
+            error=f"{type(exc).__name__}: {exc}"[:500],
+            finished_at=timezone.now(),
+        )
+        raise
+    with transaction.atomic():
+        batch = SignBatch.objects.select_for_update().get(pk=batch_id)
+        batch.parts_done += 1
+        if batch.parts_done == batch.parts and batch.status != SignBatch.Status.FAILED:
+            batch.status = SignBatch.Status.DONE
+            batch.finished_at = timezone.now()
+        batch.save(update_fields=["parts_done", "status", "finished_at"])
+    return signed
