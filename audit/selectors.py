@@ -99,18 +99,19 @@ def score_changes(school, flt: ScoreChangeFilter, *, limit: int | None = None) -
     history = list(qs)
     # A score written before its history was kept (an import) has no previous row: a correction's
     # request still says what was entered.
-    asked = {
-        (i.request_id, i.enrolment_id, i.kind, i.index): display_value(i.old_value, i.old_level)
+    items = {
+        (i.request_id, i.enrolment_id, i.kind, i.index): i
         for i in CorrectionItem.objects.filter(
             request_id__in={h.correction_id for h in history if h.correction_id}
         )
     }
     rows = []
     for h in history:
-        old = display_value(h.old_value, h.old_level or "")
-        if not old and h.correction_id:
-            old = asked.get((h.correction_id, h.enrolment_id, h.kind, h.index), "")
-        new = display_value(h.value, h.level)
+        old = display_value(h.old_value, h.old_level or "", 1)
+        item = items.get((h.correction_id, h.enrolment_id, h.kind, h.index)) if h.correction_id else None
+        if not old and item is not None:
+            old = display_value(item.old_value, item.old_level, 1)
+        new = display_value(h.value, h.level, 1)
         if flt.modifications_only and old == new:
             continue  # a date or flag changed, not the score
         correction = h.correction
@@ -126,8 +127,11 @@ def score_changes(school, flt: ScoreChangeFilter, *, limit: int | None = None) -
                 column=column_label(h.kind, h.index),
                 old=old,
                 new=new,
-                reason=h.history_change_reason or "",
-                approver=str(correction.decided_by) if correction and correction.decided_by else "",
+                # the history keeps 100 characters of the reason; a correction keeps it whole
+                reason=(item.reason if item and item.reason else correction.reason if correction else "")
+                or h.history_change_reason
+                or "",
+                approver=correction.decided_by.full_name if correction and correction.decided_by else "",
                 record_number=correction.record_number if correction else "",
                 correction_uuid=str(correction.uuid) if correction else "",
                 kind=h.history_type,

@@ -94,10 +94,10 @@ def _parse_text(subject_kind: str, text: str) -> tuple[Decimal | None, str]:
 
 
 @lru_cache(maxsize=256)
-def display_value(value: Decimal | None, level: str) -> str:
-    """What the cell shows: 8 / 8,5 / Đ / CĐ."""
+def display_value(value: Decimal | None, level: str, places: int | None = None) -> str:
+    """What the cell shows: 8 / 8,5 / Đ / CĐ; on paper (`places=1`) a mark keeps its decimal: 8,0."""
     if level:
         return "Đ" if level == "D" else "CĐ"
     if value is None:
         return ""
-    return fmt(value)
+    return fmt(value, places)

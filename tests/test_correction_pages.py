@@ -175,7 +175,7 @@ def test_the_story_through_the_pages_and_the_printed_forms(locked, login, client
     text = pdf_text(log)
     assert "NHẬT KÝ SỬA ĐIỂM" in text
     assert "Lê Văn Quản" in text and "07/BB-SĐ" in text and "Nguyễn Thị Hiệu" in text
-    assert "7 8,5" in text  # old, new
+    assert "7,0 8,5" in text  # old, new, one decimal on paper
     printed = AuditEvent.objects.filter(action="pdf").values_list("details__form", flat=True)
     assert sorted(printed) == ["correction_log", "correction_record", "correction_request"]
     assert AuditEvent.objects.filter(action="evidence_viewed", actor=locked.math_teacher).count() == 1
@@ -263,8 +263,8 @@ def test_the_audit_page_filters_changes_and_exports_them(world, login):
     rows = list(workbook.worksheets[0].iter_rows(values_only=True))
     assert rows[0][0] == "Thời gian"
     assert {(r[5], r[4], r[7], r[9]) for r in rows[1:]} == {
-        ("Trần Thị Bình", "Toán", "ĐĐGtx lần 1", "7"),
-        ("Trần Thị Bình", "Toán", "ĐĐGgk", "6"),
+        ("Trần Thị Bình", "Toán", "ĐĐGtx lần 1", "7,0"),
+        ("Trần Thị Bình", "Toán", "ĐĐGgk", "6,0"),
     }
     assert AuditEvent.objects.filter(action="export", actor=locked.admin_board).exists()
 
@@ -303,7 +303,7 @@ def test_the_grid_months_log_lists_a_changed_saved_score_with_its_reason(world, 
         )
     )
     assert "Giáo viên: Vũ Văn Toán" in text
-    assert "Chấm lại" in text and "7 9" in text
+    assert "Chấm lại" in text and "7,0 9,0" in text
     assert text.count("Trần Thị Bình") == 1  # the first entry is not a correction
     assert corrections.CorrectionRequest.objects.count() == 0
 

@@ -13,6 +13,7 @@ import hashlib
 import io
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -318,26 +319,53 @@ def _issue(user: User, school: School, name: str) -> PersonalCertificate:
     return certificate
 
 
-def _personal_signer(certificate: PersonalCertificate):
+@cache
+def _simple_signer_class():
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+    from pyhanko.sign import signers
+    from pyhanko_certvalidator.util import get_pyca_cryptography_hash
+
+    class KeyOnceSigner(signers.SimpleSigner):
+        """pyHanko's SimpleSigner parses the private key again for every signature (~45 ms for RSA-2048,
+        its consistency checks); this one parses it once and keeps it, for the signatures of a batch."""
+
+        _key = None
+
+        def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+            mechanism = self.get_signature_mechanism_for_digest(digest_algorithm)
+            if self._key is None:
+                self._key = serialization.load_der_private_key(self.signing_key.dump(), password=None)
+            if mechanism.signature_algo == "rsassa_pkcs1v15" and isinstance(self._key, RSAPrivateKey):
+                return self._key.sign(data, PKCS1v15(), get_pyca_cryptography_hash(digest_algorithm))
+            return super().sign_raw(data, digest_algorithm)
+
+    return KeyOnceSigner
+
+
+def _load_signer(data: bytes, passphrase: bytes | None):
     from pyhanko.sign import signers
 
+    signer = signers.SimpleSigner.load_pkcs12_data(data, other_certs=None, passphrase=passphrase)
+    signer.__class__ = _simple_signer_class()  # load_pkcs12_data always builds a SimpleSigner
+    return signer
+
+
+def _personal_signer(certificate: PersonalCertificate):
     fernet = _fernet()
     passphrase = bytes(certificate.encrypted_passphrase)
-    return signers.SimpleSigner.load_pkcs12_data(
+    return _load_signer(
         fernet.decrypt(bytes(certificate.encrypted_pkcs12)),
-        other_certs=None,
-        passphrase=fernet.decrypt(passphrase) or None if passphrase else None,
+        fernet.decrypt(passphrase) or None if passphrase else None,
     )
 
 
 def _signer(certificate: SigningCertificate):
-    from pyhanko.sign import signers
-
     fernet = _fernet()
-    return signers.SimpleSigner.load_pkcs12_data(
+    return _load_signer(
         fernet.decrypt(bytes(certificate.encrypted_pkcs12)),
-        other_certs=None,
-        passphrase=fernet.decrypt(bytes(certificate.encrypted_passphrase)) or None,
+        fernet.decrypt(bytes(certificate.encrypted_passphrase)) or None,
     )
 
 
@@ -462,11 +490,15 @@ def sign_pdf(
     if place:
         page, *box = place
         spec = fields.SigFieldSpec(field_name, on_page=int(page), box=tuple(box))
+    stamper = timestamper()
     pdf_signer = signers.PdfSigner(
-        meta, signer, timestamper=timestamper(), stamp_style=style if spec else None, new_field_spec=spec
+        meta, signer, timestamper=stamper, stamp_style=style if spec else None, new_field_spec=spec
     )
+    # room for the signature, said beforehand: otherwise pyHanko signs once more (and asks the timestamp
+    # authority once more) only to measure it
+    reserved = 16384 + sum(len(c.dump()) for c in signer.cert_registry) * 2 + (16384 if stamper else 0)
     try:
-        return pdf_signer.sign_pdf(writer).getvalue()
+        return pdf_signer.sign_pdf(writer, bytes_reserved=reserved).getvalue()
     except TimestampRequestError:
         raise SigningError(
             _("The timestamp authority could not be reached: nothing was signed. Try again in a moment.")

@@ -23,7 +23,7 @@ from transcripts.signing import SigningError, sign_document
 
 logger = logging.getLogger(__name__)
 
-PART_SIZE = 40  # documents per task: several workers share a school's run
+PART_SIZE = 10  # documents per task: several workers share even one class
 
 
 def waiting_for(user: User, school: School, *, kind: str = "", classroom=None, limit: int = 2000) -> list:

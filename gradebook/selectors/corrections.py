@@ -55,8 +55,8 @@ def request_rows(correction: CorrectionRequest) -> list[ItemRow]:
             correction.assignment.classroom.name,
             correction.assignment.subject.name,
             column_label(item.kind, item.index),
-            display_value(item.old_value, item.old_level),
-            display_value(item.new_value, item.new_level),
+            display_value(item.old_value, item.old_level, 1),
+            display_value(item.new_value, item.new_level, 1),
         )
         for number, item in enumerate(items, start=1)
     ]

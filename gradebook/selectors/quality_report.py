@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from decimal import Decimal
 
-from gradebook.models import Classroom, Enrolment, SchoolYear, Student
+from gradebook.models import Classroom, Enrolment, SchoolYear, Student, StudentTransfer
 from gradebook.regulations import registry
 from gradebook.selectors.results import compute_results
 from gradebook.selectors.summer import SUMMER_DECISIONS, summer_sheet
@@ -62,6 +62,11 @@ def quality_report(school_year: SchoolYear) -> dict:
             classroom__school_year=school_year, status=status
         ).values_list("classroom_id", flat=True):
             counts[key][grade_of[classroom_id]] += 1
+    # received from another school during the year (a transfer carried out into one of its classes)
+    for classroom_id in StudentTransfer.objects.filter(
+        status=StudentTransfer.Status.DONE, to_enrolment__classroom__school_year=school_year
+    ).values_list("to_enrolment__classroom_id", flat=True):
+        counts["transferred_in"][grade_of[classroom_id]] += 1
     studying = Student.objects.filter(
         enrolments__classroom__school_year=school_year, enrolments__status=Enrolment.Status.STUDYING
     )
@@ -107,6 +112,7 @@ def quality_report(school_year: SchoolYear) -> dict:
                 line("Không được lên lớp", "retained"),
                 line("Chưa xong kiểm tra lại, rèn luyện hè", "summer_pending"),
                 *[line(title, f"honour:{title}") for title in rules.honour_titles],
+                line("Chuyển đến", "transferred_in", percent=False),
                 line("Chuyển đi", "transferred_out", percent=False),
                 line("Bỏ học", "dropped_out", percent=False),
             ],
