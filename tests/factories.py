@@ -172,3 +172,10 @@ def sign_subject_turns(document) -> int:
         signed += 1
     document.refresh_from_db()
     return signed
+
+
+def print_paper(client, url: str, data: dict | None = None):
+    """Print a stored paper the way its page does (POST), then open the file it leads to."""
+    response = client.post(url, data or {})
+    assert response.status_code == 302, (response.status_code, url)
+    return client.get(response["Location"])

@@ -179,15 +179,16 @@ def matrix():
         "correction_decide": ("correction", post_only(), rule({"principal"})),
         "correction_apply": ("correction", post_only(), rule({"admin_board"})),
         "correction_evidence": ("evidence", rule({"teacher"} | corrections_board), None),
-        "correction_request_pdf": ("correction", rule({"teacher"} | corrections_board), None),
-        "correction_record_pdf": ("correction", rule({"teacher"} | corrections_board, code=404), None),
+        # a stored paper: GET reads it (or offers to print it), POST prints it
+        "correction_request_pdf": ("correction", rule({"teacher"} | corrections_board), rule({"teacher"} | corrections_board, code=302)),
+        "correction_record_pdf": ("correction", rule({"teacher"} | corrections_board, code=404), rule({"teacher"} | corrections_board, code=404)),
         "correction_log_pdf": (None, school_page(corrections_board), None),
         # homeroom work of the school
         "results_delegation": (None, school_page({"principal"}), school_page({"principal"})),
         "progress": (None, school_page({"head", "admin_board", "principal"}), school_page({"head", "admin_board", "principal"})),
         "statistics": (None, school_page(BOARD), None),
         "statistics_export": (None, school_page({"admin_board", "principal"}), None),
-        "quality_report_pdf": (None, school_page(BOARD), None),
+        "quality_report_pdf": (None, school_page(BOARD), school_page(BOARD, code=302)),
         "audit_trail": (None, school_page(BOARD), None),
         "audit_export": (None, school_page(BOARD), None),
         # the offices

@@ -3,6 +3,8 @@
 import pytest
 from django.urls import reverse
 
+from tests.factories import print_paper
+
 pytestmark = pytest.mark.django_db
 
 GARBAGE = ["not-a-uuid", "", "' OR 1=1 --", "\x00", "9" * 200]
@@ -122,6 +124,8 @@ def test_stored_markup_is_shown_as_text_in_pages_and_pdfs(world, login):
     lock_term(world)
     correction = file_request(world, tx1="8")
     corrections.decide_correction(world.principal, correction, approve=True)
-    text = pdf_text(login(world.principal).get(reverse("correction_request_pdf", args=[correction.uuid])))
+    text = pdf_text(
+        print_paper(login(world.principal), reverse("correction_request_pdf", args=[correction.uuid]))
+    )
     assert "<script>" in text  # printed as the characters typed, not interpreted
     assert locks.active_lock(world.classroom, "HK1") is not None

@@ -16,6 +16,7 @@ from audit.models import AuditEvent
 from gradebook.models import CorrectionRequest, PeriodLock, Score
 from gradebook.services import corrections
 from gradebook.services.scores import CellChange, save_grid
+from tests.factories import print_paper
 from tests.test_corrections import file_request, lock_term, pdf, png
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.django_db
 
 def pdf_text(response) -> str:
     assert response["Content-Type"] == "application/pdf"
-    body = b"".join(response.streaming_content) if response.streaming else response.content
+    body = body_of(response)
     assert body.startswith(b"%PDF-")
     if os.environ.get("SODIEM_DUMP_PDF"):  # to look at them: SODIEM_DUMP_PDF=/tmp/pdfs pytest …
         folder = Path(os.environ["SODIEM_DUMP_PDF"])
@@ -33,8 +34,15 @@ def pdf_text(response) -> str:
     return " ".join(out.stdout.decode().split())
 
 
+def body_of(response) -> bytes:
+    """The PDF of a response, read once (a stored document is streamed)."""
+    if not hasattr(response, "body_read"):
+        response.body_read = b"".join(response.streaming_content) if response.streaming else response.content
+    return response.body_read
+
+
 def pages(response) -> int:
-    out = subprocess.run(["pdfinfo", "-"], input=response.content, capture_output=True, check=True)
+    out = subprocess.run(["pdfinfo", "-"], input=body_of(response), capture_output=True, check=True)
     info = dict(line.split(":", 1) for line in out.stdout.decode().splitlines() if ":" in line)
     return int(info["Pages"]), info["Page size"].strip()
 
@@ -100,7 +108,7 @@ def test_the_story_through_the_pages_and_the_printed_forms(locked, login, client
     assert shown["X-Content-Type-Options"] == "nosniff"
     assert b"".join(shown.streaming_content).startswith(b"\x89PNG")
 
-    request_pdf = pdf_text(teacher.get(reverse("correction_request_pdf", args=[correction.uuid])))
+    request_pdf = pdf_text(print_paper(teacher, reverse("correction_request_pdf", args=[correction.uuid])))
     for text in (
         "GIẤY ĐỀ NGHỊ THAY ĐỔI THÔNG TIN",
         "Kính gửi: Hiệu trưởng",
@@ -149,7 +157,7 @@ def test_the_story_through_the_pages_and_the_printed_forms(locked, login, client
     history = Score.objects.get(enrolment=locked.enrolment, kind="regular", index=1).history.first()
     assert history.ip_address == "127.0.0.1" and history.correction_id == correction.pk
 
-    record = principal.get(reverse("correction_record_pdf", args=[correction.uuid]))
+    record = print_paper(principal, reverse("correction_record_pdf", args=[correction.uuid]))
     assert pages(record)[1].startswith("595") and pages(record)[1].endswith("pts (A4)")
     text = pdf_text(record)
     for expected in (

@@ -13,7 +13,7 @@ from gradebook.selectors.quality_report import quality_report
 from gradebook.selectors.statistics import school_statistics
 from gradebook.services import summer as summer_service
 from gradebook.services.scores import CellChange, save_grid
-from tests.factories import make_user
+from tests.factories import make_user, print_paper
 from tests.test_class_results import klass  # noqa: F401 — the fixture
 from tests.test_correction_pages import pdf_text
 
@@ -136,11 +136,12 @@ def test_the_public_quality_report(klass, login):  # noqa: F811
     }
     assert lines["Được lên lớp (hoàn thành chương trình)"]["total"]["n"] == 3
     assert lines["trong đó: sau kiểm tra, đánh giá lại, rèn luyện hè"]["total"]["n"] == 2
-    response = login(world.principal).get(reverse("quality_report_pdf"))
+    response = print_paper(login(world.principal), reverse("quality_report_pdf"))
     text = pdf_text(response)
     assert "THÔNG BÁO" in text and "Công khai thông tin chất lượng giáo dục thực tế" in text
     assert "Được lên lớp" in text and "THỦ TRƯỞNG ĐƠN VỊ" in text and "Nguyễn Thị Hiệu" in text
     assert login(world.math_teacher).get(reverse("quality_report_pdf")).status_code == 403
+    assert login(world.math_teacher).post(reverse("quality_report_pdf")).status_code == 403
 
 
 def test_another_schools_principal_sees_only_their_own_school(klass, other_world, login):  # noqa: F811
@@ -148,7 +149,7 @@ def test_another_schools_principal_sees_only_their_own_school(klass, other_world
     other = login(other_world.principal)
     page = other.get(reverse("statistics") + "?period=year").content.decode()
     assert "Học sinh Xuất sắc" not in page  # klass's honours are not theirs
-    text = pdf_text(other.get(reverse("quality_report_pdf")))
+    text = pdf_text(print_paper(other, reverse("quality_report_pdf")))
     assert other_world.school.name.upper() in text and world.school.name.upper() not in text
     export = other.get(reverse("statistics_export") + "?period=year")
     rows = list(load_workbook(io.BytesIO(export.content))["Kết quả học tập"].iter_rows(values_only=True))

@@ -24,9 +24,9 @@ from django.utils.safestring import mark_safe
 from accounts import authz
 from accounts.models import Role, School, User
 from accounts.selectors import principal_of
-from gradebook.models import Classroom, SchoolYear, Student, Term
+from gradebook.models import Classroom, CorrectionRequest, SchoolYear, Student, Term
 from sodiem.qr import qr_data_uri
-from transcripts import selectors
+from transcripts import papers, selectors
 from transcripts.models import DocumentVersion, PrintBatch, PrintedDocument
 from transcripts.pdf import SIGN, SIGN_AND_SEAL, date_line, layout, signer
 
@@ -38,6 +38,9 @@ FORM_NAME = {
     Kind.TEACHER_BOOK: "Sổ theo dõi và đánh giá học sinh (của giáo viên)",
     Kind.TRANSCRIPT: "Học bạ",
     Kind.REGISTER: "Sổ đăng bộ",
+    Kind.CORRECTION_REQUEST: "Giấy đề nghị thay đổi thông tin",
+    Kind.CORRECTION_RECORD: "Biên bản sửa điểm",
+    Kind.QUALITY_REPORT: "Công khai chất lượng giáo dục",
 }
 TEMPLATE = {
     Kind.CLASS_BOOK: "transcripts/class_book.html",
@@ -45,7 +48,11 @@ TEMPLATE = {
     Kind.TEACHER_BOOK: "transcripts/teacher_book.html",
     Kind.TRANSCRIPT: "transcripts/transcript.html",
     Kind.REGISTER: "transcripts/register.html",
+    Kind.CORRECTION_REQUEST: "transcripts/correction_request.html",
+    Kind.CORRECTION_RECORD: "transcripts/correction_record.html",
+    Kind.QUALITY_REPORT: "transcripts/quality_report.html",
 }
+PAPERS = (Kind.CORRECTION_REQUEST, Kind.CORRECTION_RECORD)
 PERIOD_NAME = {Term.Code.HK1: "học kì I", Term.Code.HK2: "học kì II", "year": "cả năm"}
 
 
@@ -62,6 +69,7 @@ class Target:
     teacher: User | None = None
     period: str = ""
     blank: bool = False
+    correction: CorrectionRequest | None = None
 
     @property
     def title(self) -> str:
@@ -76,6 +84,12 @@ class Target:
             return f"{name} — {self.teacher.full_name}, {year}{blank}"
         if self.kind == Kind.TRANSCRIPT:
             return f"{name} — {self.student.full_name}"
+        if self.kind in PAPERS:
+            c = self.correction
+            number = (
+                f" số {c.record_number}" if self.kind == Kind.CORRECTION_RECORD and c.record_number else ""
+            )
+            return f"{name}{number} — {c.requested_by.full_name}, lớp {c.assignment.classroom.name}, môn {c.assignment.subject.name}, ngày {timezone.localtime(c.requested_at):%d/%m/%Y}"
         return f"{name} — {year}"
 
 
@@ -89,6 +103,12 @@ def content(target: Target) -> dict:
         data = selectors.teacher_book(target.teacher, target.school_year, blank=target.blank)
     elif target.kind == Kind.TRANSCRIPT:
         data = selectors.transcript(target.student)
+    elif target.kind == Kind.CORRECTION_REQUEST:
+        return papers.correction_request(target.correction)
+    elif target.kind == Kind.CORRECTION_RECORD:
+        return papers.correction_record(target.correction)
+    elif target.kind == Kind.QUALITY_REPORT:
+        return papers.quality_report_paper(target.school, target.school_year)
     else:
         data = selectors.register(target.school, target.school_year)
     if target.kind == Kind.TRANSCRIPT:
@@ -172,6 +192,30 @@ def signature_places(rendered) -> dict[str, list]:
     return places
 
 
+def current_document(target: Target) -> PrintedDocument | None:
+    """The paper as stored, when what it states has not changed since it was last issued (its
+    signatures on it)."""
+    body = render_to_string(TEMPLATE[target.kind], content(target))
+    content_hash = hashlib.sha256(body.encode()).hexdigest()
+    return (
+        PrintedDocument.objects.filter(
+            school=target.school,
+            school_year=target.school_year,
+            kind=target.kind,
+            correction=target.correction,
+            content_hash=content_hash,
+        )
+        .order_by("-printed_at")
+        .first()
+    )
+
+
+def current_or_issue(target: Target, *, user: User | None) -> PrintedDocument:
+    """The stored paper while it is current, else a new one: a correction paper or a quality report
+    printed twice unchanged is one document."""
+    return current_document(target) or issue(target, user=user)
+
+
 def issue(target: Target, *, user: User | None, batch: PrintBatch | None = None) -> PrintedDocument:
     """Render and keep one document; its row and its file are written together."""
     document_uuid = uuid.uuid4()
@@ -194,6 +238,7 @@ def issue(target: Target, *, user: User | None, batch: PrintBatch | None = None)
         title=target.title,
         content_hash=content_hash,
         verify_token=token,
+        correction=target.correction,
         subject_signers=subject_signers(target),
         signature_places=places,
         original_sha256=digest,
@@ -228,6 +273,8 @@ def subject_signers(target: Target) -> list[list]:
     """The subject teachers of the class a document is about, each once, in the order of their first
     subject: [[user id, "Giáo viên môn học (Toán, Tin học)"]] — they sign their subjects' part first
     ("GVBM ký xác nhận, GVCN ký xác nhận, Hiệu trưởng ký xác nhận"; docs/forms.md §2.11)."""
+    if target.kind in PAPERS:
+        return papers.named_signers(target.correction, target.kind)
     classroom = target.classroom
     if target.kind == Kind.TRANSCRIPT and target.student is not None:
         enrolment = (
@@ -258,6 +305,13 @@ def turns(document: PrintedDocument) -> list[Turn]:
     principal = Turn("principal", "Hiệu trưởng")
     if document.kind == Kind.REGISTER:
         return [principal, SEAL]
+    if document.kind == Kind.QUALITY_REPORT:
+        return [Turn("principal", "Thủ trưởng đơn vị"), SEAL]
+    if document.kind in PAPERS:
+        people = [Turn("person", title, user_id) for user_id, title in document.subject_signers or []]
+        if document.kind == Kind.CORRECTION_REQUEST:
+            return [*people, Turn("homeroom", "Giáo viên chủ nhiệm"), principal, SEAL]
+        return [*people, SEAL]
     if document.kind == Kind.TEACHER_BOOK:
         return [Turn("teacher", "Giáo viên môn học"), principal, SEAL]
     subjects = [Turn("subject", title, user_id) for user_id, title in document.subject_signers or []]
@@ -283,7 +337,7 @@ def may_sign(user: User, document: PrintedDocument, turn: Turn) -> bool:
         return Role.CLERK in authz.roles_in(user, document.school)
     if turn.step == "teacher":
         return document.teacher_id == user.pk
-    if turn.step == "subject":
+    if turn.step in ("subject", "person"):
         return turn.user_id == user.pk
     homeroom = homeroom_of(document)
     return homeroom is not None and homeroom.pk == user.pk

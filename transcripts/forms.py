@@ -16,8 +16,15 @@ class PrintForm(forms.Form):
     """What to print. `target` is a class's id, "all" (every class / every teacher), a teacher's id
     (teacher's book) or a student's id (one học bạ); the view resolves it inside the school."""
 
-    kind = forms.ChoiceField(label=_("Document"), choices=Kind.choices)
-    target = forms.CharField(label=_("For"), max_length=40)
+    kind = forms.ChoiceField(
+        label=_("Document"),
+        choices=[
+            c
+            for c in Kind.choices
+            if c[0] not in (Kind.CORRECTION_REQUEST, Kind.CORRECTION_RECORD, Kind.QUALITY_REPORT)
+        ],
+    )
+    target = forms.CharField(label=_("For"), max_length=60)  # "student:" and a UUID: 44
     period = forms.ChoiceField(
         label=_("Period"),
         choices=[(Term.Code.HK1, _("Term I")), (Term.Code.HK2, _("Term II")), ("year", _("Whole year"))],

@@ -33,6 +33,9 @@ class PrintedDocument(models.Model):
         TEACHER_BOOK = "teacher_book", _("Teacher's book")
         TRANSCRIPT = "transcript", _("Transcript")
         REGISTER = "register", _("Student register")
+        CORRECTION_REQUEST = "correction_request", _("Correction request")
+        CORRECTION_RECORD = "correction_record", _("Correction record")
+        QUALITY_REPORT = "quality_report", _("Public quality report")
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     school = models.ForeignKey("accounts.School", on_delete=models.PROTECT, related_name="documents")
@@ -49,6 +52,13 @@ class PrintedDocument(models.Model):
     teacher = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    correction = models.ForeignKey(
+        "gradebook.CorrectionRequest",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="documents",
+    )
     period = models.CharField(_("period"), max_length=4, blank=True)  # HK1 / HK2 / year (summaries)
     blank = models.BooleanField(_("blank form"), default=False)  # the teacher's book before the year
     title = models.CharField(_("title"), max_length=300)
@@ -62,7 +72,8 @@ class PrintedDocument(models.Model):
     original_sha256 = models.CharField(max_length=64)  # the file as rendered
     pdf_sha256 = models.CharField(max_length=64, db_index=True)  # the file as it stands (after signatures)
     pages = models.PositiveIntegerField(default=0)
-    # the subject teachers who sign before the homeroom teacher, fixed when printed: [[user id, title]]
+    # those who sign by name before the roles, fixed when printed: [[user id, title]] — the subject
+    # teachers of a class's books, the requester (and others) of a correction paper
     subject_signers = models.JSONField(default=list, blank=True)
     # where each signer's block is on the page, measured when rendered: {"homeroom": [page, x0, y0, x1,
     # y1], "subject-12": …} in PDF points; each signature's appearance is drawn there

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.template.loader import render_to_string
 from django.utils.text import slugify
 
@@ -55,6 +55,23 @@ def pdf_response(
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{slugify(filename) or "so-diem"}.pdf"'
     response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def stored_pdf_response(request, document) -> FileResponse:
+    """A stored document's file as it stands (with its signatures), inline; who opened it is recorded."""
+    record(
+        AuditEvent.Action.PDF,
+        actor=Actor.of(request),
+        school=document.school,
+        obj=document,
+        form=document.kind,
+        sha256=document.pdf_sha256,
+    )
+    response = FileResponse(document.file.open("rb"), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{slugify(document.title)[:100] or "so-diem"}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
     return response
 
 

@@ -533,8 +533,13 @@ def appearance_of(document: PrintedDocument, turn, name: str, title: str, at: da
     block for this signer (printed before blocks were measured): the signature is then invisible."""
     from transcripts import appearance
 
-    key = {"subject": f"subject-{turn.user_id}", "seal": "principal"}.get(turn.step, turn.step)
-    place = (document.signature_places or {}).get(key)
+    places = document.signature_places or {}
+    key = {
+        "subject": f"subject-{turn.user_id}",
+        "person": f"person-{turn.user_id}",
+        "seal": "seal" if "seal" in places else "principal",
+    }.get(turn.step, turn.step)
+    place = places.get(key)
     if not place:
         return None, None
     page, *box = place

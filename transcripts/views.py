@@ -7,126 +7,70 @@ from datetime import timedelta
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts import authz
 from accounts.authz import Action
-from accounts.models import Role, RoleAssignment, User
+from accounts.models import RoleAssignment, User
 from accounts.selectors import principal_of
 from accounts.tenancy import current_school, school_or_404
 from audit import seals
 from audit.models import ChainSeal
 from audit.selectors import ScoreChangeFilter, score_changes
-from gradebook.models import Classroom, CorrectionRequest, Term
-from gradebook.selectors.corrections import request_rows, visible_correction
-from gradebook.selectors.quality_report import quality_report
+from gradebook.models import Classroom, CorrectionRequest, SchoolYear
+from gradebook.selectors.corrections import visible_correction
 from gradebook.selectors.structure import current_year_or_404
 from gradebook.services import data_check
-from gradebook.services.corrections import locked_columns
 from gradebook.services.homeroom import add_months, parse_month
 from sodiem.http import uuid_or_404
-from transcripts.pdf import SIGN, SIGN_AND_SEAL, date_line, long_date, pdf_response, signer
-
-TERMS = {Term.Code.HK1: "I", Term.Code.HK2: "II"}
+from transcripts.documents import Kind, Target, current_document, current_or_issue
+from transcripts.pdf import SIGN, SIGN_AND_SEAL, date_line, pdf_response, signer, stored_pdf_response
 
 
 def _correction(request, correction_uuid) -> CorrectionRequest:
     return visible_correction(request.user, current_school(request), correction_uuid)
 
 
-def _correction_context(correction) -> dict:
-    evidence = list(correction.evidence.all())
-    return {
-        "c": correction,
-        "school": correction.assignment.classroom.school_year.school,
-        "term_name": TERMS.get(correction.term, Term.Code(correction.term).label),
-        "evidence_count": len(evidence),
-        "evidence_names": ", ".join(e.original_name for e in evidence),
-    }
+def _paper(request, kind: str, school, year, correction=None):
+    """A paper stored like the books. POST prints it — issued now, or the stored one when it still
+    states the same — and opens its file; GET opens the stored one while it is current, else a page
+    with the button that prints it (a GET never writes)."""
+    classroom = correction.assignment.classroom if correction else None  # its homeroom teacher signs
+    target = Target(kind, school, year, classroom=classroom, correction=correction)
+    if request.method == "POST":
+        document = current_or_issue(target, user=request.user)
+        return redirect("document_file", document_uuid=document.uuid)
+    document = current_document(target)
+    if document is not None:
+        return stored_pdf_response(request, document)
+    return render(
+        request, "transcripts/paper_print.html", {"title": target.title, "action": request.get_full_path()}
+    )
 
 
 @login_required
-@require_safe
+@require_http_methods(["GET", "POST"])
 def correction_request_pdf(request, correction_uuid):
-    """Giấy đề nghị thay đổi thông tin (docs/forms.md §7.1)."""
+    """Giấy đề nghị thay đổi thông tin (docs/forms.md §7.1), stored and signable like the books."""
     correction = _correction(request, correction_uuid)
-    context = _correction_context(correction)
-    context["rows"] = request_rows(correction)
-    context["request_date_line"] = date_line(
-        context["school"].printed_place, timezone.localtime(correction.requested_at).date()
-    )
-    decided = correction.status in (CorrectionRequest.Status.APPROVED, CorrectionRequest.Status.APPLIED)
-    rejected = correction.status == CorrectionRequest.Status.REJECTED
-    approval = [f"{'☒' if decided else '☐'} Đồng ý   {'☒' if rejected else '☐'} Không đồng ý"]
-    if correction.decision_note:
-        approval.append(correction.decision_note)
-    if correction.late_override_reason:
-        approval.append(f"Cho phép sửa sau hạn: {correction.late_override_reason}")
-    homeroom = correction.assignment.classroom.homeroom_teacher
-    context["signers"] = [
-        signer("Người đề nghị", SIGN, name=correction.requested_by.full_name),
-        signer("Xác nhận của giáo viên chủ nhiệm", SIGN, name=homeroom.full_name if homeroom else ""),
-        signer(
-            "Ý kiến phê duyệt của Hiệu trưởng",
-            *[("plain", line) for line in approval],
-            "Hiệu trưởng",
-            SIGN_AND_SEAL,
-            name=correction.decided_by.full_name if correction.decided_by else "",
-        ),
-    ]
-    return pdf_response(
-        request,
-        "transcripts/correction_request.html",
-        context,
-        filename=f"giay-de-nghi-sua-diem-{correction.requested_at:%Y%m%d}",
-        school=context["school"],
-        obj=correction,
-        form="correction_request",
+    classroom = correction.assignment.classroom
+    return _paper(
+        request, Kind.CORRECTION_REQUEST, classroom.school_year.school, classroom.school_year, correction
     )
 
 
 @login_required
-@require_safe
+@require_http_methods(["GET", "POST"])
 def correction_record_pdf(request, correction_uuid):
-    """Biên bản sửa điểm of an applied request (docs/forms.md §7.2)."""
+    """Biên bản sửa điểm of an applied request (docs/forms.md §7.2), stored and signable."""
     correction = _correction(request, correction_uuid)
     if correction.status != CorrectionRequest.Status.APPLIED:
         raise Http404
-    context = _correction_context(correction)
-    rows = request_rows(correction)
-    applied = timezone.localtime(correction.applied_at)
-    is_principal = RoleAssignment.objects.filter(
-        user=correction.witness_board, school=context["school"], role=Role.PRINCIPAL
-    ).exists()
-    context.update(
-        rows=[r for r in rows if r.item.applied],
-        not_approved="; ".join(f"{r.student} ({r.column})" for r in rows if not r.item.applied),
-        applied=applied,
-        applied_day=long_date(applied.date()),
-        board_title="Hiệu trưởng" if is_principal else "Phó Hiệu trưởng",
-        signers=[
-            signer("Thư ký", SIGN, name=correction.secretary),
-            signer("Người đề nghị", SIGN, name=correction.requested_by.full_name),
-            signer("Quản trị hệ thống", SIGN, name=correction.applied_by.full_name),
-            signer(
-                "Chủ trì",
-                "Hiệu trưởng" if is_principal else "Phó Hiệu trưởng",
-                SIGN_AND_SEAL,
-                name=correction.witness_board.full_name,
-            ),
-        ],
-        still_locked=bool(locked_columns(correction.assignment, correction.term)),
-    )
-    return pdf_response(
-        request,
-        "transcripts/correction_record.html",
-        context,
-        filename=f"bien-ban-sua-diem-{correction.record_number}",
-        school=context["school"],
-        obj=correction,
-        form="correction_record",
+    classroom = correction.assignment.classroom
+    return _paper(
+        request, Kind.CORRECTION_RECORD, classroom.school_year.school, classroom.school_year, correction
     )
 
 
@@ -182,33 +126,21 @@ def correction_log_pdf(request):
 
 
 @login_required
-@require_safe
+@require_http_methods(["GET", "POST"])
 def quality_report_pdf(request):
-    """Công khai chất lượng giáo dục of the current school year (docs/forms.md §8.3)."""
+    """Công khai chất lượng giáo dục (docs/forms.md §8) of the current school year, or of the finished
+    year chosen (`?year=2025`: schools publish the previous year's before 30/6 and keep it five years)."""
     school = school_or_404(request)
-    year = current_year_or_404(school)
     authz.check(request.user, Action.VIEW_STATISTICS, school)
-    principal = principal_of(school)
-    return pdf_response(
-        request,
-        "transcripts/quality_report.html",
-        {
-            "school": school,
-            "year": year,
-            "report": quality_report(year),
-            "date_line": date_line(school.printed_place, timezone.localdate()),
-            "signers": [
-                signer(
-                    "Thủ trưởng đơn vị",
-                    ("italic", "(Ký tên và đóng dấu)"),
-                    name=principal.full_name if principal else "",
-                )
-            ],
-        },
-        filename=f"cong-khai-chat-luong-{year.name}",
-        school=school,
-        form="quality_report",
-    )
+    year = current_year_or_404(school)
+    chosen = request.POST.get("year") or request.GET.get("year")
+    if chosen:
+        try:
+            start_year = int(chosen)
+        except ValueError:
+            raise Http404 from None
+        year = get_object_or_404(SchoolYear, school=school, start_year=start_year)
+    return _paper(request, Kind.QUALITY_REPORT, school, year)
 
 
 @login_required

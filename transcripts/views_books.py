@@ -12,7 +12,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -37,6 +36,7 @@ from transcripts.models import (
     SignBatch,
     SigningCertificate,
 )
+from transcripts.pdf import stored_pdf_response
 
 Kind = PrintedDocument.Kind
 CLASS_KINDS = (Kind.CLASS_BOOK, Kind.RESULTS_SUMMARY, Kind.TRANSCRIPT)
@@ -289,19 +289,7 @@ def family_transcript(request, student_uuid):
 
 
 def _pdf_response(request, document: PrintedDocument):
-    record(
-        AuditEvent.Action.PDF,
-        actor=Actor.of(request),
-        school=document.school,
-        obj=document,
-        form=document.kind,
-        sha256=document.pdf_sha256,
-    )
-    response = FileResponse(document.file.open("rb"), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{slugify(document.title)[:100] or "so-diem"}.pdf"'
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return stored_pdf_response(request, document)
 
 
 @login_required

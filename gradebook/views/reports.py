@@ -98,6 +98,7 @@ def statistics(request):
             "periods": list(stats.PERIODS.items()),
             "may_export": authz.can(request.user, Action.EXTRACT_DATA, school),
             "may_delegate": authz.can(request.user, Action.DELEGATE, school),
+            "school_years": list(school.school_years.order_by("-start_year")[:6]),
             **data,
         },
     )

@@ -99,5 +99,9 @@ def student_detail(request, student_uuid):
             and (may_manage or authz.can(request.user, Action.TRANSFER_STUDENT, student.school)),
             "may_add_earlier_year": own and may_manage,
             "may_export": authz.can(request.user, Action.PRINT_BOOKS, student.school),
+            # one student's học bạ printed again (a lost or spoilt copy): the printers, the homeroom teacher
+            "may_reprint": own
+            and current is not None
+            and authz.can(request.user, Action.PRINT_CLASS_BOOKS, current.classroom),
         },
     )
