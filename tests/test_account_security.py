@@ -380,12 +380,23 @@ def test_the_certificate_key_rotates(world, settings, monkeypatch):
     from transcripts.selfsigned import self_signed_p12
     from transcripts.signing import _signer, store_certificate
 
+    from transcripts.signing import _personal_signer, personal_certificate, school_authority
+
     settings.CERTIFICATE_KEY = "cu-" * 20
     store_certificate(world.school, self_signed_p12(world.school.name, b"mk"), "mk", world.principal)
+    issued = personal_certificate(world.principal, world.school)  # and the school's authority with it
     settings.CERTIFICATE_KEY = "moi-" * 20
     monkeypatch.setenv("OLD_CERTIFICATE_KEY", "cu-" * 20)
     call_command("rotate_certificate_key", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert _signer(SigningCertificate.objects.get()) is not None  # opens with the new key
+    issued.refresh_from_db()
+    assert _personal_signer(issued) is not None
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    from transcripts.signing import _fernet
+
+    authority = school_authority(world.school)
+    assert pkcs12.load_key_and_certificates(_fernet().decrypt(bytes(authority.encrypted_pkcs12)), None)[0]
 
 
 def test_a_forwarded_address_is_believed_only_from_a_trusted_proxy(settings):

@@ -55,29 +55,38 @@ def _fernet(secret: str | None = None):
 
 @transaction.atomic
 def rotate_certificate_key(old_secret: str) -> int:
-    """Re-encrypt every stored certificate, encrypted under `old_secret`, with the current key; all or
+    """Re-encrypt every stored key — the schools' organisation certificates, their authorities in the
+    portal, the signers' own certificates — encrypted under `old_secret`, with the current key; all or
     nothing. Returns how many were re-encrypted (those already under the current key are left)."""
     from cryptography.fernet import InvalidToken, MultiFernet
 
     current, old = _fernet(), _fernet(old_secret)
     both = MultiFernet([current, old])
     rotated = 0
-    for certificate in SigningCertificate.objects.select_for_update():
-        try:
-            current.decrypt(bytes(certificate.encrypted_pkcs12))
-            continue  # already under the current key
-        except InvalidToken:
-            pass
-        try:
-            certificate.encrypted_pkcs12 = both.rotate(bytes(certificate.encrypted_pkcs12))
-            certificate.encrypted_passphrase = both.rotate(bytes(certificate.encrypted_passphrase))
-        except InvalidToken:
-            raise SigningError(
-                _("The certificate %(subject)s opens with neither the old key nor the new one.")
-                % {"subject": certificate.subject}
-            ) from None
-        certificate.save(update_fields=["encrypted_pkcs12", "encrypted_passphrase"])
-        rotated += 1
+    kept = (
+        (SigningCertificate, ("encrypted_pkcs12", "encrypted_passphrase"), "subject"),
+        (SchoolAuthority, ("encrypted_pkcs12",), "school"),
+        (PersonalCertificate, ("encrypted_pkcs12", "encrypted_passphrase"), "subject"),
+    )
+    for model, fields, label in kept:
+        for row in model.objects.select_for_update():
+            try:
+                current.decrypt(bytes(row.encrypted_pkcs12))
+                continue  # already under the current key
+            except InvalidToken:
+                pass
+            try:
+                for name in fields:
+                    value = bytes(getattr(row, name))
+                    if value:  # a certificate the portal issued has no passphrase of its own
+                        setattr(row, name, both.rotate(value))
+            except InvalidToken:
+                raise SigningError(
+                    _("The certificate %(subject)s opens with neither the old key nor the new one.")
+                    % {"subject": getattr(row, label)}
+                ) from None
+            row.save(update_fields=list(fields))
+            rotated += 1
     return rotated
 
 
