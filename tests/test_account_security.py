@@ -378,9 +378,13 @@ def test_the_certificate_key_rotates(world, settings, monkeypatch):
 
     from transcripts.models import SigningCertificate
     from transcripts.selfsigned import self_signed_p12
-    from transcripts.signing import _signer, store_certificate
-
-    from transcripts.signing import _personal_signer, personal_certificate, school_authority
+    from transcripts.signing import (
+        _personal_signer,
+        _signer,
+        personal_certificate,
+        school_authority,
+        store_certificate,
+    )
 
     settings.CERTIFICATE_KEY = "cu-" * 20
     store_certificate(world.school, self_signed_p12(world.school.name, b"mk"), "mk", world.principal)

@@ -80,8 +80,14 @@ def test_the_correction_story_across_three_sessions(live_server, live_world, bro
     admin.check("#id_requester_present")
     admin.click("#apply-form button[type=submit]")
     expect(admin.locator("#correction-status")).to_have_text("Đã sửa trên hệ thống")
-    response = admin.request.get(live_server.url + admin.locator("#record-pdf").get_attribute("href"))
-    assert response.headers["content-type"] == "application/pdf"
+    # printing the record: the page's form posts (with its CSRF token) and leads to the stored file
+    form = admin.locator("form:has(#record-pdf)")
+    response = admin.request.post(
+        live_server.url + form.get_attribute("action"),
+        form={"csrfmiddlewaretoken": form.locator("input[name=csrfmiddlewaretoken]").get_attribute("value")},
+    )
+    assert response.ok and response.headers["content-type"] == "application/pdf"
+    assert "/documents/d/" in response.url and response.body().startswith(b"%PDF-")
 
     assert Score.objects.get(enrolment=world.enrolment, kind="regular", index=1).value == Decimal("8.5")
     # the teacher sees the new value, and the grid still locked
