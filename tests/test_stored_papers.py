@@ -114,20 +114,24 @@ def test_the_record_is_signed_by_those_present_and_sealed_and_the_log_keeps_the_
     correction = request_with_a_long_reason(world)
     corrections.decide_correction(world.principal, correction, approve=True)
     correction.refresh_from_db()
-    apply(world, correction, secretary="Phạm Thị Thư")
+    apply(world, correction, secretary="Phạm Thị Thư", witness_homeroom=world.classroom.homeroom_teacher)
     correction.refresh_from_db()
     client = login(world.principal)
     text = pdf_text(print_paper(client, reverse("correction_record_pdf", args=[correction.uuid])))
     record = PrintedDocument.objects.get(kind="correction_record", correction=correction)
     assert "BIÊN BẢN" in text and f"Trang {record.pages} / {record.pages}" in text
     assert "7,0" in text and "8,0" in text
+    # everyone recorded as present signs, the chair last, then the seal
     assert [t.title for t in turns(record)] == [
         "Người đề nghị",
         "Quản trị hệ thống",
+        "Giáo viên chủ nhiệm",
         "Chủ trì",
         "Văn thư (đóng dấu)",
     ]
-    for user in (world.math_teacher, world.admin_board, world.principal, world.clerk):
+    assert "GIÁO VIÊN CHỦ NHIỆM" in text
+    homeroom = world.classroom.homeroom_teacher
+    for user in (world.math_teacher, world.admin_board, homeroom, world.principal, world.clerk):
         signing.sign_document(record, user)
     record.refresh_from_db()
     assert record.complete

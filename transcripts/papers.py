@@ -98,6 +98,18 @@ def correction_record(correction: CorrectionRequest) -> dict:
                 signer("Quản trị hệ thống", SIGN, name=correction.applied_by.full_name),
                 f"person-{correction.applied_by_id}",
             ),
+            *(
+                [
+                    _keyed(
+                        signer("Giáo viên chủ nhiệm", SIGN, name=correction.witness_homeroom.full_name),
+                        f"person-{correction.witness_homeroom_id}",
+                    )
+                ]
+                if correction.witness_homeroom_id
+                and correction.witness_homeroom_id
+                not in (correction.requested_by_id, correction.applied_by_id)
+                else []
+            ),
             _keyed(
                 signer(
                     "Chủ trì",
@@ -139,8 +151,14 @@ def named_signers(correction: CorrectionRequest, kind: str) -> list[list]:
     """The people who sign a correction paper by name, in order, before the roles that follow."""
     if kind == "correction_request":
         return [[correction.requested_by_id, "Người đề nghị"]]
-    return [
+    # everyone recorded as present signs the record (the secretary, named by text, signs the paper copy)
+    present = [
         [correction.requested_by_id, "Người đề nghị"],
         [correction.applied_by_id, "Quản trị hệ thống"],
-        [correction.witness_board_id, "Chủ trì"],
     ]
+    if correction.witness_homeroom_id and correction.witness_homeroom_id not in (
+        correction.requested_by_id,
+        correction.applied_by_id,
+    ):
+        present.append([correction.witness_homeroom_id, "Giáo viên chủ nhiệm"])
+    return [*present, [correction.witness_board_id, "Chủ trì"]]
