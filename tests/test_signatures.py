@@ -206,10 +206,25 @@ def test_a_person_signs_with_their_own_uploaded_certificate(klass, login, client
         mine.encrypted_passphrase
     )
     assert "CA công cộng thử nghiệm" in client.get(url).content.decode()
-    # someone else cannot take it as theirs
+    # someone else cannot take it as theirs: verification would name the principal as the signer
     login(world.math_teacher)
     taken = client.post(url, {"file": SimpleUploadedFile("ht.p12", p12), "passphrase": "mat-khau-rieng"})
-    assert taken.status_code == 400 and "người khác" in taken.content.decode()
+    assert taken.status_code == 400 and world.principal.full_name in taken.content.decode()
+    assert not PersonalCertificate.objects.filter(user=world.math_teacher, uploaded=True).exists()
+    # nor make one up: a self-signed certificate in one's own name is not from a certification authority
+    from transcripts.selfsigned import self_signed_p12
+
+    forged = self_signed_p12(world.math_teacher.full_name, b"k")
+    made_up = client.post(url, {"file": SimpleUploadedFile("gv.p12", forged), "passphrase": "k"})
+    assert made_up.status_code == 400 and "tự ký" in made_up.content.decode()
+    # the name as a CA writes it (capitals, extra spaces) is the person's name
+    key2, cert2 = personal(
+        ca_key, ca_cert, f"  {world.math_teacher.full_name.upper()} ", "CA công cộng thử nghiệm"
+    )
+    upper = pkcs12.serialize_key_and_certificates(b"gv", key2, cert2, [ca_cert], serialization.NoEncryption())
+    assert (
+        client.post(url, {"file": SimpleUploadedFile("gv.p12", upper), "passphrase": ""}).status_code == 302
+    )
 
     document = printed(world, Kind.RESULTS_SUMMARY, classroom=world.classroom, period="year")
     sign_subject_turns(document)
@@ -378,6 +393,12 @@ def test_the_school_may_upload_its_seals_image_and_a_hostile_file_is_refused(wor
     Image.new("RGB", (400, 400), "white").save(opaque, format="PNG")
     response = client.post(url, {"seal": "1", "image": SimpleUploadedFile("dau.png", opaque.getvalue())})
     assert response.status_code == 400 and "nền trong suốt" in response.content.decode()
+    # a small file claiming a huge picture is refused from its header, never decoded
+    bomb = io.BytesIO()
+    Image.new("1", (12000, 12000)).save(bomb, format="PNG", optimize=True)
+    assert len(bomb.getvalue()) < 500 * 1024
+    response = client.post(url, {"seal": "1", "image": SimpleUploadedFile("dau.png", bomb.getvalue())})
+    assert response.status_code == 400 and "3000" in response.content.decode()
     seal = io.BytesIO()
     Image.new("RGBA", (400, 400), (0, 0, 0, 0)).save(seal, format="PNG")
     response = client.post(url, {"seal": "1", "image": SimpleUploadedFile("dau.png", seal.getvalue())})

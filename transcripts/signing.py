@@ -265,6 +265,21 @@ def store_personal_certificate(
                 "end": f"{cert.not_valid_after_utc:%d/%m/%Y}",
             }
         )
+    # a signer's own certificate names them and comes from a certification authority: a certificate
+    # in someone else's name would have verification name that person as the signer
+    from cryptography.x509.oid import NameOID
+
+    common_names = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    holder = str(common_names[0].value) if common_names else ""
+    if _name_key(holder) != _name_key(user.full_name):
+        raise SigningError(
+            _("The certificate is issued to %(holder)s, not to you (%(name)s).")
+            % {"holder": holder or "?", "name": user.full_name}
+        )
+    if cert.issuer == cert.subject:
+        raise SigningError(
+            _("The certificate is self-signed: upload the one a certification authority issued you.")
+        )
     fingerprint = cert.fingerprint(hashes.SHA256()).hex()
     if (
         PersonalCertificate.objects.filter(fingerprint=fingerprint).exclude(user=user).exists()
@@ -301,6 +316,13 @@ def store_personal_certificate(
             holder=user.full_name,
         )
     return certificate
+
+
+def _name_key(name: str) -> str:
+    """A person's name compared as written, whatever the case and spacing (CAs often use capitals)."""
+    import unicodedata
+
+    return " ".join(unicodedata.normalize("NFC", name).split()).casefold()
 
 
 def _issue(user: User, school: School, name: str) -> PersonalCertificate:

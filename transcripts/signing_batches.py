@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 from django.db import transaction
-from django.db.models import Count, F
+from django.db.models import Count, F, Q
 from django.tasks import task
 from django.utils import timezone
 
@@ -28,20 +28,23 @@ PART_SIZE = 10  # documents per task: several workers share even one class
 
 def waiting_for(user: User, school: School, *, kind: str = "", classroom=None, limit: int = 2000) -> list:
     """The school's documents whose next signature is the user's, oldest first."""
-    found = (
-        PrintedDocument.objects.filter(school=school, complete=False)
-        .annotate(signed=Count("signatures"))
-        .select_related("classroom__homeroom_teacher", "school", "student", "school_year")
-        .order_by("printed_at")
-    )
+    found = PrintedDocument.objects.filter(school=school, complete=False)
     if kind:
         found = found.filter(kind=kind)
     if classroom is not None:
-        found = found.filter(classroom=classroom) | found.filter(
-            student__enrolments__classroom=classroom, kind=PrintedDocument.Kind.TRANSCRIPT
-        )
+        # the class's books and papers, and the học bạ of its students (a subquery: no join to count
+        # the signatures through)
+        of_students = PrintedDocument.objects.filter(
+            kind=PrintedDocument.Kind.TRANSCRIPT, student__enrolments__classroom=classroom
+        ).values("pk")
+        found = found.filter(Q(classroom=classroom) | Q(pk__in=of_students))
+    found = (
+        found.annotate(signed=Count("signatures"))
+        .select_related("classroom__homeroom_teacher", "school", "student", "school_year")
+        .order_by("printed_at")
+    )
     waiting = []
-    for document in found.distinct()[:limit]:
+    for document in found[:limit]:
         turn = next_turn(document)
         if turn is not None and may_sign(user, document, turn):
             waiting.append(document)
