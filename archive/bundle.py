@@ -29,7 +29,6 @@ from pathlib import Path
 from django.core import serializers
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -59,6 +58,7 @@ from gradebook.models import (
     Term,
 )
 from sodiem.domain import DomainError
+from sodiem.text import file_name
 
 FORMAT = "sodiem-year-archive/1"
 MANIFEST = "manifest.json"
@@ -154,7 +154,7 @@ def build(year: SchoolYear, user: User | None, path: Path, *, progress=None) -> 
     common = {"school": school, "school_year": year}
     try:
         for classroom in classrooms:
-            folder = slugify(classroom.name) or str(classroom.pk)
+            folder = file_name(classroom.name) or str(classroom.pk)
             pdf = _pdf_of(Target(kind=Kind.CLASS_BOOK, classroom=classroom, **common), user)
             writer.add(f"pdf/so-theo-doi/{folder}.pdf", pdf, compress=False)
             counts["class_books"] += 1
@@ -168,7 +168,7 @@ def build(year: SchoolYear, user: User | None, path: Path, *, progress=None) -> 
             with shared_class_results():  # the class's results once for its học bạ and its XML
                 for number, e in enumerate(enrolments, 1):
                     pdf = _pdf_of(Target(kind=Kind.TRANSCRIPT, student=e.student, **common), user)
-                    name = slugify(e.student.full_name) or str(e.student.uuid)
+                    name = file_name(e.student.full_name) or str(e.student.uuid)
                     writer.add(f"pdf/hoc-ba/{folder}/{number:02d}-{name}.pdf", pdf, compress=False)
                     counts["transcripts"] += 1
                 writer.add(f"data/hoc-ba/{folder}.xml", xml_hocba.export_classroom(classroom))

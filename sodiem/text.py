@@ -28,3 +28,13 @@ def fold(value: Any) -> str:
     "Phường  Cầu Giấy" and "phuong cau giay" fold alike (headings, place names, teachers' names)."""
     text = " ".join(str(value if value is not None else "").split()).lower().replace("đ", "d")
     return "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
+
+
+def file_name(value: Any, *, limit: int = 100) -> str:
+    """A name for a downloaded file or an archive folder: ASCII, lower case, hyphens — with đ written
+    as d ("Sổ đăng bộ — Đỗ Văn" → so-dang-bo-do-van), which a plain slug would drop (Đ has no
+    decomposition into a letter and a mark)."""
+    from django.utils.text import slugify
+
+    text = str(value if value is not None else "").replace("đ", "d").replace("Đ", "D")
+    return slugify(text)[:limit].strip("-")

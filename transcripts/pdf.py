@@ -11,11 +11,11 @@ from datetime import date
 
 from django.http import FileResponse, HttpResponse
 from django.template.loader import render_to_string
-from django.utils.text import slugify
 
 from audit.models import AuditEvent
 from audit.services import record
 from sodiem.domain import Actor
+from sodiem.text import file_name
 from transcripts import fonts
 
 
@@ -53,7 +53,7 @@ def pdf_response(
     pdf = render_pdf(template, context)
     record(AuditEvent.Action.PDF, actor=Actor.of(request), school=school, obj=obj, form=form, bytes=len(pdf))
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{slugify(filename) or "so-diem"}.pdf"'
+    response["Content-Disposition"] = f'inline; filename="{file_name(filename) or "so-diem"}.pdf"'
     response["Cache-Control"] = "private, no-store"
     return response
 
@@ -69,7 +69,7 @@ def stored_pdf_response(request, document) -> FileResponse:
         sha256=document.pdf_sha256,
     )
     response = FileResponse(document.file.open("rb"), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{slugify(document.title)[:100] or "so-diem"}.pdf"'
+    response["Content-Disposition"] = f'inline; filename="{file_name(document.title) or "so-diem"}.pdf"'
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response

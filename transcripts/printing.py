@@ -14,13 +14,13 @@ from django.db import transaction
 from django.db.models import F
 from django.tasks import task
 from django.utils import timezone
-from django.utils.text import slugify
 
 from accounts.models import School, User
 from audit.models import AuditEvent
 from audit.services import record
 from gradebook.models import Classroom, Enrolment, SchoolYear, Student
 from sodiem.domain import Actor, acting
+from sodiem.text import file_name
 from transcripts.documents import Kind, Target, issue
 from transcripts.models import PrintBatch, PrintedDocument
 from transcripts.selectors import shared_class_results
@@ -155,7 +155,7 @@ def finish(batch: PrintBatch) -> None:
         names: set[str] = set()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             for document in documents:
-                name = slugify(document.title)[:120] or str(document.uuid)
+                name = file_name(document.title, limit=120) or str(document.uuid)
                 while name in names:
                     name += "-1"
                 names.add(name)

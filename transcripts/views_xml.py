@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
@@ -26,6 +25,7 @@ from gradebook.services import lifecycle
 from gradebook.services.structure import StructureError
 from sodiem.domain import Actor
 from sodiem.http import uuid_or_404
+from sodiem.text import file_name
 from transcripts import xml_hocba
 
 _PENDING_XML = "transfer_in_xml"
@@ -119,7 +119,9 @@ def _transfer_in_confirm(request, school):
 def _xml_response(request, school, data: bytes, name: str, obj) -> HttpResponse:
     record(AuditEvent.Action.EXPORT, actor=Actor.of(request), school=school, obj=obj, form="hocba.xml")
     response = HttpResponse(data, content_type="application/xml; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="hoc-ba-{slugify(name)[:80] or "xml"}.xml"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="hoc-ba-{file_name(name, limit=80) or "xml"}.xml"'
+    )
     response["Cache-Control"] = "private, no-store"
     return response
 
