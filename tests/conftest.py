@@ -94,6 +94,22 @@ def world(db):
 
 
 @pytest.fixture
+def locked(world):
+    """The world with Bình's Toán TX1 = 7 and GK = 6 saved, then term I locked (the corrections' start)."""
+    from gradebook.services.scores import CellChange, save_grid
+    from tests.test_corrections import lock_term
+
+    save_grid(
+        world.math_teacher,
+        world.math,
+        "HK1",
+        [CellChange(str(world.enrolment.uuid), "tx1", "7"), CellChange(str(world.enrolment.uuid), "gk", "6")],
+    )
+    lock_term(world)
+    return world
+
+
+@pytest.fixture
 def other_world(db):
     from tests.factories import SchoolWorld
 

@@ -47,18 +47,6 @@ def pages(response) -> int:
     return int(info["Pages"]), info["Page size"].strip()
 
 
-@pytest.fixture
-def locked(world):
-    save_grid(
-        world.math_teacher,
-        world.math,
-        "HK1",
-        [CellChange(str(world.enrolment.uuid), "tx1", "7"), CellChange(str(world.enrolment.uuid), "gk", "6")],
-    )
-    lock_term(world)
-    return world
-
-
 def cell(world, column="tx1"):
     return f"cell:{world.enrolment.uuid}:{column}"
 

@@ -7,27 +7,14 @@ from django.utils import timezone
 
 from gradebook.models import Enrolment, StudentTransfer
 from gradebook.services import corrections
-from gradebook.services.scores import CellChange, save_grid
 from tests.factories import print_paper
 from tests.test_correction_pages import body_of, pdf_text
-from tests.test_corrections import RequestedCell, apply, lock_term, png
+from tests.test_corrections import RequestedCell, apply, png
 from transcripts import signing
 from transcripts.documents import turns
 from transcripts.models import PrintBatch, PrintedDocument
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def locked(world):
-    save_grid(
-        world.math_teacher,
-        world.math,
-        "HK1",
-        [CellChange(str(world.enrolment.uuid), "tx1", "7"), CellChange(str(world.enrolment.uuid), "gk", "6")],
-    )
-    lock_term(world)
-    return world
 
 
 LONG_REASON = (

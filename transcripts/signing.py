@@ -90,11 +90,9 @@ def rotate_certificate_key(old_secret: str) -> int:
     return rotated
 
 
-def store_certificate(school: School, data: bytes, passphrase: str, by: Actor | User) -> SigningCertificate:
-    """Check and keep a PKCS#12 file: it must open with the passphrase, hold a private key and its
-    certificate, and be valid now. The previous certificate stays for verification, out of use."""
-    user, ip = acting(by)
-    from cryptography.hazmat.primitives import hashes, serialization
+def _opened_certificate(data: bytes, passphrase: str):
+    """The certificate of an uploaded PKCS#12 file, which must open with the passphrase, hold the
+    private key with it, and be valid today."""
     from cryptography.hazmat.primitives.serialization import pkcs12
 
     try:
@@ -112,6 +110,17 @@ def store_certificate(school: School, data: bytes, passphrase: str, by: Actor | 
                 "end": f"{cert.not_valid_after_utc:%d/%m/%Y}",
             }
         )
+    return cert
+
+
+def store_certificate(school: School, data: bytes, passphrase: str, by: Actor | User) -> SigningCertificate:
+    """Check and keep a PKCS#12 file: it must open with the passphrase, hold a private key and its
+    certificate, and be valid now. The previous certificate stays for verification, out of use."""
+    user, ip = acting(by)
+    from cryptography.hazmat.primitives import hashes, serialization
+
+    cert = _opened_certificate(data, passphrase)
+    now = timezone.now()
     der = cert.public_bytes(serialization.Encoding.DER)
     fingerprint = cert.fingerprint(hashes.SHA256()).hex()
     if SigningCertificate.objects.filter(fingerprint=fingerprint).exclude(school=school).exists():
@@ -248,23 +257,9 @@ def store_personal_certificate(
     with it; the certificate the school's authority issued them stays for verification, out of use."""
     actor, ip = acting(by)
     from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.serialization import pkcs12
 
-    try:
-        key, cert, _chain = pkcs12.load_key_and_certificates(data, passphrase.encode() or None)
-    except ValueError:
-        raise SigningError(_("The file is not a PKCS#12 certificate, or the passphrase is wrong.")) from None
-    if key is None or cert is None:
-        raise SigningError(_("The file must hold the private key and its certificate."))
+    cert = _opened_certificate(data, passphrase)
     now = timezone.now()
-    if not cert.not_valid_before_utc <= now <= cert.not_valid_after_utc:
-        raise SigningError(
-            _("The certificate is not valid today (valid from %(start)s to %(end)s).")
-            % {
-                "start": f"{cert.not_valid_before_utc:%d/%m/%Y}",
-                "end": f"{cert.not_valid_after_utc:%d/%m/%Y}",
-            }
-        )
     # a signer's own certificate names them and comes from a certification authority: a certificate
     # in someone else's name would have verification name that person as the signer
     from cryptography.x509.oid import NameOID
