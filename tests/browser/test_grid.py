@@ -131,3 +131,21 @@ def test_two_people_on_one_cell_see_the_conflict(live_server, grid_world, browse
     assert Score.objects.get(kind="regular", index=2).value == 6  # the other cell still saved
     first.close()
     second.close()
+
+
+def test_a_locked_columns_cells_are_grey_as_the_banner_says(live_server, grid_world, page):
+    from tests.test_corrections import lock_term
+
+    lock_term(grid_world)
+    sign_in(page, live_server, grid_world.math_teacher)
+    page.goto(f"{live_server.url}/grid/{grid_world.math.uuid}/HK1/")
+    expect(page.locator(".lock-note")).to_contain_text("đã khóa")
+    locked = cell(page, 0, "tx1")
+    expect(locked).to_have_attribute("readonly", "")
+    background = locked.evaluate("e => getComputedStyle(e).backgroundColor")
+    assert background == "rgb(238, 241, 244)", background  # not the transparent of an open cell
+    # an open term's cells stay white
+    page.goto(f"{live_server.url}/grid/{grid_world.math.uuid}/HK2/")
+    open_cell = cell(page, 0, "tx1")
+    expect(open_cell).not_to_have_attribute("readonly", "")
+    assert open_cell.evaluate("e => getComputedStyle(e).backgroundColor") == "rgba(0, 0, 0, 0)"
