@@ -17,7 +17,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 
 from accounts.excel import ExcelError, neutralise_formulas, read_sheet
-from gradebook.services.scores import COMMENT_COLUMN, CellChange, CellError, parse_cell
+from gradebook.services.scores import COMMENT_COLUMN, CellChange, CellError, display_value, parse_cell
 
 ID_ROW = 4  # hidden: which class-subject and term the file is the template of
 ID_MARK = "sodiem-grid"
@@ -181,9 +181,11 @@ def read_grid(assignment, term: str, uploaded, data: dict) -> ImportPreview:
         for key in expected:
             text = _cell_text(values[position[key]])
             old = current[key]
+            shown = text
             if key != COMMENT_COLUMN:
                 try:
-                    parse_cell(assignment.subject.kind, text)
+                    value, level = parse_cell(assignment.subject.kind, text)
+                    shown = display_value(value, level)  # as the grid shows it: 7,5 (Excel keeps 7.5)
                 except CellError as exc:
                     preview.refused.append(
                         ImportLine(
@@ -198,7 +200,7 @@ def read_grid(assignment, term: str, uploaded, data: dict) -> ImportPreview:
             preview.changes.append(CellChange(code, key, text, old.version))
             preview.lines.append(
                 ImportLine(
-                    number, row.enrolment.student.full_name, labels[key], old.value or "∅", text or "∅"
+                    number, row.enrolment.student.full_name, labels[key], old.value or "∅", shown or "∅"
                 )
             )
     # the class's students the file does not hold: their cells stay as they are, but the teacher is told

@@ -62,6 +62,10 @@ def test_filled_file_imports_cell_by_cell(world, client, fixture):
     assert response.context["error"] == ""
     lines = {(line.student, line.column): (line.old, line.new) for line in preview.lines}
     assert lines[("Trần Thị Bình", "TX1")] == ("6", "8")
+    assert lines[("Trần Thị Bình", "TX2")] == (
+        "∅",
+        "7,5",
+    )  # a number cell (7.5 in Excel) shown as the grid does
     assert lines[("Trần Thị Bình", "TX3")] == ("∅", "9,5")  # decimal comma typed as text
     assert lines[("Trần Thị Bình", "Nhận xét")] == ("∅", "Chăm chỉ")
     assert [(r.student, r.column) for r in preview.refused] == [("Lê Văn An", "TX2")]  # "12"
