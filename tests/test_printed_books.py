@@ -196,7 +196,19 @@ def test_printing_every_class_book_returns_at_once_and_a_worker_zips_them(
     assert response.status_code == 302 and response["Location"] == reverse("print_batch", args=[batch.uuid])
     assert batch.total == 2 and batch.status == "queued" and not PrintedDocument.objects.exists()
     status = client.get(reverse("print_batch_status", args=[batch.uuid])).json()
-    assert status == {"status": "queued", "done": 0, "total": 2, "percent": 0, "error": ""}
+    assert status == {
+        "status": "queued",
+        "state": "Đang chờ",
+        "done": 0,
+        "total": 2,
+        "percent": 0,
+        "error": "",
+    }
+    # a worker has started: the page says it is printing, not waiting
+    PrintBatch.objects.filter(pk=batch.pk).update(status="running", done=1)
+    running = client.get(reverse("print_batch_status", args=[batch.uuid])).json()
+    assert (running["state"], running["done"], running["percent"]) == ("Đang in", 1, 50)
+    PrintBatch.objects.filter(pk=batch.pk).update(status="queued", done=0)
     call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
     batch.refresh_from_db()
     assert batch.status == "done" and batch.done == 2 and batch.parts_done == 2

@@ -192,6 +192,7 @@ def batch_status(request, batch_uuid):
     return JsonResponse(
         {
             "status": batch.status,
+            "state": str(batch.get_status_display()),  # what the page says: Đang chờ, Đang in, Xong
             "done": batch.done,
             "total": batch.total,
             "percent": batch.percent,
