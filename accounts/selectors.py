@@ -4,8 +4,9 @@ from accounts.models import Role, RoleAssignment, School, User
 from accounts.vietnamese import person_sort_key
 
 
-def staff_of(school: School, query: str = "") -> list[User]:
-    """People holding a staff role in the school, with their roles there, in Vietnamese name order."""
+def staff_of(school: School, query: str = "", *, never_signed_in: bool = False) -> list[User]:
+    """People holding a staff role in the school, with their roles there, in Vietnamese name order;
+    `never_signed_in`: only the active accounts nobody has signed in with yet."""
     people = (
         User.objects.filter(role_assignments__school=school)
         .exclude(role_assignments__role__in=["parent", "student"], role_assignments__school=school)
@@ -18,6 +19,8 @@ def staff_of(school: School, query: str = "") -> list[User]:
             )
         )
     )
+    if never_signed_in:
+        people = people.filter(is_active=True, last_login__isnull=True)
     if query:
         people = people.filter(
             Q(full_name__icontains=query) | Q(username__icontains=query) | Q(email__icontains=query)

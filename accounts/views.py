@@ -166,13 +166,15 @@ def staff_list(request):
     school = school_or_404(request)
     authz.check(request.user, Action.VIEW_ACCOUNTS, school)
     query = request.GET.get("q", "").strip()
-    people = selectors.staff_of(school, query)
+    never = request.GET.get("never") == "1"  # the accounts never signed in (the admin board's inbox)
+    people = selectors.staff_of(school, query, never_signed_in=never)
     return render(
         request,
         "accounts/staff_list.html",
         {
             "people": people,
             "query": query,
+            "never": never,
             "can_manage": authz.can(request.user, Action.MANAGE_ACCOUNTS, school),
         },
     )

@@ -14,7 +14,6 @@ from gradebook.views import (
 )
 
 urlpatterns = [
-    path("", school.home, name="home"),
     path("classes/", school.classroom_list, name="classroom_list"),
     path("classes/<uuid:classroom_uuid>/", school.classroom_detail, name="classroom_detail"),
     path("classes/<uuid:classroom_uuid>/attendance/", homeroom.attendance, name="attendance_now"),
@@ -23,6 +22,7 @@ urlpatterns = [
     path("classes/<uuid:classroom_uuid>/summer/", results.summer, name="summer"),
     path("classes/<uuid:classroom_uuid>/discipline/", homeroom.discipline, name="discipline"),
     path("results/delegation/", results.results_delegation, name="results_delegation"),
+    path("results/approvals/", results.results_approvals, name="results_approvals"),
     path("progress/", reports.progress, name="progress"),
     path("statistics/", reports.statistics, name="statistics"),
     path("office/", office.office_overview, name="office_overview"),

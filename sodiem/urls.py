@@ -6,6 +6,7 @@ from transcripts import views_books, views_xml
 
 urlpatterns = [
     path("accounts/", include("accounts.urls")),
+    path("", views.home, name="home"),
     path("", include("gradebook.urls")),
     # pages of the gradebook's paths served by the documents app, which sits above it
     path("students/<uuid:student_uuid>/hocba.xml", views_xml.student_xml, name="student_xml"),

@@ -1,13 +1,28 @@
+from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 
 from accounts.tenancy import current_school
 from audit.models import AuditEvent
 from audit.services import record
+from gradebook.selectors.structure import home_context
 from sodiem.domain import Actor
+from transcripts.inbox import inbox as documents_inbox
+
+
+@login_required
+@require_safe
+def home(request):
+    """A home page per role that leads to that role's work: the inbox of what waits on the person, from
+    the gradebook and from the documents, then the role's cards."""
+    school = current_school(request)
+    context = home_context(request.user, school)
+    if school is not None and context.get("year") is not None:
+        context["inbox"] = context["inbox"] + documents_inbox(request.user, school, context["year"])
+    return render(request, "gradebook/home.html", context)
 
 
 @require_GET

@@ -185,6 +185,7 @@ def matrix():
         "correction_log_pdf": (None, school_page(corrections_board), None),
         # homeroom work of the school
         "results_delegation": (None, school_page({"principal"}), school_page({"principal"})),
+        "results_approvals": (None, school_page({"principal"}), school_page({"principal"}, code=400)),
         "progress": (None, school_page({"head", "admin_board", "principal"}), school_page({"head", "admin_board", "principal"})),
         "statistics": (None, school_page(BOARD), None),
         "statistics_export": (None, school_page({"admin_board", "principal"}), None),

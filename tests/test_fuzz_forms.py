@@ -42,6 +42,7 @@ FORMS = [
     ("lock_reopen", "principal", "lock"),
     ("correction_new", "teacher", "grid"),
     ("results_delegation", "principal", None),
+    ("results_approvals", "principal", None),
     ("progress", "principal", None),
     ("documents_home", "clerk", None),
     ("certificate", "principal", None),

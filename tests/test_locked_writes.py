@@ -51,6 +51,7 @@ NOT_PERIOD_DATA = {
     "office_school_appoint": "the province's Department records a school's principal",
     "statistics_export": "read (download, audited)",
     "results_delegation": "the principal's delegation of approvals",
+    "results_approvals": "the principal's approval of submitted results (no score, conduct or attendance)",
     "class_results": "the review, submission and approval of results (no score, conduct or attendance)",
     "student_list": "read",
     "student_detail": "read",

@@ -124,7 +124,7 @@ def test_reminders_reach_the_teachers_behind_by_notification_and_mail(progress_w
     # the teacher sees the message and the to-do list on the home page, and can dismiss the message
     teacher = login(world.math_teacher)
     page = teacher.get(reverse("home")).content.decode()
-    assert 'id="notifications"' in page and 'id="todo"' in page
+    assert 'id="notifications"' in page and 'id="inbox"' in page
     assert reverse("grid", args=[world.math.uuid, "HK1"]) in page
     teacher.post(reverse("accounts:notifications_read"))
     assert 'id="notifications"' not in teacher.get(reverse("home")).content.decode()

@@ -42,6 +42,8 @@ class Regulation:
     academic_levels: ClassVar[tuple[str, ...]]
     #: conduct levels from best to worst
     conduct_levels: ClassVar[tuple[str, ...]]
+    #: academic levels below a pass (those that keep a student down or send them to retest)
+    failing_levels: ClassVar[tuple[str, ...]] = ()
     #: honour titles from best to worst (without "Không")
     honour_titles: ClassVar[tuple[str, ...]]
     NO_HONOUR = "Không"

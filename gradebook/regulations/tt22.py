@@ -59,6 +59,7 @@ class TT22(Regulation):
     title = "Thông tư 22/2021/TT-BGDĐT"
     academic_levels = LEVELS
     conduct_levels = LEVELS
+    failing_levels = (NOT_PASSED,)  # Điều 9 khoản 2 điểm d; Điều 12, 14 (not promoted, re-assessed)
     honour_titles = (EXCELLENT_STUDENT, GOOD_STUDENT)
     year_average_rule = "TT22 Điều 9 khoản 1 điểm b; Điều 5 khoản 3 điểm b (làm tròn)"
     # TT22 says nothing of a subject taught in one term; TT58's rule is read into it (docs/rules.md)

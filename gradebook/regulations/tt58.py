@@ -76,6 +76,7 @@ def subject_role(name: str) -> str | None:
 class TT58(Regulation):
     academic_levels = RANKS
     conduct_levels = CONDUCTS
+    failing_levels = (WEAK, POOR)  # Điều 13; Điều 15 khoản 2, Điều 16 (Kém kept down, Yếu retests)
     year_conduct_is_derived = False  # Điều 4: the GVCN's judgement, chiefly on term II
     honour_titles = (GOOD_STUDENT, ADVANCED_STUDENT)
     year_average_rule = "TT58 Điều 10 khoản 1 điểm b, c"

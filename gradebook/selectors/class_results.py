@@ -9,9 +9,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from gradebook.models import Classroom, Enrolment, ResultsApproval, ResultsReview, Subject
+from gradebook.regulations import registry
 from gradebook.regulations.base import fmt
 from gradebook.selectors.results import compute_results
 from gradebook.selectors.structure import classroom_assignments
@@ -128,3 +129,71 @@ def class_results(classroom: Classroom, period: str, results: dict | None = None
         "honours": sorted(honours.items()),
         "comment_kind": Subject.Kind.COMMENT,
     }
+
+
+@dataclass
+class ApprovalRow:
+    """One class on the principal's approval table: its summary and what deserves a second look."""
+
+    classroom: Classroom
+    approval: ResultsApproval
+    students: int
+    academic: list[tuple[str, int]]
+    conduct: list[tuple[str, int]]
+    decisions: list[tuple[str, int]]
+    warnings: list[str]
+
+    @property
+    def clean(self) -> bool:
+        return not self.warnings
+
+
+def approval_table(classrooms: list[Classroom], period: str) -> list[ApprovalRow]:
+    """The classes' submitted results of `period`, each summed up (levels counted in its regulation's
+    order) with its warnings: results missing or changed since the homeroom teacher's review, students
+    below the pass level. Results computed once for all the classes."""
+    if not classrooms:
+        return []
+    results = compute_results(classrooms[0].school_year, classrooms)
+    table = []
+    for classroom in classrooms:
+        data = class_results(classroom, period, results)
+        rows = data["rows"]
+        academic, conduct = Counter(r.academic for r in rows), Counter(r.conduct for r in rows)
+        decisions = Counter(r.decision for r in rows if r.decision_code and r.decision_code != "len_lop")
+        warnings = []
+        if not data["complete"]:
+            warnings.append(
+                ngettext("%(n)d result missing", "%(n)d results missing", data["missing_count"])
+                % {"n": data["missing_count"]}
+            )
+        if data["review"] is None:
+            warnings.append(_("not reviewed by the homeroom teacher"))
+        elif data["changed_count"]:
+            warnings.append(
+                ngettext(
+                    "%(n)d student changed since the homeroom teacher's review",
+                    "%(n)d students changed since the homeroom teacher's review",
+                    data["changed_count"],
+                )
+                % {"n": data["changed_count"]}
+            )
+        rules = registry.get(classroom.regulation)
+        weak = sum(n for level, n in academic.items() if level in rules.failing_levels)
+        if weak:
+            warnings.append(
+                ngettext("%(n)d student below the pass level", "%(n)d students below the pass level", weak)
+                % {"n": weak}
+            )
+        table.append(
+            ApprovalRow(
+                classroom=classroom,
+                approval=data["approval"],
+                students=len(rows),
+                academic=[(level, academic.get(level, 0)) for level in rules.academic_levels],
+                conduct=[(level, conduct.get(level, 0)) for level in rules.conduct_levels],
+                decisions=sorted(decisions.items()),
+                warnings=warnings,
+            )
+        )
+    return table

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from django.db.models import Count, Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -22,12 +23,14 @@ from gradebook.models import (
     Classroom,
     ConductResult,
     Enrolment,
+    LockReopening,
+    PeriodLock,
     SchoolYear,
     Score,
     TeachingAssignment,
     Term,
 )
-from gradebook.months import attendance_due, months_between
+from gradebook.months import add_months, attendance_due, months_between
 
 
 @dataclass
@@ -62,12 +65,27 @@ class AssignmentProgress:
         return next((term for term, p in self.terms.items() if p.behind), Term.Code.HK1)
 
 
+@dataclass(frozen=True)
+class Duty:
+    """One thing a homeroom teacher owes: a month's attendance to confirm or a term's conduct to enter."""
+
+    text: str
+    classroom: Classroom
+    kind: str  # "attendance" or "conduct"
+    period: str  # the month as 'YYYY-MM', or the term's code
+    missing: int = 0  # students without conduct
+
+
 @dataclass
 class TeacherProgress:
     teacher: User | None
     assignments: list[AssignmentProgress] = field(default_factory=list)
     total: Progress = field(default_factory=Progress)
-    homeroom: list[str] = field(default_factory=list)  # what the homeroom teacher owes
+    duties: list[Duty] = field(default_factory=list)  # what the homeroom teacher owes
+
+    @property
+    def homeroom(self) -> list[str]:
+        return [d.text for d in self.duties]
 
 
 def entry_progress(
@@ -149,7 +167,9 @@ def _homeroom_duties(
             "classroom_id", "month"
         )
     )
-    ended_terms = [t.code for t in Term.objects.filter(school_year=school_year, end_date__lt=today)]
+    terms = list(Term.objects.filter(school_year=school_year))
+    ended_terms = [t.code for t in terms if t.end_date < today]
+    closed = closed_months(school_year, terms)
     per_class_period: defaultdict[tuple[int, str], int] = defaultdict(int)
     for classroom_id, period in ConductResult.objects.filter(
         enrolment__classroom__school_year=school_year,
@@ -162,23 +182,66 @@ def _homeroom_duties(
             continue
         duties = []
         for month in months_between(school_year.start_date, min(today, school_year.end_date)):
-            if (classroom.pk, month) not in confirmed and attendance_due(classroom, month) <= today:
-                duties.append(
-                    _("%(class)s: attendance of %(month)s not confirmed")
-                    % {"class": classroom.name, "month": month.strftime("%m/%Y")}
-                )
+            if (
+                (classroom.pk, month) not in confirmed
+                and attendance_due(classroom, month) <= today
+                and not closed(classroom, month)  # a locked month cannot be confirmed any more
+            ):
+                text = _("%(class)s: attendance of %(month)s not confirmed") % {
+                    "class": classroom.name,
+                    "month": month.strftime("%m/%Y"),
+                }
+                duties.append(Duty(text, classroom, "attendance", month.strftime("%Y-%m")))
         for term in ended_terms:
             missing = studying.get(classroom.pk, 0) - per_class_period[(classroom.pk, term)]
             if missing > 0:
-                duties.append(
-                    _("%(class)s: conduct of %(term)s missing for %(n)d students")
-                    % {"class": classroom.name, "term": Term.Code(term).label, "n": missing}
-                )
+                text = _("%(class)s: conduct of %(term)s missing for %(n)d students") % {
+                    "class": classroom.name,
+                    "term": Term.Code(term).label,
+                    "n": missing,
+                }
+                duties.append(Duty(text, classroom, "conduct", term, missing))
         if duties:
             entry = teachers.setdefault(
                 classroom.homeroom_teacher_id, TeacherProgress(classroom.homeroom_teacher)
             )
-            entry.homeroom.extend(duties)
+            entry.duties.extend(duties)
+
+
+def closed_months(school_year: SchoolYear, terms: list[Term]):
+    """A test (classroom, month) → whether the month's attendance is locked now: a month lock reaching its
+    last day, or a lock of its term or of the year, for the school, the class's grade or the class, carried
+    out and in force (not reopened at this moment). Two queries for the whole school."""
+    now = timezone.now()
+    reopened = set(
+        LockReopening.objects.filter(
+            lock__school_year=school_year, carried_out_at__isnull=False, starts_at__lte=now, ends_at__gt=now
+        ).values_list("lock_id", flat=True)
+    )
+    locks = [
+        lock
+        for lock in PeriodLock.objects.filter(
+            school_year=school_year, carried_out_at__isnull=False, locked_at__lte=now
+        )
+        if lock.pk not in reopened
+    ]
+
+    def closed(classroom: Classroom, month: date) -> bool:
+        last = add_months(month, 1) - timedelta(days=1)
+        for lock in locks:
+            if (lock.classroom_id and lock.classroom_id != classroom.pk) or (
+                lock.grade and lock.grade != classroom.grade
+            ):
+                continue
+            if lock.term == PeriodLock.Scope.YEAR:
+                return True
+            if lock.term == PeriodLock.Scope.MONTH and lock.month_end and lock.month_end >= last:
+                return True
+            if any(t.code == lock.term and t.start_date <= month and last <= t.end_date for t in terms):
+                return True
+        return False
+
+    return closed
 
 
 def snapshot_data(data: dict) -> dict:

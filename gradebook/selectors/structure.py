@@ -8,7 +8,7 @@ from accounts import authz
 from accounts.models import OFFICE_ROLES, Role, RoleAssignment, School
 from audit.models import IntegrityCheck
 from gradebook.models import Classroom, Enrolment, SchoolYear, Student, TeachingAssignment
-from gradebook.selectors.progress import entry_progress
+from gradebook.selectors.inbox import inbox
 
 
 def current_year(school: School) -> SchoolYear | None:
@@ -120,12 +120,7 @@ def home_context(user, school: School | None) -> dict:
         if year is not None:
             context["homeroom_classes"] = classrooms_of_year(year).filter(homeroom_teacher=user)
             context["teaching"] = teaching_of(user, year)
-            if context["teaching"] or context["homeroom_classes"]:
-                mine = entry_progress(year, timezone.localdate(), teacher=user)["teachers"]
-                context["todo"] = [
-                    a for t in mine if t.teacher == user for a in t.assignments if a.total.behind
-                ]
-                context["homeroom_todo"] = [d for t in mine if t.teacher == user for d in t.homeroom]
+            context["inbox"] = inbox(user, school, year, roles, timezone.localdate())
             if roles & {Role.PRINCIPAL, Role.VICE_PRINCIPAL, Role.ADMIN_BOARD, Role.CLERK}:
                 context["class_count"] = year.classrooms.count()
                 context["student_count"] = Enrolment.objects.filter(

@@ -6,6 +6,7 @@ teacher has finished entering."""
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -131,3 +132,24 @@ def decide_results(
             note=note,
         )
     return approval
+
+
+def approve_many(by: Actor | User, classrooms: list[Classroom], period: str) -> list[ResultsApproval]:
+    """The principal approves the submitted results of several classes in one step: all of them or,
+    when one cannot be approved (changed since it was submitted, not the principal's to decide), none —
+    the error names each class and why."""
+    if not classrooms:
+        raise ResultsError(_("Choose at least one class."))
+    approved, refused = [], []
+    with transaction.atomic():
+        for classroom in classrooms:
+            try:
+                with transaction.atomic():
+                    approved.append(decide_results(by, classroom, period, approve=True))
+            except ResultsError as exc:
+                refused.append(f"{classroom.name}: {exc}")
+            except PermissionDenied:
+                refused.append(f"{classroom.name}: {_('you may not approve the results of this class')}")
+        if refused:
+            raise ResultsError(_("Nothing was approved: some classes cannot be approved now."), refused)
+    return approved

@@ -3,12 +3,16 @@ approves or returns them; the summer retests and training; the principal's deleg
 
 from __future__ import annotations
 
+from collections import Counter
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts import authz
 from accounts import services as account_services
@@ -20,7 +24,8 @@ from gradebook.models import (
     ResultsApproval,
 )
 from gradebook.selectors import statistics as stats
-from gradebook.selectors.class_results import class_results
+from gradebook.selectors.class_results import approval_table, class_results
+from gradebook.selectors.structure import current_year_or_404
 from gradebook.selectors.summer import summer_sheet
 from gradebook.services import homeroom as service
 from gradebook.services import results as results_service
@@ -155,3 +160,66 @@ def results_delegation(request):
         messages.success(request, _("The delegation is saved."))
         return redirect("results_delegation")
     return render(request, "gradebook/results_delegation.html", {"vices": vices})
+
+
+@login_required
+def results_approvals(request):
+    """The principal's table of submitted class results of a period (a grade or the whole school), each
+    class summed up with its warnings, approved together in one step."""
+    school = school_or_404(request)
+    authz.check(request.user, Action.DECIDE_RESULTS, school)
+    year = current_year_or_404(school)
+    source = request.POST if request.method == "POST" else request.GET
+    period = source.get("period", "")
+    waiting = ResultsApproval.objects.filter(
+        classroom__school_year=year, status=ResultsApproval.Status.SUBMITTED
+    ).select_related("classroom__school_year__school", "classroom__homeroom_teacher", "submitted_by")
+    counts = Counter(a.period for a in waiting)
+    if period not in ResultsApproval.Period.values:
+        period = max(ResultsApproval.Period.values, key=lambda p: (counts[p], p == "HK1"))
+    grade = source.get("grade", "")
+    grade = grade if grade.isdigit() else ""
+    approvals = [
+        a
+        for a in waiting
+        if a.period == period
+        and (not grade or str(a.classroom.grade) == grade)
+        and authz.can(request.user, Action.DECIDE_RESULTS, a.classroom)
+    ]
+    approvals.sort(key=lambda a: (a.classroom.grade, a.classroom.name))
+    error, refused, chosen = "", [], None
+    if request.method == "POST":
+        chosen = set(request.POST.getlist("classes"))
+        picked = [a.classroom for a in approvals if str(a.classroom.uuid) in chosen]
+        try:
+            done = results_service.approve_many(Actor.of(request), picked, period)
+        except results_service.ResultsError as exc:
+            error, refused = str(exc), exc.missing
+        else:
+            messages.success(
+                request,
+                ngettext(
+                    "The results of %(n)d class are approved.",
+                    "The results of %(n)d classes are approved.",
+                    len(done),
+                )
+                % {"n": len(done)},
+            )
+            return redirect(f"{reverse('results_approvals')}?period={period}&grade={grade}")
+    rows = approval_table([a.classroom for a in approvals], period)
+    for row in rows:
+        row.checked = (str(row.classroom.uuid) in chosen) if chosen is not None else row.clean  # type: ignore[attr-defined]
+    return render(
+        request,
+        "gradebook/results_approvals.html",
+        {
+            "rows": rows,
+            "period": period,
+            "periods": [(p, label, counts[p]) for p, label in ResultsApproval.Period.choices],
+            "grade": grade,
+            "grades": sorted({a.classroom.grade for a in waiting}),
+            "error": error,
+            "refused": refused,
+        },
+        status=400 if error else 200,
+    )

@@ -1,5 +1,6 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from accounts import authz
@@ -7,16 +8,8 @@ from accounts.authz import Action
 from accounts.tenancy import current_school, school_or_404
 from gradebook.models import Classroom, Enrolment, Student
 from gradebook.selectors import structure as selectors
+from gradebook.selectors.inbox import class_states
 from gradebook.selectors.student_record import student_record
-
-
-@login_required
-@require_safe
-def home(request):
-    """A home page per role that leads to that role's work."""
-    return render(
-        request, "gradebook/home.html", selectors.home_context(request.user, current_school(request))
-    )
 
 
 @login_required
@@ -25,8 +18,18 @@ def classroom_list(request):
     school = school_or_404(request)
     authz.check(request.user, Action.VIEW_SCHOOL, school)
     year = selectors.current_year(school)
-    classrooms = selectors.visible_classrooms(request.user, school, year) if year else []
-    return render(request, "gradebook/classroom_list.html", {"year": year, "classrooms": classrooms})
+    classrooms = list(selectors.visible_classrooms(request.user, school, year)) if year else []
+    if year:
+        class_states(classrooms, year, timezone.localdate())
+    return render(
+        request,
+        "gradebook/classroom_list.html",
+        {
+            "year": year,
+            "classrooms": classrooms,
+            "may_approve": authz.can(request.user, Action.DECIDE_RESULTS, school),
+        },
+    )
 
 
 @login_required

@@ -1,0 +1,285 @@
+"""The inbox of every home page (what waits on the person, with counts and links), the class list's
+states, and the principal's approval of several classes' results in one step."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts import authz
+from gradebook.models import (
+    AttendanceMonth,
+    ConductResult,
+    CorrectionRequest,
+    Enrolment,
+    ResultsApproval,
+    Score,
+    Subject,
+)
+from gradebook.selectors.inbox import inbox
+from gradebook.services import locks
+from gradebook.services import results as results_service
+from gradebook.services.corrections import decide_correction
+from gradebook.services.scores import columns_for
+from gradebook.services.structure import set_homeroom_teacher
+from tests.factories import sign_subject_turns
+from tests.test_corrections import file_request, lock_term
+
+pytestmark = pytest.mark.django_db
+
+
+def items(user, world, today):
+    found = inbox(user, world.school, world.year, authz.roles_in(user, world.school), today)
+    return {item.key: item for item in found}
+
+
+def complete(classroom, term="HK1", conduct="Tốt", value="8"):
+    """Every required score of every subject and the conduct of the class's students for `term`."""
+    for enrolment in classroom.enrolments.filter(status=Enrolment.Status.STUDYING):
+        for assignment in classroom.assignments.select_related("subject"):
+            for column in columns_for(assignment, term):
+                score = Score(
+                    assignment=assignment,
+                    enrolment=enrolment,
+                    term=term,
+                    kind=column.kind,
+                    index=column.index,
+                )
+                if assignment.subject.kind == Subject.Kind.COMMENT:
+                    score.level = "D"
+                else:
+                    score.value = Decimal(value)
+                score.save()
+        ConductResult.objects.update_or_create(enrolment=enrolment, period=term, defaults={"level": conduct})
+
+
+@pytest.fixture
+def two_classes(world):
+    """6A1 (homeroom: Đỗ Thị Văn) and 6A2 (homeroom: Hồ Văn Tổ), both complete for term I."""
+    set_homeroom_teacher(None, world.other_classroom, world.head)
+    complete(world.classroom)
+    complete(world.other_classroom)
+    return world
+
+
+def test_homeroom_inbox_links_the_months_and_the_conduct_and_skips_locked_months(world, login):
+    today = date(2027, 1, 25)  # term I ended on 17/01
+    found = items(world.literature_teacher, world, today)
+    assert {"attendance-2026-09", "attendance-2026-12", "conduct-HK1", "results-HK1"} <= set(found)
+    september = found["attendance-2026-09"]
+    assert september.url == reverse("attendance", args=[world.classroom.uuid, "2026-09"])
+    assert found["conduct-HK1"].count == 1  # Bình has no conduct
+    assert found["conduct-HK1"].url == reverse("conduct", args=[world.classroom.uuid, "HK1"])
+    # the principal locks September–October (a month lock): they leave the list; November stays
+    lock = locks.decide_lock(
+        world.principal,
+        world.year,
+        term="month",
+        month_end=date(2026, 10, 31),
+        locked_at=timezone.now() - timedelta(minutes=1),
+        decision_number="3/QĐ",
+        decision_date=date(2026, 11, 1),
+    )
+    found = items(world.literature_teacher, world, today)
+    assert "attendance-2026-09" in found  # decided, not carried out yet: still open
+    locks.carry_out_lock(world.admin_board, lock)
+    found = items(world.literature_teacher, world, today)
+    assert "attendance-2026-09" not in found and "attendance-2026-10" not in found
+    assert "attendance-2026-11" in found
+    # a confirmed month leaves the list too
+    AttendanceMonth.objects.create(
+        classroom=world.classroom,
+        month=date(2026, 11, 1),
+        confirmed_by=world.literature_teacher,
+        confirmed_at=timezone.now(),
+    )
+    assert "attendance-2026-11" not in items(world.literature_teacher, world, today)
+    # the term's lock closes the months inside the term
+    lock_term(world)
+    found = items(world.literature_teacher, world, today)
+    assert "attendance-2026-12" not in found
+
+
+def test_results_returned_to_the_homeroom_teacher_are_urgent(two_classes):
+    world = two_classes
+    results_service.submit_results(world.literature_teacher, world.classroom, "HK1")
+    today = date(2027, 1, 25)
+    assert "results-HK1" not in items(world.literature_teacher, world, today)
+    results_service.decide_results(
+        world.principal, world.classroom, "HK1", approve=False, note="Xem lại Toán"
+    )
+    returned = items(world.literature_teacher, world, today)["results-returned-HK1"]
+    assert returned.urgent and returned.url == reverse("class_results", args=[world.classroom.uuid, "HK1"])
+
+
+def test_principal_inbox_counts_submitted_results_and_corrections(two_classes, login):
+    world = two_classes
+    results_service.submit_results(world.literature_teacher, world.classroom, "HK1")
+    results_service.submit_results(world.head, world.other_classroom, "HK1")
+    page = login(world.principal).get(reverse("home")).content.decode()
+    assert 'data-key="results-submitted"' in page
+    assert "2 lớp đã nộp kết quả, chờ thầy cô phê duyệt" in page
+    assert reverse("results_approvals") in page
+    # the teachers do not see the principal's work
+    page = login(world.math_teacher).get(reverse("home")).content.decode()
+    assert "results-submitted" not in page
+
+
+def test_admin_board_inbox_lists_locks_to_carry_out_and_accounts_never_used(world, login):
+    locks.decide_lock(
+        world.principal,
+        world.year,
+        term="HK1",
+        locked_at=timezone.now(),
+        decision_number="9/QĐ",
+        decision_date=date(2026, 12, 1),
+    )
+    found = items(world.admin_board, world, date(2026, 12, 3))
+    assert found["locks-to-carry-out"].count == 1 and found["locks-to-carry-out"].url == reverse("lock_list")
+    never = found["accounts-never-used"]
+    # every staff account of the world was made in the test and never signed in (parents and pupils aside)
+    assert never.count == 6
+    page = login(world.admin_board).get(never.url).content.decode()
+    assert "Vũ Văn Toán" in page and "Trần Văn Cha" not in page
+    # signing in once takes the account off the list: the admin board's own (above), the math teacher's
+    world.math_teacher.last_login = timezone.now()
+    world.math_teacher.save()
+    assert items(world.admin_board, world, date(2026, 12, 3))["accounts-never-used"].count == 4
+    assert "Vũ Văn Toán" not in login(world.admin_board).get(never.url).content.decode()
+    assert "locks-to-carry-out" not in items(world.principal, world, date(2026, 12, 3))
+
+
+def test_subject_teacher_inbox_has_their_columns_and_rejected_requests(locked):
+    world = locked
+    correction = file_request(world, tx1="8")
+    decide_correction(world.principal, correction, approve=False, note="Không đủ minh chứng")
+    found = items(world.math_teacher, world, date(2026, 12, 3))
+    rejected = found["corrections-returned"]
+    assert rejected.count == 1 and f"status={CorrectionRequest.Status.REJECTED}" in rejected.url
+    assert "corrections-returned" not in items(world.literature_teacher, world, date(2026, 12, 3))
+
+
+def test_class_list_shows_each_class_state(two_classes, login):
+    world = two_classes
+    AttendanceMonth.objects.create(
+        classroom=world.classroom,
+        month=date(2026, 10, 1),
+        confirmed_by=world.literature_teacher,
+        confirmed_at=timezone.now(),
+    )
+    results_service.submit_results(world.literature_teacher, world.classroom, "HK1")
+    results_service.decide_results(world.principal, world.classroom, "HK1", approve=True)
+    page = login(world.principal).get(reverse("classroom_list")).content.decode()
+    row = page[page.index('data-class="6A1"') : page.index('data-class="6A2"')]
+    assert "10/2026" in row and "Đã duyệt" in row and "1/1" in row
+    other = page[page.index('data-class="6A2"') :]
+    assert "Đã duyệt" not in other.split("</tr>")[0]
+
+
+def test_principal_approves_the_submitted_classes_in_one_step(two_classes, login):
+    world = two_classes
+    results_service.submit_results(world.literature_teacher, world.classroom, "HK1")
+    results_service.submit_results(world.head, world.other_classroom, "HK1")
+    principal = login(world.principal)
+    page = principal.get(reverse("results_approvals") + "?period=HK1").content.decode()
+    assert 'data-class="6A1"' in page and 'data-class="6A2"' in page
+    assert "Tốt: <strong>1</strong>" in page  # the class's summary, in the regulation's levels
+    assert "GVCN chưa rà soát" in page  # neither homeroom teacher reviewed: not ticked
+    response = principal.post(
+        reverse("results_approvals"),
+        {"period": "HK1", "classes": [str(world.classroom.uuid), str(world.other_classroom.uuid)]},
+    )
+    assert response.status_code == 302
+    statuses = set(ResultsApproval.objects.values_list("status", flat=True))
+    assert statuses == {ResultsApproval.Status.APPROVED}
+    assert ResultsApproval.objects.get(classroom=world.classroom).decided_by == world.principal
+
+
+def test_one_class_that_cannot_be_approved_stops_them_all(two_classes, login):
+    world = two_classes
+    results_service.submit_results(world.literature_teacher, world.classroom, "HK1")
+    results_service.submit_results(world.head, world.other_classroom, "HK1")
+    # a score of 6A2 disappears after the submission (the results are no longer complete)
+    Score.objects.filter(enrolment__classroom=world.other_classroom, kind="final").delete()
+    response = login(world.principal).post(
+        reverse("results_approvals"),
+        {"period": "HK1", "classes": [str(world.classroom.uuid), str(world.other_classroom.uuid)]},
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Chưa phê duyệt lớp nào" in page and "6A2:" in page
+    assert set(ResultsApproval.objects.values_list("status", flat=True)) == {ResultsApproval.Status.SUBMITTED}
+    # what the principal ticked stays ticked
+    assert page.count("checked") >= 2
+
+
+@pytest.mark.parametrize(
+    "who", ["literature_teacher", "math_teacher", "admin_board", "clerk", "parent", "pupil"]
+)
+def test_only_the_approvers_reach_the_approval_table(two_classes, login, who):
+    world = two_classes
+    results_service.submit_results(world.literature_teacher, world.classroom, "HK1")
+    client = login(getattr(world, who))
+    assert client.get(reverse("results_approvals")).status_code == 403
+    response = client.post(
+        reverse("results_approvals"), {"period": "HK1", "classes": [str(world.classroom.uuid)]}
+    )
+    assert response.status_code == 403
+    assert ResultsApproval.objects.get().status == ResultsApproval.Status.SUBMITTED
+
+
+def test_the_principal_never_approves_their_own_class_in_bulk(two_classes, login):
+    world = two_classes
+    set_homeroom_teacher(None, world.other_classroom, world.principal)
+    results_service.submit_results(world.principal, world.other_classroom, "HK1")
+    page = login(world.principal).get(reverse("results_approvals") + "?period=HK1").content.decode()
+    assert 'data-class="6A2"' not in page
+    login(world.principal).post(
+        reverse("results_approvals"), {"period": "HK1", "classes": [str(world.other_classroom.uuid)]}
+    )
+    assert ResultsApproval.objects.get().status == ResultsApproval.Status.SUBMITTED
+
+
+def test_signers_and_the_clerk_see_the_documents_waiting_for_them(two_classes, login):
+    from transcripts import signing
+    from transcripts.documents import Target, issue
+    from transcripts.inbox import inbox as documents_inbox
+    from transcripts.models import PrintedDocument
+
+    world = two_classes
+
+    def keys(user):
+        return {i.key: i for i in documents_inbox(user, world.school, world.year)}
+
+    results_service.submit_results(world.literature_teacher, world.classroom, "HK1")
+    results_service.decide_results(world.principal, world.classroom, "HK1", approve=True)
+    # approved results not printed since: the clerk's to-do, nobody else's
+    assert keys(world.clerk)["books-to-print"].count == 1
+    assert "books-to-print" not in keys(world.principal)
+    document = issue(
+        Target(
+            PrintedDocument.Kind.RESULTS_SUMMARY,
+            world.school,
+            world.year,
+            classroom=world.classroom,
+            period="HK1",
+        ),
+        user=world.clerk,
+    )
+    assert "books-to-print" not in keys(world.clerk)
+    # the subject teachers first, then the homeroom teacher, the principal, the clerk's seal
+    assert keys(world.math_teacher)["documents-to-sign"].count == 1
+    assert "documents-to-sign" not in keys(world.principal)  # not their turn yet
+    sign_subject_turns(document)
+    assert keys(document.homeroom_teacher())["documents-to-sign"].count == 1
+    signing.sign_document(document, document.homeroom_teacher())
+    assert keys(world.principal)["documents-to-sign"].count == 1
+    signing.sign_document(document, world.principal)
+    to_seal = keys(world.clerk)["documents-to-seal"]
+    assert to_seal.count == 1 and to_seal.url == reverse("sign_many")
+    page = login(world.clerk).get(reverse("home")).content.decode()
+    assert "1 văn bản đã ký, chờ đóng dấu" in page
+    signing.sign_document(document, world.clerk)
+    assert keys(world.clerk) == {}
