@@ -174,6 +174,12 @@ def test_conduct_levels_of_the_regulation_and_the_derived_year(world, after_octo
     assert ConductResult.objects.get(period="HK1").history.first().history_user == gvcn
     assert homeroom.save_conduct(gvcn, world.classroom, "HK1", {key: ("", "")}) == {}
     assert not ConductResult.objects.filter(period="HK1").exists()
+    # the initials of the printed books, in any case, with or without accents
+    assert homeroom.save_conduct(gvcn, world.classroom, "HK1", {key: ("cđ", "")}) == {}
+    assert ConductResult.objects.get(period="HK1").level == "Chưa đạt"
+    assert homeroom.save_conduct(gvcn, world.classroom, "HK1", {key: ("d", "")}) == {}
+    assert ConductResult.objects.get(period="HK1").level == "Đạt"
+    assert key in homeroom.save_conduct(gvcn, world.classroom, "HK1", {key: ("TB", "")})  # not a TT22 level
 
 
 def test_the_attendance_page_keeps_refused_cells_and_saves_the_others(world, login, after_october):

@@ -199,3 +199,23 @@ def test_tt58_raising_a_score_never_lowers_the_rank(values, which, bump, amended
     scored[subject] = min(Decimal(10), scored[subject] + Decimal(bump) / 10)
     after = rules.academic_result(scored, commented).level
     assert RANKS.index(after) <= RANKS.index(before)
+
+
+@pytest.mark.parametrize(
+    ("typed", "levels", "level"),
+    [
+        ("T", TT22.conduct_levels, "Tốt"),
+        ("cđ", TT22.conduct_levels, "Chưa đạt"),
+        ("CD", TT22.conduct_levels, "Chưa đạt"),
+        ("chua  dat", TT22.conduct_levels, "Chưa đạt"),
+        ("Đ", TT22.conduct_levels, "Đạt"),
+        ("tb", TT58.conduct_levels, "Trung bình"),
+        ("y", TT58.conduct_levels, "Yếu"),
+        ("Khá", TT58.conduct_levels, "Khá"),
+        ("TB", TT22.conduct_levels, None),
+        ("", TT22.conduct_levels, None),
+        ("Tốtt", TT22.conduct_levels, None),
+    ],
+)
+def test_a_level_is_typed_in_full_or_by_the_books_initials(typed, levels, level):
+    assert TT22.level_typed(typed, levels) == level

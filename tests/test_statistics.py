@@ -155,3 +155,45 @@ def test_another_schools_principal_sees_only_their_own_school(klass, other_world
     rows = list(load_workbook(io.BytesIO(export.content))["Kết quả học tập"].iter_rows(values_only=True))
     assert rows[-1][:2] == ("Toàn trường", 2)  # their two students, none of ours
     assert other.get(reverse("office_school", args=[world.school.uuid])).status_code == 404
+
+
+def test_the_midterm_marks_are_counted_before_any_term_result(world, login):
+    from datetime import date
+
+    from gradebook.models import Enrolment
+    from gradebook.selectors.statistics import midterm_distribution
+    from gradebook.services.structure import assign_teacher
+    from tests.factories import make_student
+
+    for i, name in enumerate(("Nguyễn Văn An", "Phạm Thị Cúc")):
+        Enrolment.objects.create(
+            student=make_student(world.school, name, born=date(2015, 2, i + 1)),
+            classroom=world.classroom,
+            start_date=world.year.start_date,
+        )
+    enrolments = list(world.classroom.enrolments.order_by("student__sort_key"))  # An, Bình, Cúc
+    marks = ["7,5", "9", "4"]
+    save_grid(
+        world.math_teacher,
+        world.math,
+        "HK1",
+        [CellChange(str(e.uuid), "gk", m) for e, m in zip(enrolments, marks, strict=True)],
+    )
+    pe = world.classroom.assignments.get(subject__code="gdtc")
+    assign_teacher(None, pe, world.math_teacher)
+    save_grid(world.math_teacher, pe, "HK1", [CellChange(str(enrolments[0].uuid), "gk", "Đ")])
+    rows = {(r.subject, r.label): r for r in midterm_distribution(world.year, "HK1")}
+    math = rows[("Toán", "Khối 6")]
+    # 6A1's three students, and 6A2's one (nobody marked there yet)
+    assert (math.entered, math.students) == (3, 4)
+    assert math.band_counts == [0, 1, 0, 1, 1]  # 4 → 3,5–4,9; 7,5 → 6,5–7,9; 9 → 8,0–10
+    assert math.average == "6,83"  # (7,5 + 9 + 4) / 3
+    pe_row = rows[("Giáo dục thể chất", "Toàn trường")]
+    assert pe_row.comment and pe_row.comment_counts == [1, 0] and pe_row.average == ""
+    assert rows[("Ngữ văn", "Toàn trường")].entered == 0
+    page = login(world.principal).get(reverse("statistics") + "?period=HK1").content.decode()
+    assert 'id="midterm"' in page and "3/4" in page and "6,83" in page
+    assert (
+        'id="midterm"'
+        not in login(world.principal).get(reverse("statistics") + "?period=year").content.decode()
+    )

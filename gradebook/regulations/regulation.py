@@ -5,6 +5,7 @@ A new circular is one new module with a subclass of `Regulation`, registered in 
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
@@ -28,6 +29,13 @@ from gradebook.regulations.base import (
     normalise_comment,
     tenths,
 )
+
+
+def _plain(text: str) -> str:
+    """Lower case without accents or spaces ('Chưa đạt' → 'chuadat', 'CĐ' → 'cd')."""
+    text = unicodedata.normalize("NFD", " ".join(str(text or "").split()).lower().replace("đ", "d"))
+    return "".join(c for c in text if not unicodedata.combining(c) and not c.isspace())
+
 
 MAKEUP_PENDING = "makeup_pending"
 NO_MAKEUP = "no_makeup"
@@ -313,6 +321,18 @@ class Regulation:
             if str(value).strip().lower() == level.lower():
                 return level
         raise RuleError(f"{what} không hợp lệ: {value!r} (các mức: {', '.join(levels)})")
+
+    @staticmethod
+    def level_typed(text: str, levels: Sequence[str]) -> str | None:
+        """The level a teacher typed, in full or by the initials the printed books use (T, K, Đ, CĐ; TB,
+        Y), with or without accents, in any case; None when it is none of `levels`."""
+        key = _plain(text)
+        if not key:
+            return None
+        for level in levels:
+            if key in (_plain(level), _plain("".join(word[0] for word in level.split()))):
+                return level
+        return None
 
     def academic_rank(self, level: str) -> int:
         """0 = best."""

@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.cache import cache
-from django.db.models import Max
+from django.db.models import Count, Max, Q
 
 from gradebook.models import (
     Absence,
+    AssessmentKind,
     Classroom,
     ConductResult,
     Enrolment,
@@ -29,6 +30,7 @@ from gradebook.models import (
     Term,
 )
 from gradebook.regulations import registry
+from gradebook.regulations.base import fmt
 from gradebook.selectors.class_results import DECISIONS
 from gradebook.selectors.results import compute_results
 
@@ -203,3 +205,88 @@ def page_tables(data: dict) -> dict:
         "honour_rows": table(totals, "honours", data["honours"], total_from=0),
         "subject_rows": subject_table(data["school"], data["subjects"], data["bands"], data["comment_bands"]),
     }
+
+
+@dataclass
+class MidtermRow:
+    subject: str
+    label: str  # the grade, or the school
+    comment: bool
+    students: int = 0
+    bands: Counter = field(default_factory=Counter)  # band (or Đ/CĐ) → marks
+    total: Decimal = Decimal(0)
+
+    @property
+    def entered(self) -> int:
+        return sum(self.bands.values())
+
+    @property
+    def band_counts(self) -> list[int]:
+        return [self.bands.get(label, 0) for label, _low, _high in BANDS]
+
+    @property
+    def comment_counts(self) -> list[int]:
+        return [self.bands.get(label, 0) for label in Score.Level.labels]
+
+    @property
+    def average(self) -> str:
+        if self.comment or not self.entered:
+            return ""
+        return fmt(self.total / self.entered, 2)
+
+
+def midterm_distribution(school_year: SchoolYear, term: str) -> list[MidtermRow]:
+    """The mid-term marks (ĐĐGgk: TT22 Điều 7; TT58 as amended by TT26) of a term as they stand,
+    per subject and grade then the school: marks per band (Đ/CĐ for subjects assessed by comment), how
+    many of the students are marked, the mean. Usable before any term result exists. Two grouped queries."""
+    students: Counter = Counter()  # (subject, grade) → students studying in a class taught the subject
+    kinds: dict[str, str] = {}
+    studying = dict(
+        Enrolment.objects.filter(classroom__school_year=school_year, status=Enrolment.Status.STUDYING)
+        .values("classroom_id")
+        .annotate(n=Count("pk"))
+        .values_list("classroom_id", "n")
+    )
+    for name, kind, grade, classroom_id in (
+        TeachingAssignment.objects.filter(classroom__school_year=school_year)
+        .order_by("subject__order", "classroom__grade")
+        .values_list("subject__name", "subject__kind", "classroom__grade", "classroom_id")
+    ):
+        kinds.setdefault(name, kind)
+        students[(name, grade)] += studying.get(classroom_id, 0)
+    rows: dict[tuple[str, int | None], MidtermRow] = {}
+    for (name, grade), n in students.items():
+        rows[(name, grade)] = MidtermRow(name, f"Khối {grade}", kinds[name] == Subject.Kind.COMMENT, n)
+    for name, grade, value, level, n in (
+        Score.objects.filter(
+            assignment__classroom__school_year=school_year,
+            term=term,
+            kind=AssessmentKind.MIDTERM,
+            index=1,
+            enrolment__status=Enrolment.Status.STUDYING,
+        )
+        .filter(Q(value__isnull=False) | ~Q(level=""))
+        .values("assignment__subject__name", "assignment__classroom__grade", "value", "level")
+        .annotate(n=Count("pk"))
+        .values_list("assignment__subject__name", "assignment__classroom__grade", "value", "level", "n")
+    ):
+        row = rows.get((name, grade))
+        if row is None:
+            continue
+        if value is None:
+            row.bands[Score.Level(level).label if level in Score.Level.values else level] += n
+        else:
+            row.bands[_band(value)] += n
+            row.total += value * n
+    ordered: list[MidtermRow] = []
+    for name in kinds:
+        grades = sorted(
+            (row for (subject, _g), row in rows.items() if subject == name), key=lambda r: r.label
+        )
+        school = MidtermRow(name, "Toàn trường", kinds[name] == Subject.Kind.COMMENT)
+        for row in grades:
+            school.students += row.students
+            school.bands.update(row.bands)
+            school.total += row.total
+        ordered += [*grades, school]
+    return ordered

@@ -199,7 +199,8 @@ def save_conduct(
         }
         for enrolment_uuid, (level, comment) in entries.items():
             enrolment = enrolments.get(enrolment_uuid)
-            level, comment = (level or "").strip(), " ".join((comment or "").split())
+            typed, comment = (level or "").strip(), " ".join((comment or "").split())
+            level = rules.level_typed(typed, rules.conduct_levels) or typed  # 'T' → 'Tốt'
             if enrolment is None:
                 refused[enrolment_uuid] = _("This student is not in the class.")
                 continue

@@ -148,6 +148,7 @@ def conduct(request, classroom_uuid, period):
             "periods": [(p, PERIODS[p]) for p in (Term.Code.HK1, Term.Code.HK2, "year")],
             "editable": editable,
             "error": error,
+            "initials": ", ".join("".join(w[0] for w in level.split()) for level in sheet["levels"]),
             **sheet,
         },
         status=400 if error else 200,

@@ -99,6 +99,8 @@ def statistics(request):
             "may_export": authz.can(request.user, Action.EXTRACT_DATA, school),
             "may_delegate": authz.can(request.user, Action.DELEGATE, school),
             "school_years": list(school.school_years.order_by("-start_year")[:6]),
+            # the term's mid-term marks, there before any term result (docs/workflows.md §10)
+            "midterm": stats.midterm_distribution(year, period) if period != "year" else [],
             **data,
         },
     )

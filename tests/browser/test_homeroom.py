@@ -35,7 +35,7 @@ def test_gvcn_from_attendance_to_submission_and_the_principal_approves(live_serv
     gvcn.click("#submit-btn")  # conduct is still missing: refused, and the page says what is missing
     expect(gvcn.locator("#results-error")).to_contain_text("Trần Thị Bình: rèn luyện")
     gvcn.goto(f"{live_server.url}/classes/{world.classroom.uuid}/conduct/HK1/")
-    gvcn.select_option(f'select[name="level:{world.enrolment.uuid}"]', "Tốt")
+    gvcn.fill(f'input[name="level:{world.enrolment.uuid}"]', "t")  # the initial is enough
     gvcn.click("#conduct-form button[type=submit]")
     expect(gvcn.locator(".messages")).to_contain_text("Đã lưu")
     gvcn.goto(f"{live_server.url}/classes/{world.classroom.uuid}/results/HK1/")
@@ -53,3 +53,65 @@ def test_gvcn_from_attendance_to_submission_and_the_principal_approves(live_serv
     expect(gvcn.locator("#save-btn")).to_have_count(0)
     for context in contexts:
         context.close()
+
+
+def test_conduct_is_a_grid_filled_by_paste_and_for_everyone(live_server, live_world, browser):
+    """41 drop-downs no more: a column pasted from Excel fills down (level, tab, comment), one level fills
+    every student without one, Enter moves down, a wrong level blocks the save and says why."""
+    from datetime import date
+
+    from gradebook.models import ConductResult, Enrolment
+    from tests.factories import make_student
+
+    world = live_world
+    for i, name in enumerate(("Nguyễn Văn An", "Phạm Thị Cúc", "Lê Minh Dũng")):
+        Enrolment.objects.create(
+            student=make_student(world.school, name, born=date(2015, 3, i + 1)),
+            classroom=world.classroom,
+            start_date=world.year.start_date,
+        )
+    context = browser.new_context(locale="vi-VN", viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    sign_in(page, live_server, world.literature_teacher)
+    page.goto(f"{live_server.url}/classes/{world.classroom.uuid}/conduct/HK1/")
+    cells = page.locator("input.level-cell")
+    expect(cells).to_have_count(4)
+    # roster order: An, Bình, Cúc, Dũng; paste two rows from Excel into the first cell
+    cells.nth(0).focus()
+    page.evaluate(
+        """text => {
+            const data = new DataTransfer();
+            data.setData("text/plain", text);
+            document.activeElement.dispatchEvent(
+                new ClipboardEvent("paste", {clipboardData: data, bubbles: true, cancelable: true})
+            );
+        }""",
+        "T\tChăm ngoan\r\nk\tCần cố gắng hơn\r\n",
+    )
+    expect(cells.nth(0)).to_have_value("Tốt")
+    expect(cells.nth(1)).to_have_value("Khá")
+    expect(page.locator("input.comment-cell").nth(1)).to_have_value("Cần cố gắng hơn")
+    # Enter goes down; a wrong level is red and blocks the save
+    cells.nth(2).fill("X")
+    cells.nth(2).press("Enter")
+    expect(cells.nth(3)).to_be_focused()
+    expect(cells.nth(2)).to_have_class("level-cell invalid")
+    page.click("#conduct-save")
+    expect(page.locator("#conduct-status")).to_contain_text("tô đỏ")
+    assert ConductResult.objects.count() == 0
+    # the rest take Tốt in one step, then one is changed
+    cells.nth(2).fill("")
+    page.select_option("#fill-level", "Tốt")
+    page.click("#fill-empty")
+    expect(cells.nth(2)).to_have_value("Tốt")
+    expect(cells.nth(3)).to_have_value("Tốt")
+    cells.nth(3).fill("Đ")
+    cells.nth(3).press("Enter")
+    expect(page.locator("#conduct-tally")).to_contain_text("Tốt: 2 · Khá: 1 · Đạt: 1")
+    page.click("#conduct-save")
+    expect(page.locator(".messages")).to_contain_text("Đã lưu")
+    saved = dict(ConductResult.objects.values_list("enrolment__student__given_name", "level"))
+    assert saved == {"An": "Tốt", "Bình": "Khá", "Cúc": "Tốt", "Dũng": "Đạt"}
+    assert ConductResult.objects.get(enrolment__student__given_name="Bình").comment == "Cần cố gắng hơn"
+    context.close()
