@@ -39,10 +39,18 @@ def columns_for(assignment: TeachingAssignment, term: str, extra_regular: int = 
         topic_cluster=assignment.topic_cluster,
     )
     count = max(count, extra_regular)
-    cols = [Column(f"tx{i}", AssessmentKind.REGULAR, i, f"TX{i}") for i in range(1, count + 1)]
-    cols.append(Column("gk", AssessmentKind.MIDTERM, 1, "GK"))
-    cols.append(Column("ck", AssessmentKind.FINAL, 1, "CK"))
+    cols = [Column(f"tx{i}", AssessmentKind.REGULAR, i, key_label(f"tx{i}")) for i in range(1, count + 1)]
+    cols.append(Column("gk", AssessmentKind.MIDTERM, 1, key_label("gk")))
+    cols.append(Column("ck", AssessmentKind.FINAL, 1, key_label("ck")))
     return cols
+
+
+def key_label(key: str) -> str:
+    """A grid column as the forms name it, one set of terms everywhere (docs/glossary.md): tx1 → ĐĐGtx 1,
+    gk → ĐĐGgk, ck → ĐĐGck."""
+    if key.startswith("tx"):
+        return f"ĐĐGtx {key[2:]}"
+    return {"gk": "ĐĐGgk", "ck": "ĐĐGck"}.get(key, key)
 
 
 @lru_cache(maxsize=64)  # the grid's few column keys, checked against the grid's columns before

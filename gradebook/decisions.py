@@ -27,6 +27,7 @@ from gradebook.cells import (
     CellError,
     column_of,
     display_value,
+    key_label,
     key_of,
     parse_cell,
 )
@@ -419,7 +420,7 @@ def decide_applied_cell(
     if version != cell.old_version:
         return _(
             "The score of %(name)s (%(column)s) changed after the request: the teacher files a new request."
-        ) % {"name": cell.student_name, "column": key_of(cell.kind, cell.index).upper()}
+        ) % {"name": cell.student_name, "column": key_label(key_of(cell.kind, cell.index))}
     row = next_row(
         saved,
         (assignment_id, cell.enrolment_id, term, cell.kind, cell.index),

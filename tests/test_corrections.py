@@ -120,7 +120,7 @@ def test_the_full_story_changes_only_the_approved_cell_and_leaves_the_period_loc
     )
     assert steps == ["correction_requested", "correction_approved", "correction_applied"]
     applied = AuditEvent.objects.get(object_id=str(correction.uuid), action="correction_applied")
-    assert applied.details["cells"] == ["Trần Thị Bình TX1: 7 → 8,5"]
+    assert applied.details["cells"] == ["Trần Thị Bình ĐĐGtx 1: 7 → 8,5"]
     assert applied.details["witnesses"] == [
         world.principal.username,
         world.admin_board.username,

@@ -61,14 +61,14 @@ def test_filled_file_imports_cell_by_cell(world, client, fixture):
     preview = response.context["preview"]
     assert response.context["error"] == ""
     lines = {(line.student, line.column): (line.old, line.new) for line in preview.lines}
-    assert lines[("Trần Thị Bình", "TX1")] == ("6", "8")
-    assert lines[("Trần Thị Bình", "TX2")] == (
+    assert lines[("Trần Thị Bình", "ĐĐGtx 1")] == ("6", "8")
+    assert lines[("Trần Thị Bình", "ĐĐGtx 2")] == (
         "∅",
         "7,5",
     )  # a number cell (7.5 in Excel) shown as the grid does
-    assert lines[("Trần Thị Bình", "TX3")] == ("∅", "9,5")  # decimal comma typed as text
+    assert lines[("Trần Thị Bình", "ĐĐGtx 3")] == ("∅", "9,5")  # decimal comma typed as text
     assert lines[("Trần Thị Bình", "Nhận xét")] == ("∅", "Chăm chỉ")
-    assert [(r.student, r.column) for r in preview.refused] == [("Lê Văn An", "TX2")]  # "12"
+    assert [(r.student, r.column) for r in preview.refused] == [("Lê Văn An", "ĐĐGtx 2")]  # "12"
     assert "Điểm không được lớn hơn 10" in preview.refused[0].new
     assert Score.objects.count() == 1  # nothing written by the preview
     response = client.post(

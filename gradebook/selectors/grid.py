@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db.models import Max
 
-from gradebook.cells import COMMENT_COLUMN, Column, columns_for, display_value, key_of
+from gradebook.cells import COMMENT_COLUMN, Column, columns_for, display_value, key_label, key_of
 from gradebook.models import (
     AssessmentColumn,
     AssessmentKind,
@@ -31,7 +31,7 @@ class GridCell:
 
     @property
     def label(self) -> str:
-        return self.key.upper()
+        return key_label(self.key)
 
 
 @dataclass

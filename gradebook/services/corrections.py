@@ -29,7 +29,7 @@ from accounts.history import attribute
 from accounts.models import SCHOOL_BOARD_ROLES, RoleAssignment, User
 from audit.models import AuditEvent
 from audit.services import record
-from gradebook.cells import columns_for, display_value, key_of
+from gradebook.cells import columns_for, display_value, key_label, key_of
 from gradebook.decisions import (  # noqa: F401 (RequestedCell is imported from here by the pages)
     SAVED_SCORE_FIELDS,
     ApprovedCell,
@@ -512,4 +512,4 @@ def _uuid_or_none(text: str) -> uuid.UUID | None:
 def _describe(item: CorrectionItem) -> str:
     old = display_value(item.old_value, item.old_level) or "∅"
     new = display_value(item.new_value, item.new_level) or "∅"
-    return f"{item.enrolment.student.full_name} {key_of(item.kind, item.index).upper()}: {old} → {new}"
+    return f"{item.enrolment.student.full_name} {key_label(key_of(item.kind, item.index))}: {old} → {new}"

@@ -30,6 +30,7 @@ from gradebook.cells import (  # noqa: F401 (the grid's vocabulary, imported fro
     column_of,
     columns_for,
     display_value,
+    key_label,
     key_of,
     parse_cell,
 )
@@ -381,7 +382,7 @@ def check_grid(actor, assignment: TeachingAssignment, term: str, changes: list[C
             report.diff.append(
                 DiffLine(
                     enrolment.student.full_name,
-                    change.column.upper(),
+                    key_label(change.column),
                     _show(old),
                     _show(new),
                     month_lock_message(month_until) + " " + _("It will not be saved."),  # type: ignore[arg-type]
@@ -395,7 +396,7 @@ def check_grid(actor, assignment: TeachingAssignment, term: str, changes: list[C
             report.diff.append(
                 DiffLine(
                     enrolment.student.full_name,
-                    change.column.upper(),
+                    key_label(change.column),
                     _show(old),
                     _show(new),
                     _("changed meanwhile by %(who)s at %(when)s: it will not be saved")
@@ -405,7 +406,7 @@ def check_grid(actor, assignment: TeachingAssignment, term: str, changes: list[C
             continue
         new_values[(enrolment.pk, change.column)] = new
         report.diff.append(
-            DiffLine(enrolment.student.full_name, change.column.upper(), _show(old), _show(new))
+            DiffLine(enrolment.student.full_name, key_label(change.column), _show(old), _show(new))
         )
         if old not in (None, ""):
             report.needs_reason = True
@@ -454,7 +455,7 @@ def _warn_shifts(report, new_values, saved, position, order) -> None:
                     _(
                         "Column %(column)s looks shifted by one row: the new values match the saved ones of the row %(dir)s."
                     )
-                    % {"column": column.upper(), "dir": _("above") if shift == -1 else _("below")}
+                    % {"column": key_label(column), "dir": _("above") if shift == -1 else _("below")}
                 )
         for other in all_columns:
             if other == column:
@@ -469,7 +470,7 @@ def _warn_shifts(report, new_values, saved, position, order) -> None:
                     _(
                         "The values typed in %(column)s are the same as those of column %(other)s: typed into the wrong column?"
                     )
-                    % {"column": column.upper(), "other": other.upper()}
+                    % {"column": key_label(column), "other": key_label(other)}
                 )
 
 
@@ -508,8 +509,8 @@ def _warn_copies(report, assignment, term, new_values, order) -> None:
                         "Column %(column)s is the same as column %(other_column)s of %(subject)s, class %(class)s: is this the right class and subject?"
                     )
                     % {
-                        "column": column.upper(),
-                        "other_column": other_column.upper(),
+                        "column": key_label(column),
+                        "other_column": key_label(other_column),
                         "subject": other.subject.name,
                         "class": other.classroom.name,
                     }
@@ -547,7 +548,7 @@ def _warn_outliers(report, new_values, after, enrolments) -> None:
                 % {
                     "name": by_uuid[enrolment_id].student.full_name,
                     "value": fmt(value),
-                    "column": column.upper(),
+                    "column": key_label(column),
                     "usual": fmt(round(Decimal(str(mean(others))), 1)),
                 }
             )

@@ -130,7 +130,7 @@ def grid(request, assignment_uuid, term):
             "keepMine": _("Keep mine"),
             "takeTheirs": _("Take theirs"),
             "nothing": _("Nothing to save."),
-            "fixFirst": _("Correct the red cells first (or clear them)."),
+            "fixFirst": _("%(n)s red cells cannot be saved: correct or clear them, then save."),
             "error": _("Saving failed: %(error)s. Your cells are kept; try again."),
             "leave": _("Some cells are not saved."),
         },

@@ -59,7 +59,24 @@
     } else if (note) {
       note.remove();
     }
+    if (input === document.activeElement) showMessage(input);
   }
+  // the message of the cell being typed in, shown in the toolbar (not over the next cells, where Enter
+  // moves): the row's name and the column say which cell it is
+  const messageEl = document.getElementById("cell-message");
+  function showMessage(input) {
+    if (!messageEl) return;
+    const note = input.parentElement.querySelector(".cell-error");
+    if (!note) { messageEl.hidden = true; messageEl.textContent = ""; return; }
+    const row = input.closest("tr");
+    const name = row && row.querySelector(".name") ? row.querySelector(".name").textContent.trim() : "";
+    const head = input.dataset.label || "";
+    messageEl.textContent = [name, head].filter(Boolean).join(", ") + ": " + note.textContent;
+    messageEl.hidden = false;
+  }
+  table.addEventListener("focusin", function (event) {
+    if (event.target.classList && event.target.classList.contains("cell")) showMessage(event.target);
+  });
   function display(input) {
     // show the decimal comma
     if (input.dataset.col !== "comment" && !config.comment && SCORE.test(normalise(input))) {
@@ -243,7 +260,12 @@
   const dialog = document.getElementById("check-dialog");
   function startSave() {
     if (!editable) return;
-    if (cells.some((c) => c.classList.contains("invalid") && isDirty(c))) { refreshStatus(M.fixFirst); }
+    const wrong = cells.filter((c) => c.classList.contains("invalid") && isDirty(c));
+    if (wrong.length) {  // nothing is checked or saved while a red cell holds what cannot be saved
+      refreshStatus(fmt(M.fixFirst, { n: wrong.length }));
+      wrong[0].focus();
+      return;
+    }
     const changes = payloadChanges();
     if (!changes.length && !datesChanged) { refreshStatus(M.nothing); return; }
     if (!changes.length) { doSave("", changes); return; }

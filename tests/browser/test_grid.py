@@ -149,3 +149,39 @@ def test_a_locked_columns_cells_are_grey_as_the_banner_says(live_server, grid_wo
     open_cell = cell(page, 0, "tx1")
     expect(open_cell).not_to_have_attribute("readonly", "")
     assert open_cell.evaluate("e => getComputedStyle(e).backgroundColor") == "rgba(0, 0, 0, 0)"
+
+
+def test_a_wrong_cell_says_why_without_covering_the_next_and_blocks_the_save(live_server, grid_world, page):
+    sign_in(page, live_server, grid_world.math_teacher)
+    page.goto(f"{live_server.url}/grid/{grid_world.math.uuid}/HK1/")
+    expect(page.locator("#grid thead")).to_contain_text("ĐĐGtx 1")  # the forms' terms, not TX1
+    cell(page, 0, "tx1").click()
+    page.keyboard.type("8")
+    page.keyboard.press("Enter")
+    page.keyboard.type("12")
+    page.keyboard.press("Enter")  # Bình's cell is wrong; the cursor is on Cúc's, which stays visible
+    expect(cell(page, 2, "tx1")).to_be_focused()
+    cell(page, 1, "tx1").focus()
+    message = page.locator("#cell-message")
+    expect(message).to_be_visible()
+    expect(message).to_contain_text("Trần Thị Bình, ĐĐGtx 1")
+    below = cell(page, 2, "tx1").bounding_box()
+    box = message.bounding_box()
+    overlaps = not (
+        box["x"] + box["width"] <= below["x"]
+        or below["x"] + below["width"] <= box["x"]
+        or box["y"] + box["height"] <= below["y"]
+        or below["y"] + below["height"] <= box["y"]
+    )
+    assert not overlaps
+    # nothing is checked or saved while the red cell is there: no dialog, the status says why
+    page.keyboard.press("Control+s")
+    expect(page.locator("#status")).to_contain_text("ô tô đỏ")
+    assert page.locator("#check-dialog[open]").count() == 0
+    assert Score.objects.count() == 0
+    page.keyboard.press("Delete")
+    page.keyboard.press("Control+s")
+    page.wait_for_selector("#check-dialog[open]")
+    page.click("#check-confirm")
+    expect(page.locator("#status")).to_contain_text("Đã lưu")
+    assert Score.objects.count() == 1
