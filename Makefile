@@ -58,7 +58,7 @@ run: install
 	  owner=""; app=""; \
 	fi; \
 	DATABASE_URL="$$owner" $(PY) manage.py migrate --noinput; \
-	export DATABASE_URL="$$app" SITE_URL=http://$(HOST):$(PORT); \
+	export DATABASE_URL="$$app" SITE_URL=http://$(HOST):$(PORT) FRIENDLY_ERROR_PAGES=true; \
 	$(PY) manage.py seed_demo --if-empty; \
 	$(PY) manage.py demo_accounts --url http://$(HOST):$(PORT)/; \
 	$(PY) manage.py db_worker --no-reload --verbosity 0 & worker=$$!; \

@@ -15,6 +15,7 @@ from accounts import authz
 from accounts.authz import Action
 from accounts.excel import neutralise_formulas
 from accounts.tenancy import school_or_404
+from audit.describe import describe
 from audit.forms import TrailFilterForm
 from audit.models import AuditEvent
 from audit.selectors import (
@@ -66,7 +67,7 @@ def audit_trail(request):
     if tab == "scores":
         context["changes"] = score_changes(school, changes, limit=PAGE_ROWS)
     elif tab == "events":
-        context["events"] = list(audit_events(school, events, limit=PAGE_ROWS))
+        context["events"] = describe(audit_events(school, events, limit=PAGE_ROWS))
     else:
         context["checks"] = integrity_checks(school)
         context["seals"] = integrity_seals(school)
@@ -124,16 +125,16 @@ def audit_export(request):
         )
     events_sheet = workbook.create_sheet(_("Events")[:31])
     events_sheet.append([_("Time"), _("Done by"), _("Event"), _("Object"), _("IP"), _("Details")])
-    event_rows = audit_events(school, events, limit=EXPORT_ROWS)
-    for e in event_rows:
+    for row in describe(audit_events(school, events, limit=EXPORT_ROWS)):
+        e = row["event"]
         events_sheet.append(
             [
                 timezone.localtime(e.at).replace(tzinfo=None),
-                e.actor_name,
-                e.get_action_display(),
-                f"{e.object_type} {e.object_id}".strip(),
+                row["who"],
+                row["what"],
+                row["on"],
                 e.ip or "",
-                str(e.details)[:30000],
+                "; ".join(f"{label}: {value}" for label, value in row["details"])[:30000],
             ]
         )
     for ws in (sheet, events_sheet):

@@ -500,9 +500,10 @@ class AssessmentKind(models.TextChoices):
 
 
 def column_label(kind: str, index: int) -> str:
-    """The column as the forms name it: ĐĐGtx lần 1, ĐĐGgk, ĐĐGck (docs/forms.md §7.1)."""
+    """The column as the forms name it, one set of terms everywhere (the grid, the papers, the trail):
+    ĐĐGtx 1, ĐĐGgk, ĐĐGck (docs/forms.md §2)."""
     if kind == AssessmentKind.REGULAR:
-        return _("ĐĐGtx no. %(n)d") % {"n": index}
+        return f"ĐĐGtx {index}"
     return {AssessmentKind.MIDTERM: "ĐĐGgk", AssessmentKind.FINAL: "ĐĐGck"}.get(kind, _("Retest"))
 
 

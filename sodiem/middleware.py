@@ -91,3 +91,45 @@ class DomainErrorMiddleware:
         if not url_has_allowed_host_and_scheme(back, {request.get_host()}, require_https=request.is_secure()):
             back = request.get_full_path()
         return HttpResponseRedirect(back)
+
+
+class FriendlyErrorsMiddleware:
+    """The portal's own Vietnamese 404 and 500 pages while DEBUG is on (the demo of `make run`), where
+    Django would show its technical pages (the URL patterns, a traceback); FRIENDLY_ERROR_PAGES turns it
+    on. Without DEBUG, Django's handlers already serve these pages (sodiem/urls.py, templates/)."""
+
+    def __init__(self, get_response):
+        from django.conf import settings
+
+        self.active = settings.DEBUG and settings.FRIENDLY_ERROR_PAGES
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            self.active
+            and response.status_code == 404
+            and response.get("Content-Type", "").startswith("text/html")
+        ):
+            from django.shortcuts import render
+
+            return render(request, "404.html", status=404)
+        return response
+
+    def process_exception(self, request, exception):
+        if not self.active:
+            return None
+        import logging
+
+        from django.core.exceptions import PermissionDenied
+        from django.http import Http404
+        from django.shortcuts import render
+
+        from sodiem.domain import DomainError
+
+        if isinstance(exception, (Http404, PermissionDenied, DomainError)):
+            return None  # a page of their own (handler403, the 404 above, DomainErrorMiddleware)
+        logging.getLogger("django.request").error(
+            "Internal error: %s", request.path, exc_info=(type(exception), exception, exception.__traceback__)
+        )
+        return render(request, "500.html", status=500)

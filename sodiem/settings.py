@@ -72,8 +72,11 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "accounts.middleware.AccountPolicyMiddleware",
     "axes.middleware.AxesMiddleware",
+    "sodiem.middleware.FriendlyErrorsMiddleware",
     "sodiem.middleware.DomainErrorMiddleware",
 ]
+# the portal's own 404/500 pages even with DEBUG on (the demo of `make run`)
+FRIENDLY_ERROR_PAGES = env_bool("FRIENDLY_ERROR_PAGES", False)
 
 ROOT_URLCONF = "sodiem.urls"
 WSGI_APPLICATION = "sodiem.wsgi.application"

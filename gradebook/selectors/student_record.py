@@ -76,7 +76,9 @@ def student_record(enrolment: Enrolment) -> dict:
             [count]
             + [i for (a, t), m in marks.items() if t == code for (k, i) in m if k == AssessmentKind.REGULAR]
         )
-        record = TermRecord(code, Term.Code(code).label, [key_label(f"tx{i}") for i in range(1, count + 1)])
+        record = TermRecord(
+            code, str(Term.Code(code).label), [key_label(f"tx{i}") for i in range(1, count + 1)]
+        )
         for a in assignments:
             got = marks.get((a.pk, code), {})
             subject = result.subjects.get(a.subject_id) if result else None
@@ -90,8 +92,8 @@ def student_record(enrolment: Enrolment) -> dict:
                     comment=comments.get((a.pk, code), ""),
                 )
             )
-        level = result.academic.get(code) if result else None
-        record.academic = (level.level or "") if level else ""
+        academic = result.academic.get(code) if result else None
+        record.academic = (academic.level or "") if academic else ""
         record.conduct = result.conduct.get(code, "") if result else ""
         record.conduct_comment = conduct[code].comment if code in conduct else ""
         terms.append(record)
