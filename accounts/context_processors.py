@@ -5,29 +5,68 @@ from accounts import authz
 from accounts.authz import Action
 from accounts.tenancy import current_school
 
-# The main menu: an entry is shown to whoever its page lets in, as accounts.authz decides; the
-# admin board reaches the transfers from the student list.
+# The main menu, in groups so it holds on one line of a 1366-pixel screen: an entry is shown to whoever
+# its page lets in, as accounts.authz decides; a group of one entry is a plain link. The admin board
+# reaches the transfers from the student list.
 _MENU = (
-    ("classroom_list", _("Classes"), Action.VIEW_SCHOOL),
-    ("lock_list", _("Locks"), Action.VIEW_LOCKS),
-    ("correction_list", _("Corrections"), Action.VIEW_SCHOOL),
-    ("progress", _("Progress"), Action.VIEW_PROGRESS),
-    ("documents_home", _("Printed books"), Action.VIEW_SCHOOL),
-    ("statistics", _("Statistics"), Action.VIEW_STATISTICS),
-    ("archive_home", _("Archive"), Action.ARCHIVE_YEAR),
-    ("audit_trail", _("Audit"), Action.VIEW_AUDIT),
-    ("student_list", _("Students"), Action.MANAGE_SCHOOL_DATA),
-    ("setup_home", _("Year set-up"), Action.SET_UP_SCHOOL),
-    ("transfer_list", _("Transfers"), Action.ACCEPT_TRANSFER),
-    ("accounts:staff_list", _("Accounts"), Action.VIEW_ACCOUNTS),
+    (
+        _("Classes"),
+        (
+            ("classroom_list", _("Classes"), Action.VIEW_SCHOOL),
+            ("student_list", _("Students"), Action.MANAGE_SCHOOL_DATA),
+            ("transfer_list", _("Transfers"), Action.ACCEPT_TRANSFER),
+        ),
+    ),
+    (
+        _("Scores"),
+        (
+            ("progress", _("Progress"), Action.VIEW_PROGRESS),
+            ("lock_list", _("Locks"), Action.VIEW_LOCKS),
+            ("correction_list", _("Corrections"), Action.VIEW_SCHOOL),
+        ),
+    ),
+    (
+        _("Books"),
+        (
+            ("documents_home", _("Printed books"), Action.VIEW_SCHOOL),
+            ("archive_home", _("Archive"), Action.ARCHIVE_YEAR),
+        ),
+    ),
+    (
+        _("Reports"),
+        (
+            ("statistics", _("Statistics"), Action.VIEW_STATISTICS),
+            ("audit_trail", _("Audit"), Action.VIEW_AUDIT),
+        ),
+    ),
+    (
+        _("Administration"),
+        (
+            ("setup_home", _("Year set-up"), Action.SET_UP_SCHOOL),
+            ("accounts:staff_list", _("Accounts"), Action.VIEW_ACCOUNTS),
+        ),
+    ),
 )
 
 
 def menu(user, school) -> list[dict]:
-    allowed = {name for name, _label, action in _MENU if authz.can(user, action, school)}
+    """[{"label", "items": [{"url", "label"}]}], the groups with at least one entry the user may open."""
+    allowed = {
+        name
+        for _group, entries in _MENU
+        for name, _label, action in entries
+        if authz.can(user, action, school)
+    }
     if "student_list" in allowed:
         allowed.discard("transfer_list")
-    return [{"url": reverse(name), "label": label} for name, label, _action in _MENU if name in allowed]
+    groups = []
+    for group, entries in _MENU:
+        items = [
+            {"url": reverse(name), "label": label} for name, label, _action in entries if name in allowed
+        ]
+        if items:
+            groups.append({"label": group, "items": items})
+    return groups
 
 
 def portal(request):

@@ -477,10 +477,75 @@ class NewYearForm(forms.Form):
     start_year = forms.IntegerField(label=_("Start year"), min_value=2000, max_value=2100)
 
 
+WEEKDAY_CHOICES = [
+    ("0", _("Monday")),
+    ("1", _("Tuesday")),
+    ("2", _("Wednesday")),
+    ("3", _("Thursday")),
+    ("4", _("Friday")),
+    ("5", _("Saturday")),
+    ("6", _("Sunday")),
+]
+
+
+def parse_holidays(text: str) -> list[list[str]]:
+    """'dd/mm/yyyy[ - dd/mm/yyyy] name' per line → [[first, last, name]] in ISO dates."""
+    import re
+    from datetime import datetime
+
+    found = []
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        line = " ".join(line.split())
+        if not line:
+            continue
+        match = re.fullmatch(r"(\d{1,2}/\d{1,2}/\d{4})(?:\s*[-–]\s*(\d{1,2}/\d{1,2}/\d{4}))?\s*(.*)", line)
+        try:
+            if match is None:
+                raise ValueError
+            first = datetime.strptime(match.group(1), "%d/%m/%Y").date()
+            last = datetime.strptime(match.group(2), "%d/%m/%Y").date() if match.group(2) else first
+        except ValueError:
+            raise forms.ValidationError(
+                _("Line %(n)d: write a day (dd/mm/yyyy) or a range (dd/mm/yyyy - dd/mm/yyyy), then its name.")
+                % {"n": number}
+            ) from None
+        if last < first:
+            raise forms.ValidationError(_("Line %(n)d: the last day comes before the first.") % {"n": number})
+        found.append([first.isoformat(), last.isoformat(), match.group(3)[:100]])
+    return found
+
+
+def holidays_text(holidays) -> str:
+    from datetime import date
+
+    lines = []
+    for first, last, name in holidays or ():
+        a, b = date.fromisoformat(first), date.fromisoformat(last)
+        span = a.strftime("%d/%m/%Y") + ("" if a == b else " - " + b.strftime("%d/%m/%Y"))
+        lines.append(f"{span} {name}".strip())
+    return "\n".join(lines)
+
+
 class CalendarForm(forms.Form):
     data_deadline = forms.DateField(
         label=_("Year's data complete by"), input_formats=DATE_FORMATS, widget=DATE_WIDGET, required=False
     )
+    school_days = forms.MultipleChoiceField(
+        label=_("School days"), choices=WEEKDAY_CHOICES, widget=forms.CheckboxSelectMultiple
+    )
+    holidays = forms.CharField(
+        label=_("Days off"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 5, "cols": 60}),
+        help_text=_("One per line: 01/01/2027 Tết Dương lịch, or 04/02/2027 - 14/02/2027 Tết Nguyên đán."),
+    )
+
+    def clean_holidays(self):
+        return parse_holidays(self.cleaned_data.get("holidays", ""))
+
+    def clean_school_days(self):
+        return "".join(sorted(self.cleaned_data["school_days"]))
 
     TERM_FIELDS = (
         ("start_date", _("Starts"), True),

@@ -1,6 +1,7 @@
 """The school year and its classes, subjects, assignments, students and enrolments; assessments."""
 
 import uuid
+from datetime import date
 from decimal import Decimal
 
 from django.core.files.storage import storages
@@ -26,6 +27,10 @@ class SchoolYear(models.Model):
     is_current = models.BooleanField(_("current year"), default=False)
     # the school's deadline for the year's data: roster, subjects, assignments, profiles (docs/workflows.md §1)
     data_deadline = models.DateField(_("year's data complete by"), null=True, blank=True)
+    # the school calendar (docs/workflows.md §2): the weekdays the school teaches (0 = Monday) and its
+    # days off, [[first day, last day, name]] in ISO dates — no attendance is taken on the others
+    school_days = models.CharField(_("school days"), max_length=7, default="012345")
+    holidays = models.JSONField(_("days off"), default=list, blank=True)
 
     class Meta:
         ordering = ["-start_year"]
@@ -50,6 +55,17 @@ class SchoolYear(models.Model):
     @property
     def school_id_for_tenancy(self):
         return self.school_id
+
+    def day_off(self, day: date) -> str:
+        """Why the school does not teach on `day` ('' when it does): not a school day of the week, or
+        one of the year's days off."""
+        if str(day.weekday()) not in self.school_days:
+            return _("Sunday") if day.weekday() == 6 else _("No lessons")
+        iso = day.isoformat()
+        for first, last, name in self.holidays or ():
+            if first <= iso <= last:
+                return name or _("Day off")
+        return ""
 
 
 class Term(models.Model):

@@ -158,6 +158,49 @@ def _monday_on_or_after(day: date) -> date:
     return day + timedelta(days=(7 - day.weekday()) % 7)
 
 
+def national_holidays(start_year: int) -> list[list[str]]:
+    """The public holidays with fixed solar dates inside a school year (Bộ luật Lao động 2019, Điều 112):
+    1/1, 30/4–1/5; Tết Nguyên đán follows the lunar calendar and the province's decision, so the school
+    adds it. [[first, last, name]] in ISO dates."""
+    after = start_year + 1
+    days = [
+        [date(after, 1, 1).isoformat(), date(after, 1, 1).isoformat(), "Tết Dương lịch"],
+        [
+            date(after, 4, 30).isoformat(),
+            date(after, 5, 1).isoformat(),
+            "Ngày Giải phóng miền Nam, Quốc tế Lao động",
+        ],
+    ]
+    new_year = LUNAR_NEW_YEAR.get(after)
+    if new_year is not None:  # a usual span (28 Tết to mùng 6), which the school adjusts to the province's
+        days.insert(
+            1,
+            [
+                (new_year - timedelta(days=2)).isoformat(),
+                (new_year + timedelta(days=5)).isoformat(),
+                "Tết Nguyên đán",
+            ],
+        )
+    return days
+
+
+# the first day of the lunar year (mùng 1 Tết) in the years the portal's schools will meet
+LUNAR_NEW_YEAR = {
+    2021: date(2021, 2, 12),
+    2022: date(2022, 2, 1),
+    2023: date(2023, 1, 22),
+    2024: date(2024, 2, 10),
+    2025: date(2025, 1, 29),
+    2026: date(2026, 2, 17),
+    2027: date(2027, 2, 6),
+    2028: date(2028, 1, 26),
+    2029: date(2029, 2, 13),
+    2030: date(2030, 2, 3),
+    2031: date(2031, 1, 23),
+    2032: date(2032, 2, 11),
+}
+
+
 def year_frame(start_year: int) -> YearFrame:
     term1_end = _saturday_on_or_before(date(start_year + 1, 1, 17))
     return YearFrame(

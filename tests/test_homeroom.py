@@ -273,3 +273,41 @@ def test_discipline_notes_and_award_proposals_decided_by_the_principal(world, lo
         world.principal,
     )
     assert "Giấy khen" in principal.get(url).content.decode()
+
+
+def test_no_attendance_on_the_days_the_school_does_not_teach(world, login, after_october):
+    """Sundays, and the days off of the school calendar, are closed on the sheet and refused by the write;
+    the calendar is set on the year's page (a line per day off, in dd/mm/yyyy)."""
+    gvcn = world.literature_teacher
+    world.year.holidays = [["2026-10-12", "2026-10-13", "Nghỉ bù"]]
+    world.year.save()
+    assert world.year.day_off(date(2026, 10, 4)) == "Chủ nhật"
+    assert world.year.day_off(date(2026, 10, 12)) == "Nghỉ bù"
+    assert world.year.day_off(date(2026, 10, 10)) == ""  # a Saturday the school teaches
+    report = homeroom.save_attendance(gvcn, world.classroom, date(2026, 10, 1), mark(world, 4, "K"))
+    assert "Chủ nhật" in report.refused[f"{world.enrolment.uuid}:4"]
+    report = homeroom.save_attendance(gvcn, world.classroom, date(2026, 10, 1), mark(world, 13, "P"))
+    assert "Nghỉ bù" in report.refused[f"{world.enrolment.uuid}:13"]
+    assert not Absence.objects.exists()
+    page = login(gvcn).get(reverse("attendance", args=[world.classroom.uuid, "2026-10"])).content.decode()
+    assert f'name="a:{world.enrolment.uuid}:4"' not in page  # no input on a Sunday
+    assert f'name="a:{world.enrolment.uuid}:12"' not in page and 'title="Nghỉ bù"' in page
+    assert f'name="a:{world.enrolment.uuid}:10"' in page
+    # the admin board sets the calendar: Saturdays off, Tết; a bad line is named in Vietnamese
+    client = login(world.admin_board)
+    url = reverse("setup_year")
+    form = client.get(url).context["form"]
+    data = {
+        k: (v.strftime("%d/%m/%Y") if hasattr(v, "strftime") else v) for k, v in form.initial.items() if v
+    }
+    data.update(
+        school_days=["0", "1", "2", "3", "4"], holidays="06/02/2027 - 14/02/2027 Tết Nguyên đán\n32/01/2027 x"
+    )
+    response = client.post(url, data)
+    assert response.status_code == 400 and "Dòng 2" in response.content.decode()
+    data["holidays"] = "04/02/2027 - 14/02/2027 Tết Nguyên đán"
+    assert client.post(url, data).status_code == 302
+    world.year.refresh_from_db()
+    assert world.year.school_days == "01234"
+    assert world.year.holidays == [["2027-02-04", "2027-02-14", "Tết Nguyên đán"]]
+    assert world.year.day_off(date(2026, 10, 10)) == "Không học"

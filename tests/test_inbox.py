@@ -283,3 +283,14 @@ def test_signers_and_the_clerk_see_the_documents_waiting_for_them(two_classes, l
     assert "1 văn bản đã ký, chờ đóng dấu" in page
     signing.sign_document(document, world.clerk)
     assert keys(world.clerk) == {}
+
+
+def test_a_teacher_sees_the_true_size_of_their_classes(world, login):
+    """The teacher of several subjects of a class (and its homeroom teacher) counts its students once."""
+    from gradebook.services.structure import assign_teacher
+
+    for assignment in world.classroom.assignments.all():
+        assign_teacher(None, assignment, world.literature_teacher)
+    page = login(world.literature_teacher).get(reverse("classroom_list")).content.decode()
+    row = page[page.index('data-class="6A1"') :].split("</tr>")[0]
+    assert '<td class="num">1</td>' in row and "0/1" in row

@@ -68,6 +68,7 @@ def test_demo_school_is_realistic_and_deterministic():
     assert all(len(s.personal_id) == 12 and s.personal_id.isdigit() for s in students)
     assert Guardian.objects.filter(student__school=school).count() == 2 * students.count()
     assert Score.objects.filter(enrolment__classroom__school_year__school=school).exists()
+    _demo_tells_the_truth(school)
     first = [(s.full_name, s.date_of_birth) for s in students.order_by("pk")[:20]]
     # same seed → same data (a second school with the same seed gets the same names)
     call_command("seed_demo", school_code="DEMO-B", no_accounts=True, verbosity=0)
@@ -78,6 +79,29 @@ def test_demo_school_is_realistic_and_deterministic():
     assert first == again
     assert Enrolment.objects.filter(classroom__school_year__school__code="DEMO-B").count() == students.count()
     _demo_documents_print(school)
+
+
+def _demo_tells_the_truth(school):
+    """The October lock was carried out on the morning it took effect, and no homeroom teacher is asked
+    to confirm a month it closed; the cover names the commune, as since 1/7/2025."""
+    from datetime import date
+
+    from accounts import authz
+    from gradebook.models import Classroom, PeriodLock
+    from gradebook.selectors.inbox import inbox
+    from gradebook.selectors.structure import current_year
+    from transcripts.selectors import school_lines
+
+    year = current_year(school)
+    lock = PeriodLock.objects.get(school_year=year, term="month")
+    assert lock.carried_out_at == lock.locked_at
+    homeroom = Classroom.objects.get(school_year=year, name="6A1").homeroom_teacher
+    today = date(year.start_year, 12, 10)  # November is due, September and October are locked
+    keys = {i.key for i in inbox(homeroom, school, year, authz.roles_in(homeroom, school), today)}
+    assert f"attendance-{year.start_year}-11" in keys
+    assert not keys & {f"attendance-{year.start_year}-09", f"attendance-{year.start_year}-10"}
+    lines = school_lines(school, year)
+    assert (lines["unit_label"], lines["unit"]) == ("Xã/Phường/Đặc khu", "Phường Cầu Giấy")
 
 
 def _demo_documents_print(school):

@@ -45,10 +45,11 @@ class Day:
     future: bool
     locked: bool
     outside: bool
+    off: str = ""  # why the school does not teach that day (the school calendar)
 
     @property
     def closed(self) -> bool:
-        return self.future or self.locked or self.outside
+        return self.future or self.locked or self.outside or bool(self.off)
 
 
 def attendance_sheet(classroom: Classroom, month: date) -> dict:
@@ -63,7 +64,9 @@ def attendance_sheet(classroom: Classroom, month: date) -> dict:
         code = term_of(classroom, d, terms)
         state = states.get(code) if code else None
         locked = bool(state and (state.closed or (state.month_until and d <= state.month_until)))
-        days.append(Day(d, WEEKDAYS[d.weekday()], d.weekday() == 6, d > today, locked, code is None))
+        year = classroom.school_year
+        off = year.day_off(d)
+        days.append(Day(d, WEEKDAYS[d.weekday()], d.weekday() == 6, d > today, locked, code is None, off))
     month_term = term_of(classroom, month_days(month)[-1], terms) or term_of(classroom, month, terms)
     term = next((t for t in terms if t.code == month_term), None)
     enrolments = list(

@@ -38,7 +38,9 @@ def visible_classrooms(user, school: School, school_year: SchoolYear):
     roles = authz.roles_in(user, school)
     if roles & {Role.PRINCIPAL, Role.VICE_PRINCIPAL, Role.ADMIN_BOARD, Role.CLERK, Role.DEPARTMENT_HEAD}:
         return qs
-    return qs.filter(Q(homeroom_teacher=user) | Q(assignments__teacher=user)).distinct()
+    # a subquery, not a join: joining the assignments would multiply the count of students per class
+    mine = Classroom.objects.filter(Q(homeroom_teacher=user) | Q(assignments__teacher=user)).values("pk")
+    return qs.filter(pk__in=mine)
 
 
 def roster(classroom: Classroom) -> list[Enrolment]:

@@ -101,6 +101,10 @@ def save_attendance(
         if mark[0] and day > today:
             report.refused[key] = _("An absence cannot be recorded ahead.")
             continue
+        off = year.day_off(day)
+        if mark[0] and off:
+            report.refused[key] = _("The school does not teach on this day (%(why)s).") % {"why": off}
+            continue
         code = term_of(classroom, day, terms)
         if code is None:
             if mark[0]:

@@ -167,6 +167,7 @@ def create_year(
         start_date=frame.start,
         end_date=frame.end,
         data_deadline=frame.data_deadline,
+        holidays=presets.national_holidays(start_year),
         is_current=make_current,
     )
     for term in _terms_from_frame(school_year, frame):
@@ -187,10 +188,17 @@ class TermDates:
 
 @transaction.atomic
 def update_calendar(
-    by: Actor | User, school_year: SchoolYear, *, data_deadline: date | None, terms: list[TermDates]
+    by: Actor | User,
+    school_year: SchoolYear,
+    *,
+    data_deadline: date | None,
+    terms: list[TermDates],
+    school_days: str | None = None,
+    holidays: list | None = None,
 ) -> None:
     """The terms' dates and the test calendar, editable until the first score is entered (the columns
-    and the locks hang on them); the school's deadlines stay editable."""
+    and the locks hang on them); the school's deadlines, its school days and days off stay editable
+    (attendance is taken on the school days only)."""
     check_setting_up(by, school_year.school)
     current = {t.code: t for t in school_year.terms.all()}
     errors: dict[str, str] = {}
@@ -230,7 +238,18 @@ def update_calendar(
         term.save()
     school_year.start_date, school_year.end_date = hk1.start_date, hk2.end_date
     school_year.data_deadline = data_deadline
-    school_year.save(update_fields=["start_date", "end_date", "data_deadline"])
+    fields = ["start_date", "end_date", "data_deadline"]
+    if school_days is not None:
+        if not school_days or set(school_days) - set("0123456"):
+            raise SetupError(
+                _("Choose the days the school teaches."), {"school_days": _("Choose at least one day.")}
+            )
+        school_year.school_days = school_days
+        fields.append("school_days")
+    if holidays is not None:
+        school_year.holidays = holidays
+        fields.append("holidays")
+    school_year.save(update_fields=fields)
 
 
 # -- curriculum ------------------------------------------------------------------------------------

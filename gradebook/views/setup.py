@@ -30,6 +30,7 @@ from gradebook.forms import (
     SchoolProfileForm,
     StudentProfileForm,
     UploadForm,
+    holidays_text,
 )
 from gradebook.models import Classroom, GradeSubject, ImportBatch, Student, Subject
 from gradebook.selectors import setup as checklist
@@ -131,7 +132,11 @@ def setup_year(request):
             request, "gradebook/setup/new_year.html", {"form": form}, status=400 if form.is_bound else 200
         )
     terms = {t.code: t for t in year.terms.all()}
-    initial = {"data_deadline": year.data_deadline}
+    initial = {
+        "data_deadline": year.data_deadline,
+        "school_days": list(year.school_days),
+        "holidays": holidays_text(year.holidays),
+    }
     for code, term in terms.items():
         for name, _label, _required in CalendarForm.TERM_FIELDS:
             initial[f"{code}-{name}"] = getattr(term, name)
@@ -144,7 +149,14 @@ def setup_year(request):
             for code in ("HK1", "HK2")
         ]
         try:
-            setup.update_calendar(actor, year, data_deadline=data["data_deadline"], terms=dates)
+            setup.update_calendar(
+                actor,
+                year,
+                data_deadline=data["data_deadline"],
+                terms=dates,
+                school_days=data["school_days"],
+                holidays=data["holidays"],
+            )
         except DomainError as exc:
             exc.add_to(form)
         else:
