@@ -347,7 +347,7 @@
       const line = document.createElement("p");
       line.className = "conflict-line";
       const name = rowOf(input).querySelector(".name").textContent.trim();
-      line.textContent = name + " — " + o.column.toUpperCase() + ": " + fmt(M.theirs, { value: o.value || "∅", who: o.changed_by, when: o.changed_at, mine: input.value || "∅" }) + " ";
+      line.textContent = name + " — " + (input.dataset.label || o.column) + ": " + fmt(M.theirs, { value: o.value || "∅", who: o.changed_by, when: o.changed_at, mine: input.value || "∅" }) + " ";
       const mine = document.createElement("button");
       mine.type = "button"; mine.className = "btn secondary keep-mine"; mine.textContent = M.keepMine;
       mine.onclick = function () { input.dataset.version = o.version; input.classList.remove("conflict"); line.remove(); saveDraft(); refreshStatus(); };
@@ -364,4 +364,24 @@
   });
   if (editable) offerDraft();
   refreshStatus();
+
+  // -- a phone: one assessment column at a time (the CSS hides the others under 600 px) ------------
+  const phoneColumn = document.getElementById("phone-column");
+  function showColumn(key) {
+    table.querySelectorAll("[data-col]").forEach(function (el) {
+      if (el.tagName === "INPUT") return;
+      el.classList.toggle("off-phone", el.dataset.col !== key);
+    });
+  }
+  if (phoneColumn) {
+    // the first column with a cell still to fill, where a teacher between lessons goes on
+    const empty = cells.find((c) => !c.readOnly && c.dataset.col !== "comment" && !c.value.trim());
+    if (empty) phoneColumn.value = empty.dataset.col;
+    showColumn(phoneColumn.value);
+    phoneColumn.addEventListener("change", function () {
+      showColumn(phoneColumn.value);
+      const first = cells.find((c) => c.dataset.col === phoneColumn.value && !c.readOnly);
+      if (first && window.matchMedia("(max-width: 600px)").matches) first.focus();
+    });
+  }
 })();

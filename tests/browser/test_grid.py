@@ -185,3 +185,36 @@ def test_a_wrong_cell_says_why_without_covering_the_next_and_blocks_the_save(liv
     page.click("#check-confirm")
     expect(page.locator("#status")).to_contain_text("Đã lưu")
     assert Score.objects.count() == 1
+
+
+def test_a_column_of_marks_from_a_phone(live_server, grid_world, browser):
+    """At 390 × 844 the grid is the names and one assessment column, chosen at the top; the marks are
+    typed with the decimal comma, Enter goes down, and the same check and save keep them."""
+    context = browser.new_context(
+        locale="vi-VN", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    sign_in(page, live_server, grid_world.math_teacher)
+    page.goto(f"{live_server.url}/grid/{grid_world.math.uuid}/HK1/")
+    expect(page.locator("#phone-column")).to_be_visible()
+    expect(cell(page, 0, "tx1")).to_be_visible()
+    expect(cell(page, 0, "tx2")).to_be_hidden()
+    assert cell(page, 0, "tx1").get_attribute("inputmode") == "decimal"
+    page.select_option("#phone-column", "tx2")
+    expect(cell(page, 0, "tx2")).to_be_visible()
+    expect(cell(page, 0, "tx1")).to_be_hidden()
+    expect(page.locator('#grid th[data-col="tx2"] input.col-date')).to_be_visible()  # its date, at the top
+    cell(page, 0, "tx2").click()
+    for mark in ("7,5", "8", "9.5"):
+        page.keyboard.type(mark)
+        page.keyboard.press("Enter")
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 390, f"the page is {width} px wide"
+    page.click("#save-btn")
+    page.wait_for_selector("#check-dialog[open]")
+    page.click("#check-confirm")
+    expect(page.locator("#status")).to_contain_text("Đã lưu")
+    saved = sorted(str(s.value) for s in Score.objects.filter(kind="regular", index=2))
+    assert saved == ["7.5", "8.0", "9.5"]
+    context.close()
