@@ -115,3 +115,39 @@ def test_conduct_is_a_grid_filled_by_paste_and_for_everyone(live_server, live_wo
     assert saved == {"An": "Tốt", "Bình": "Khá", "Cúc": "Tốt", "Dũng": "Đạt"}
     assert ConductResult.objects.get(enrolment__student__given_name="Bình").comment == "Cần cố gắng hơn"
     context.close()
+
+
+def test_the_principal_goes_from_the_inbox_to_approving_a_grade(live_server, live_world, browser):
+    from gradebook.services import results as results_service
+    from gradebook.services.structure import set_homeroom_teacher
+    from tests.test_inbox import complete
+
+    world = live_world
+    set_homeroom_teacher(None, world.other_classroom, world.head)
+    for classroom, teacher in (
+        (world.classroom, world.literature_teacher),
+        (world.other_classroom, world.head),
+    ):
+        complete(classroom)
+        results_service.review_results(teacher, classroom, "HK1")
+        results_service.submit_results(teacher, classroom, "HK1")
+    context = browser.new_context(locale="vi-VN", viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    sign_in(page, live_server, world.principal)
+    item = page.locator('#inbox li[data-key="results-submitted"] a')
+    expect(item).to_contain_text("2 lớp đã nộp kết quả")
+    item.click()
+    expect(page.locator("#approvals tbody tr")).to_have_count(2)
+    # two scored subjects only: every student is below the pass level (TT22 Điều 9 counts six), which
+    # the table says, so nothing is ticked for the principal; one box ticks the grade
+    expect(page.locator("#approvals .warnings").first).to_contain_text("dưới mức đạt")
+    expect(page.locator('input[name="classes"]:checked')).to_have_count(0)
+    page.check("#check-all")
+    expect(page.locator('input[name="classes"]:checked')).to_have_count(2)
+    page.click("#approve-many")
+    expect(page.locator(".messages")).to_contain_text("Đã phê duyệt kết quả của 2 lớp")
+    assert set(ResultsApproval.objects.values_list("status", flat=True)) == {"approved"}
+    page.goto(f"{live_server.url}/")
+    expect(page.locator('#inbox li[data-key="results-submitted"]')).to_have_count(0)
+    context.close()
