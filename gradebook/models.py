@@ -179,6 +179,19 @@ class GradeSubject(models.Model):
         return f"{self.subject} — {self.grade} ({self.periods_per_year} tiết)"
 
 
+class Session(models.TextChoices):
+    """A buổi học: the morning (sáng) or the afternoon (chiều)."""
+
+    MORNING = "S", _("Morning")
+    AFTERNOON = "C", _("Afternoon")
+
+
+class Sessions(models.TextChoices):
+    MORNING = "S", _("Mornings")
+    AFTERNOON = "C", _("Afternoons")
+    BOTH = "SC", _("Mornings and afternoons")
+
+
 class Classroom(models.Model):
     """Lớp: a class of one grade in one year, with its homeroom teacher."""
 
@@ -205,6 +218,11 @@ class Classroom(models.Model):
     )
     # THPT: the name of the class's combination of electives, e.g. "Khoa học tự nhiên 1"
     combination = models.CharField(_("elective combination"), max_length=100, blank=True)
+    # the sessions (buổi) the class studies each school day, as the timetable has them: attendance is
+    # taken per session (TT22 Điều 12 khoản 1 điểm c counts the sessions missed)
+    sessions = models.CharField(
+        _("sessions"), max_length=2, choices=Sessions.choices, default=Sessions.MORNING
+    )
     history = TrailHistory()
     chain_school = "school_year__school"  # the school whose chain its history joins (audit/chain.py)
 
@@ -742,18 +760,22 @@ class ConductResult(models.Model):
 
 
 class Absence(models.Model):
-    """One absent session (buổi). TT22 Điều 12 khoản 1 điểm c counts sessions on a 1-buổi/ngày plan."""
+    """One absent session (buổi): a day's morning or afternoon. TT22 Điều 12 khoản 1 điểm c counts the
+    sessions missed."""
 
     enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="absences")
     date = models.DateField(_("date"))
+    session = models.CharField(_("session"), max_length=1, choices=Session.choices, default=Session.MORNING)
     excused = models.BooleanField(_("excused"))
     reason = models.CharField(_("reason"), max_length=200, blank=True)
     history = TrailHistory()
     chain_school = "enrolment__classroom__school_year__school"  # the school whose chain its history joins (audit/chain.py)
 
     class Meta:
-        ordering = ["date"]
-        constraints = [models.UniqueConstraint(fields=["enrolment", "date"], name="uniq_absence_day")]
+        ordering = ["date", "session"]
+        constraints = [
+            models.UniqueConstraint(fields=["enrolment", "date", "session"], name="uniq_absence_session")
+        ]
 
     def __str__(self):
         return f"{self.date:%d/%m/%Y}"

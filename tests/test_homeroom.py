@@ -47,7 +47,11 @@ def test_a_month_of_attendance_with_totals_per_month_term_and_year(world, after_
     homeroom.save_attendance(gvcn, world.classroom, date(2026, 11, 1), mark(world, 4, "K"))
     sheet = attendance_sheet(world.classroom, OCTOBER)
     row = next(r for r in sheet["rows"] if r.enrolment == world.enrolment)
-    assert row.marks == {2: ("P", "ốm"), 3: ("K", ""), 9: ("P", "")}
+    assert row.marks == {
+        (2, "S"): ("P", "ốm"),
+        (3, "S"): ("K", ""),
+        (9, "S"): ("P", ""),
+    }  # the morning: one session
     assert (row.month.excused, row.month.unexcused) == (2, 1)
     assert (row.term.total, row.year.total) == (4, 4)
     # emptying a day removes its absence, with history
@@ -65,11 +69,11 @@ def test_a_month_of_attendance_with_totals_per_month_term_and_year(world, after_
 def test_a_bad_cell_is_refused_alone_and_the_future_cannot_be_marked(world, after_october):
     entries = {**mark(world, 2, "X"), **mark(world, 5, "K")}
     report = homeroom.save_attendance(world.literature_teacher, world.classroom, OCTOBER, entries)
-    assert report.saved == 1 and "P" in report.refused[f"{world.enrolment.uuid}:2"]
+    assert report.saved == 1 and "P" in report.refused[f"{world.enrolment.uuid}:2:S"]
     report = homeroom.save_attendance(
         world.literature_teacher, world.classroom, date(2026, 11, 1), mark(world, 30, "K")
     )
-    assert "trước" in report.refused[f"{world.enrolment.uuid}:30"]
+    assert "trước" in report.refused[f"{world.enrolment.uuid}:30:S"]
     assert Absence.objects.count() == 1
 
 
@@ -133,7 +137,7 @@ def test_locks_close_attendance_and_conduct(world, after_october):
     report = homeroom.save_attendance(
         world.literature_teacher, world.classroom, OCTOBER, {**mark(world, 30, "K")}
     )
-    assert "31/10/2026" in report.refused[f"{world.enrolment.uuid}:30"]
+    assert "31/10/2026" in report.refused[f"{world.enrolment.uuid}:30:S"]
     assert (
         homeroom.save_attendance(
             world.literature_teacher, world.classroom, date(2026, 11, 1), mark(world, 3, "K")
@@ -285,9 +289,9 @@ def test_no_attendance_on_the_days_the_school_does_not_teach(world, login, after
     assert world.year.day_off(date(2026, 10, 12)) == "Nghỉ bù"
     assert world.year.day_off(date(2026, 10, 10)) == ""  # a Saturday the school teaches
     report = homeroom.save_attendance(gvcn, world.classroom, date(2026, 10, 1), mark(world, 4, "K"))
-    assert "Chủ nhật" in report.refused[f"{world.enrolment.uuid}:4"]
+    assert "Chủ nhật" in report.refused[f"{world.enrolment.uuid}:4:S"]
     report = homeroom.save_attendance(gvcn, world.classroom, date(2026, 10, 1), mark(world, 13, "P"))
-    assert "Nghỉ bù" in report.refused[f"{world.enrolment.uuid}:13"]
+    assert "Nghỉ bù" in report.refused[f"{world.enrolment.uuid}:13:S"]
     assert not Absence.objects.exists()
     page = login(gvcn).get(reverse("attendance", args=[world.classroom.uuid, "2026-10"])).content.decode()
     assert f'name="a:{world.enrolment.uuid}:4"' not in page  # no input on a Sunday
@@ -311,3 +315,38 @@ def test_no_attendance_on_the_days_the_school_does_not_teach(world, login, after
     assert world.year.school_days == "01234"
     assert world.year.holidays == [["2027-02-04", "2027-02-14", "Tết Nguyên đán"]]
     assert world.year.day_off(date(2026, 10, 10)) == "Không học"
+
+
+def test_a_class_of_two_sessions_takes_attendance_morning_and_afternoon(world, login, after_october):
+    """Each session missed is one buổi (TT22 Điều 12 khoản 1 điểm c): a class studying mornings and
+    afternoons has two cells a day, and a day missed whole counts two."""
+    gvcn, key = world.literature_teacher, str(world.enrolment.uuid)
+    client = login(world.admin_board)
+    response = client.post(
+        reverse("setup_classes"), {"action": "sessions", f"sessions:{world.classroom.uuid}": "SC"}
+    )
+    assert response.status_code == 302
+    world.classroom.refresh_from_db()
+    assert world.classroom.sessions == "SC"
+    url = reverse("attendance", args=[world.classroom.uuid, "2026-10"])
+    page = login(gvcn).get(url).content.decode()
+    assert f'name="a:{key}:5S"' in page and f'name="a:{key}:5C"' in page
+    response = login(gvcn).post(url, {f"a:{key}:5S": "P ốm", f"a:{key}:5C": "P ốm", f"a:{key}:6C": "K"})
+    assert response.status_code == 302
+    assert sorted(Absence.objects.values_list("date__day", "session", "excused")) == [
+        (5, "C", True),
+        (5, "S", True),
+        (6, "C", False),
+    ]
+    sheet = attendance_sheet(world.classroom, date(2026, 10, 1))
+    row = next(r for r in sheet["rows"] if r.enrolment == world.enrolment)
+    assert (row.month.excused, row.month.unexcused) == (2, 1)  # three sessions missed
+    # the afternoon holds absences: it cannot be dropped from the class
+    response = client.post(
+        reverse("setup_classes"), {"action": "sessions", f"sessions:{world.classroom.uuid}": "S"}
+    )
+    world.classroom.refresh_from_db()
+    assert world.classroom.sessions == "SC"
+    # the family reads the session of each absence
+    page = login(world.parent).get(reverse("student_detail", args=[world.student.uuid])).content.decode()
+    assert "Chiều" in page[page.index('id="absence-dates"') :]

@@ -30,7 +30,9 @@ class Totals:
 class AttendanceRow:
     enrolment: Enrolment
     number: int
-    marks: dict[int, tuple[str, str]] = field(default_factory=dict)  # day → (P/K, reason)
+    marks: dict[tuple[int, str], tuple[str, str]] = field(
+        default_factory=dict
+    )  # (day, session) → (P/K, reason)
     month: Totals = field(default_factory=Totals)
     term: Totals = field(default_factory=Totals)
     year: Totals = field(default_factory=Totals)
@@ -72,8 +74,9 @@ def attendance_sheet(classroom: Classroom, month: date) -> dict:
     enrolments = list(
         Enrolment.objects.filter(classroom=classroom).select_related("student").order_by("student__sort_key")
     )
+    sessions = list(classroom.sessions)  # "S", "C" or both: a column per session of each day
     absences = Absence.objects.filter(enrolment__classroom=classroom).values_list(
-        "enrolment_id", "date", "excused", "reason"
+        "enrolment_id", "date", "session", "excused", "reason"
     )
     rows = {}
     number = 0
@@ -81,7 +84,7 @@ def attendance_sheet(classroom: Classroom, month: date) -> dict:
         studying = enrolment.status == Enrolment.Status.STUDYING
         number += studying
         rows[enrolment.pk] = AttendanceRow(enrolment, number if studying else 0)
-    for enrolment_id, day, excused, reason in absences:
+    for enrolment_id, day, session, excused, reason in absences:
         row = rows.get(enrolment_id)
         if row is None:
             continue
@@ -90,15 +93,16 @@ def attendance_sheet(classroom: Classroom, month: date) -> dict:
             buckets.append(row.term)
         if (day.year, day.month) == (month.year, month.month):
             buckets.append(row.month)
-            row.marks[day.day] = (EXCUSED if excused else UNEXCUSED, reason)
+            row.marks[(day.day, session)] = (EXCUSED if excused else UNEXCUSED, reason)
         for bucket in buckets:
             if excused:
                 bucket.excused += 1
             else:
                 bucket.unexcused += 1
+    columns = [(d, session) for d in days for session in sessions]
     for row in rows.values():
-        row.cells = [(d, *row.marks.get(d.day.day, ("", ""))) for d in days]
-    by_day = Counter(day for row in rows.values() for day in row.marks)
+        row.cells = [(d, session, *row.marks.get((d.day.day, session), ("", ""))) for d, session in columns]
+    by_column = Counter(key for row in rows.values() for key in row.marks)
     confirmed = (
         AttendanceMonth.objects.filter(classroom=classroom, month=month)
         .select_related("confirmed_by")
@@ -108,8 +112,11 @@ def attendance_sheet(classroom: Classroom, month: date) -> dict:
     return {
         "month": month,
         "days": days,
+        "sessions": sessions,
+        "two_sessions": len(sessions) > 1,
+        "columns": columns,
         "rows": list(rows.values()),
-        "absent_by_day": [by_day.get(d.day.day, 0) for d in days],
+        "absent_by_day": [by_column.get((d.day.day, session), 0) for d, session in columns],
         "term": term,
         "due": due,
         "confirmed": confirmed,

@@ -68,11 +68,10 @@ def _locks(classroom, codes) -> dict[str, LockState]:
     return states
 
 
-def save_attendance(
-    actor, classroom: Classroom, month: date, entries: dict[tuple[str, int], str]
-) -> AttendanceReport:
-    """Write a month of attendance: for each (enrolment uuid, day) the typed mark. A day typed empty
-    removes the absence. Each cell is checked on its own; a bad one never blocks the others."""
+def save_attendance(actor, classroom: Classroom, month: date, entries: dict[tuple, str]) -> AttendanceReport:
+    """Write a month of attendance: for each (enrolment uuid, day, session) the typed mark — (uuid, day)
+    for the class's first session. A cell typed empty removes the absence. Each cell is checked on its
+    own; a bad one never blocks the others. Refused cells are keyed "uuid:day:session"."""
     authz.check(actor, Action.MANAGE_CLASSROOM, classroom)
     year = classroom.school_year
     month = month.replace(day=1)
@@ -85,12 +84,13 @@ def save_attendance(
         str(e.uuid): e for e in Enrolment.objects.filter(classroom=classroom).select_related("student")
     }
     report = AttendanceReport()
-    wanted: dict[tuple[int, date], tuple[str, str]] = {}
+    wanted: dict[tuple[int, date, str], tuple[str, str]] = {}
     touched_terms = set()
-    for (enrolment_uuid, day_number), raw in entries.items():
-        key = f"{enrolment_uuid}:{day_number}"
+    for cell, raw in entries.items():
+        enrolment_uuid, day_number, session = (*cell, classroom.sessions[0])[:3]
+        key = f"{enrolment_uuid}:{day_number}:{session}"
         enrolment, day = enrolments.get(enrolment_uuid), days.get(day_number)
-        if enrolment is None or day is None:
+        if enrolment is None or day is None or session not in classroom.sessions:
             report.refused[key] = _("This cell is not part of the sheet.")
             continue
         try:
@@ -114,18 +114,18 @@ def save_attendance(
             report.refused[key] = _("%(name)s no longer studies in this class.") % {"name": enrolment.student}
             continue
         touched_terms.add(code)
-        wanted[(enrolment.pk, day)] = mark
+        wanted[(enrolment.pk, day, session)] = mark
     states = _locks(classroom, touched_terms)
     month_until = max((s.month_until for s in states.values() if s.month_until), default=None)
     with transaction.atomic():
         # one writer per class: two tabs of the same sheet cannot interleave
         Classroom.objects.select_for_update().only("pk").get(pk=classroom.pk)
         existing = {
-            (a.enrolment_id, a.date): a
+            (a.enrolment_id, a.date, a.session): a
             for a in Absence.objects.filter(enrolment__classroom=classroom, date__in=list(days.values()))
         }
-        for (enrolment_id, day), (code, reason) in wanted.items():
-            current = existing.get((enrolment_id, day))
+        for (enrolment_id, day, session), (code, reason) in wanted.items():
+            current = existing.get((enrolment_id, day, session))
             if current is None:
                 same = not code
             else:
@@ -134,14 +134,14 @@ def save_attendance(
                 continue
             if month_until and day <= month_until:
                 uuid = next(k for k, e in enrolments.items() if e.pk == enrolment_id)
-                report.refused[f"{uuid}:{day.day}"] = month_lock_message(month_until)
+                report.refused[f"{uuid}:{day.day}:{session}"] = month_lock_message(month_until)
                 continue
             if not code and current is not None:  # (no code and nothing saved was skipped above)
                 attribute(current, actor)
                 current.delete()
                 report.removed += 1
                 continue
-            absence = current or Absence(enrolment_id=enrolment_id, date=day)
+            absence = current or Absence(enrolment_id=enrolment_id, date=day, session=session)
             absence.excused = code == EXCUSED
             absence.reason = reason
             attribute(absence, actor)

@@ -123,7 +123,7 @@ def _carry_over(actor: User, old: Enrolment, new: Enrolment, *, reason: str) -> 
             )
     _create(actor, SubjectComment, comments, reason)
     absences = [
-        Absence(enrolment=new, date=a.date, excused=a.excused, reason=a.reason)
+        Absence(enrolment=new, date=a.date, session=a.session, excused=a.excused, reason=a.reason)
         for a in Absence.objects.filter(enrolment=old)
     ]
     conduct = [

@@ -15,16 +15,19 @@ from django.utils.translation import gettext as _
 
 from accounts import authz
 from accounts.authz import Action
+from accounts.history import attribute
 from accounts.models import Department, School, User
 from accounts.services import AccountError, place
 from audit.models import AuditEvent
 from audit.services import record
 from gradebook import presets
 from gradebook.models import (
+    Absence,
     Classroom,
     GradeSubject,
     SchoolYear,
     Score,
+    Sessions,
     Subject,
     TeachingAssignment,
     Term,
@@ -534,3 +537,31 @@ def set_up_year(
         report.created += [_("class %(name)s") % {"name": n} for n in made.created]
         report.kept += [_("class %(name)s") % {"name": n} for n in made.kept]
     return school_year, report
+
+
+@transaction.atomic
+def set_class_sessions(by: Actor | User, school_year: SchoolYear, chosen: dict[str, str]) -> int:
+    """The sessions each class studies (mornings, afternoons or both), as the timetable has them: the
+    attendance sheet takes a mark per session (docs/workflows.md §2). {class uuid: "S" | "C" | "SC"};
+    returns how many classes changed. A session that already holds absences cannot be dropped."""
+    check_setting_up(by, school_year.school)
+    actor, _ip = acting(by)
+    classes = {str(c.uuid): c for c in Classroom.objects.filter(school_year=school_year).select_for_update()}
+    changed = 0
+    for key, value in chosen.items():
+        classroom = classes.get(key)
+        if classroom is None or value not in Sessions.values:
+            raise SetupError(_("Choose mornings, afternoons or both for each class."))
+        if value == classroom.sessions:
+            continue
+        dropped = set(classroom.sessions) - set(value)
+        if dropped and Absence.objects.filter(enrolment__classroom=classroom, session__in=dropped).exists():
+            raise SetupError(
+                _("Class %(class)s already has absences recorded in the sessions you removed.")
+                % {"class": classroom.name}
+            )
+        classroom.sessions = value
+        attribute(classroom, actor)
+        classroom.save(update_fields=["sessions"])
+        changed += 1
+    return changed

@@ -63,7 +63,12 @@ def attendance(request, classroom_uuid, month=None):
                 service.confirm_attendance_month(request.user, classroom, first)
                 messages.success(request, _("The month's attendance is confirmed."))
                 return redirect("attendance", classroom.uuid, month)
-            typed = {(row, int(day)): value for (row, day), value in form.cells("a").items() if day.isdigit()}
+            typed = {}
+            for (row, column), value in form.cells("a").items():
+                # "5": day 5 of a class with one session; "5S", "5C": its morning, its afternoon
+                day, session = (column[:-1], column[-1]) if column[-1:] in ("S", "C") else (column, "")
+                if day.isdigit():
+                    typed[(row, int(day), session or classroom.sessions[0])] = value
             report = service.save_attendance(request.user, classroom, first, typed)
         except service.HomeroomError as exc:
             error = str(exc)
@@ -79,18 +84,23 @@ def attendance(request, classroom_uuid, month=None):
             error = _("The other cells are saved; the marked cells were refused.")
     sheet = attendance_sheet(classroom, first)
     for row in sheet["rows"]:
-        row.inputs = [
-            {
-                "day": d,
-                "value": typed.get((str(row.enrolment.uuid), d.day.day), f"{code} {reason}".strip())
-                if typed
-                else f"{code} {reason}".strip(),
-                "code": code,
-                "reason": reason,
-                "error": refused.get(f"{row.enrolment.uuid}:{d.day.day}", ""),
-            }
-            for d, code, reason in row.cells
-        ]
+        row.inputs = []
+        for d, session, code, reason in row.cells:
+            column = f"{d.day.day}{session}" if sheet["two_sessions"] else str(d.day.day)
+            saved = f"{code} {reason}".strip()
+            row.inputs.append(
+                {
+                    "day": d,
+                    "session": session,
+                    "column": column,
+                    "value": typed.get((str(row.enrolment.uuid), d.day.day, session), saved)
+                    if typed
+                    else saved,
+                    "code": code,
+                    "reason": reason,
+                    "error": refused.get(f"{row.enrolment.uuid}:{d.day.day}:{session}", ""),
+                }
+            )
     return render(
         request,
         "gradebook/attendance.html",

@@ -32,7 +32,7 @@ from gradebook.forms import (
     UploadForm,
     holidays_text,
 )
-from gradebook.models import Classroom, GradeSubject, ImportBatch, Student, Subject
+from gradebook.models import Classroom, GradeSubject, ImportBatch, Sessions, Student, Subject
 from gradebook.selectors import setup as checklist
 from gradebook.selectors.structure import current_year, current_year_or_404
 from gradebook.services import assignments, data_check, roster, setup
@@ -283,6 +283,19 @@ def setup_classes(request):
                 ),
             )
             return redirect("setup_classes")
+    if request.POST.get("action") == "sessions":
+        chosen = {
+            key.removeprefix("sessions:"): value
+            for key, value in request.POST.items()
+            if key.startswith("sessions:")
+        }
+        try:
+            changed = setup.set_class_sessions(actor, year, chosen)
+        except DomainError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Sessions saved for %(n)d classes.") % {"n": changed})
+            return redirect("setup_classes")
     if department_form.is_bound and department_form.is_valid():
         try:
             setup.save_department(
@@ -310,6 +323,7 @@ def setup_classes(request):
         request,
         "gradebook/setup/classes.html",
         {
+            "session_choices": Sessions.choices,
             "year": year,
             "classes": classes,
             "departments": departments,
