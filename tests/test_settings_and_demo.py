@@ -1,8 +1,10 @@
 """Settings from the environment fail loudly; the demo school is realistic and deterministic."""
 
 import os
+import re
 import subprocess
 import sys
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -102,6 +104,26 @@ def _demo_tells_the_truth(school):
     assert not keys & {f"attendance-{year.start_year}-09", f"attendance-{year.start_year}-10"}
     lines = school_lines(school, year)
     assert (lines["unit_label"], lines["unit"]) == ("Xã/Phường/Đặc khu", "Phường Cầu Giấy")
+    # every demo role's home page lists what waits on them, and every line opens its page
+    from django.test import Client
+
+    from accounts.models import User
+
+    # (late November: term I's columns are behind, the accounts were never used)
+    expected = {
+        "hieutruong": "entries-overdue",
+        "bqt": "accounts-never-used",
+        "gvcn": "scores-due",
+    }
+    for username, key in expected.items():
+        client = Client()
+        client.force_login(User.objects.get(username=username))
+        page = client.get("/").content.decode()
+        assert f'data-key="{key}"' in page, username
+        links = re.findall(r'<li class="inbox-[^"]*" data-key="[^"]*"><a href="([^"]+)"', page)
+        assert links, username
+        for href in links:
+            assert client.get(unescape(href)).status_code == 200, (username, href)
 
 
 def _demo_documents_print(school):
