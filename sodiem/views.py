@@ -2,10 +2,12 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
 
 from accounts.tenancy import current_school
+from archive.inbox import inbox as archive_inbox
 from audit.models import AuditEvent
 from audit.services import record
 from gradebook.selectors.structure import home_context
@@ -21,7 +23,11 @@ def home(request):
     school = current_school(request)
     context = home_context(request.user, school)
     if school is not None and context.get("year") is not None:
-        context["inbox"] = context["inbox"] + documents_inbox(request.user, school, context["year"])
+        context["inbox"] = (
+            context["inbox"]
+            + documents_inbox(request.user, school, context["year"])
+            + archive_inbox(request.user, school, timezone.localdate())
+        )
     return render(request, "gradebook/home.html", context)
 
 

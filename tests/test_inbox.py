@@ -294,3 +294,15 @@ def test_a_teacher_sees_the_true_size_of_their_classes(world, login):
     page = login(world.literature_teacher).get(reverse("classroom_list")).content.decode()
     row = page[page.index('data-class="6A1"') :].split("</tr>")[0]
     assert '<td class="num">1</td>' in row and "0/1" in row
+
+
+def test_the_clerk_is_reminded_of_an_ended_year_not_archived(world):
+    from archive.inbox import inbox as archive_inbox
+    from archive.models import YearArchive
+
+    assert archive_inbox(world.clerk, world.school, date(2027, 5, 20)) == []  # the year goes on
+    found = archive_inbox(world.clerk, world.school, date(2027, 6, 15))
+    assert [(i.key, i.count, i.url) for i in found] == [("years-to-archive", 1, reverse("archive_home"))]
+    assert archive_inbox(world.principal, world.school, date(2027, 6, 15)) == []
+    YearArchive.objects.create(school=world.school, school_year=world.year, status="done")
+    assert archive_inbox(world.clerk, world.school, date(2027, 6, 15)) == []
