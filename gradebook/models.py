@@ -221,7 +221,11 @@ class Classroom(models.Model):
     # the sessions (buổi) the class studies each school day, as the timetable has them: attendance is
     # taken per session (TT22 Điều 12 khoản 1 điểm c counts the sessions missed)
     sessions = models.CharField(
-        _("sessions"), max_length=2, choices=Sessions.choices, default=Sessions.MORNING
+        _("sessions"),
+        max_length=2,
+        choices=Sessions.choices,
+        default=Sessions.MORNING,
+        db_default=Sessions.MORNING,
     )
     history = TrailHistory()
     chain_school = "school_year__school"  # the school whose chain its history joins (audit/chain.py)
@@ -765,7 +769,14 @@ class Absence(models.Model):
 
     enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="absences")
     date = models.DateField(_("date"))
-    session = models.CharField(_("session"), max_length=1, choices=Session.choices, default=Session.MORNING)
+    # the database's default too: a row written by hand, outside the portal, is a morning
+    session = models.CharField(
+        _("session"),
+        max_length=1,
+        choices=Session.choices,
+        default=Session.MORNING,
+        db_default=Session.MORNING,
+    )
     excused = models.BooleanField(_("excused"))
     reason = models.CharField(_("reason"), max_length=200, blank=True)
     history = TrailHistory()
