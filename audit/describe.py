@@ -87,6 +87,8 @@ LABELS = {
     "witnesses": gettext_lazy("witnesses"),
     "year": gettext_lazy("school year"),
 }
+# a key whose meaning depends on the event: a certificate's subject is its holder, not a school subject
+LABELS_OF_ACTION = {("certificate_uploaded", "subject"): gettext_lazy("certificate's subject")}
 PERIODS = {
     "HK1": gettext_lazy("Term I"),
     "HK2": gettext_lazy("Term II"),
@@ -182,7 +184,7 @@ def describe(events) -> list[dict]:
     described = []
     for e in events:
         details = [
-            (_label(key), _value(value, names))
+            (str(LABELS_OF_ACTION.get((e.action, key), _label(key))), _value(value, names))
             for key, value in (e.details or {}).items()
             if key in LABELS and value not in ("", None, [], {})
         ]

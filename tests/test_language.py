@@ -157,3 +157,31 @@ def test_the_demo_shows_the_portals_own_404_and_500_with_debug_on(settings, worl
     page = client.get("/boom/")
     assert page.status_code == 500
     assert "Đã có lỗi" in page.content.decode() and "Traceback" not in page.content.decode()
+
+
+def test_an_audit_event_reads_as_vietnamese_with_names(world):
+    from audit.describe import describe
+    from audit.models import AuditEvent
+    from audit.services import record
+
+    record(
+        AuditEvent.Action.CORRECTION_APPLIED,
+        actor=world.admin_board,
+        school=world.school,
+        obj=world.classroom,
+        witnesses=[world.principal.username, world.math_teacher.username],
+        still_locked=True,
+        locked_at="2026-11-01T00:00:00+00:00",
+        period="HK1",
+        internal_only="not shown",
+    )
+    record(AuditEvent.Action.CERTIFICATE_UPLOADED, actor=world.principal, school=world.school, subject="CN=X")
+    applied, uploaded = describe(AuditEvent.objects.order_by("id"))
+    assert applied["who"] == "Lê Văn Quản" and applied["on"] == "lớp"
+    assert dict(applied["details"]) == {
+        "người chứng kiến": "Nguyễn Thị Hiệu, Vũ Văn Toán",
+        "sổ vẫn khóa": "có",
+        "khóa từ": "07:00 01/11/2026",  # Asia/Ho_Chi_Minh
+        "giai đoạn": "Học kì I",
+    }
+    assert dict(uploaded["details"]) == {"chủ thể chứng thư": "CN=X"}
