@@ -26,31 +26,15 @@ from gradebook.services import results as service
 from gradebook.services import summer as summer_service
 from gradebook.services.results import ResultsError
 from gradebook.services.scores import CellChange, GridError, columns_for, save_grid
-from tests.factories import make_student, make_user
+from tests.factories import fill_scores, make_student, make_user
 
 pytestmark = pytest.mark.django_db
 
 
 def fill(world, enrolment, math="8", literature="8", pe="D", others="8", terms=("HK1", "HK2"), conduct="Tốt"):
     """Every required score of every subject of the class, and the conduct, for the given terms."""
-    values = {"toan": math, "ngu-van": literature, "gdtc": pe}
-    for assignment in world.classroom.assignments.select_related("subject"):
-        values.setdefault(assignment.subject.code, others)
-        for term in terms:
-            for column in columns_for(assignment, term):
-                value = values[assignment.subject.code]
-                score = Score(
-                    assignment=assignment,
-                    enrolment=enrolment,
-                    term=term,
-                    kind=column.kind,
-                    index=column.index,
-                )
-                if assignment.subject.kind == Subject.Kind.COMMENT:
-                    score.level = value
-                else:
-                    score.value = Decimal(value)
-                score.save()
+    values = {"toan": math, "ngu-van": literature}
+    fill_scores(enrolment, terms=terms, value=lambda a: values.get(a.subject.code, others), level=pe)
     for term in terms if conduct else ():
         ConductResult.objects.update_or_create(enrolment=enrolment, period=term, defaults={"level": conduct})
 

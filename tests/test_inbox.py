@@ -2,7 +2,6 @@
 states, and the principal's approval of several classes' results in one step."""
 
 from datetime import date, timedelta
-from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -16,15 +15,13 @@ from gradebook.models import (
     Enrolment,
     ResultsApproval,
     Score,
-    Subject,
 )
 from gradebook.selectors.inbox import inbox
 from gradebook.services import locks
 from gradebook.services import results as results_service
 from gradebook.services.corrections import decide_correction
-from gradebook.services.scores import columns_for
 from gradebook.services.structure import set_homeroom_teacher
-from tests.factories import sign_subject_turns
+from tests.factories import fill_scores, sign_subject_turns
 from tests.test_corrections import file_request, lock_term
 
 pytestmark = pytest.mark.django_db
@@ -38,20 +35,7 @@ def items(user, world, today):
 def complete(classroom, term="HK1", conduct="Tốt", value="8"):
     """Every required score of every subject and the conduct of the class's students for `term`."""
     for enrolment in classroom.enrolments.filter(status=Enrolment.Status.STUDYING):
-        for assignment in classroom.assignments.select_related("subject"):
-            for column in columns_for(assignment, term):
-                score = Score(
-                    assignment=assignment,
-                    enrolment=enrolment,
-                    term=term,
-                    kind=column.kind,
-                    index=column.index,
-                )
-                if assignment.subject.kind == Subject.Kind.COMMENT:
-                    score.level = "D"
-                else:
-                    score.value = Decimal(value)
-                score.save()
+        fill_scores(enrolment, terms=(term,), value=lambda _a: value)
         ConductResult.objects.update_or_create(enrolment=enrolment, period=term, defaults={"level": conduct})
 
 

@@ -21,9 +21,8 @@ from gradebook.models import (
 from gradebook.selectors.results import compute_results
 from gradebook.selectors.summer import summer_sheet
 from gradebook.services import summer as summer_service
-from gradebook.services.scores import columns_for
 from gradebook.services.structure import create_classroom
-from tests.factories import make_school, make_student, make_year
+from tests.factories import fill_scores, make_school, make_student, make_year
 from tests.test_class_results import fill
 from tests.test_printed_books import stored, text_of
 from transcripts.documents import Kind, Target, issue
@@ -125,22 +124,7 @@ def chuyen():
     assert classroom.regulation == "TT58+TT26"
     student = make_student(school, "Lâm Bảo Ngọc", born=date(2006, 4, 4))
     enrolment = Enrolment.objects.create(student=student, classroom=classroom, start_date=year.start_date)
-    for assignment in classroom.assignments.select_related("subject"):
-        value = "7.9" if assignment.subject.code == "hoa-hoc" else "8.5"
-        for term in ("HK1", "HK2"):
-            for column in columns_for(assignment, term):
-                score = Score(
-                    assignment=assignment,
-                    enrolment=enrolment,
-                    term=term,
-                    kind=column.kind,
-                    index=column.index,
-                )
-                if assignment.subject.kind == Subject.Kind.COMMENT:
-                    score.level = "D"
-                else:
-                    score.value = Decimal(value)
-                score.save()
+    fill_scores(enrolment, value=lambda assignment: "7.9" if assignment.subject.code == "hoa-hoc" else "8.5")
     for period in ("HK1", "HK2", "year"):
         ConductResult.objects.create(enrolment=enrolment, period=period, level="Tốt")
     return classroom, enrolment, subjects
