@@ -290,3 +290,31 @@ def test_the_clerk_is_reminded_of_an_ended_year_not_archived(world):
     assert archive_inbox(world.principal, world.school, date(2027, 6, 15)) == []
     YearArchive.objects.create(school=world.school, school_year=world.year, status="done")
     assert archive_inbox(world.clerk, world.school, date(2027, 6, 15)) == []
+
+
+def test_a_vice_principal_sees_the_submitted_results_only_when_delegated(two_classes):
+    from accounts import services as account_services
+    from accounts.models import Role
+    from tests.factories import make_user
+
+    world = two_classes
+    vice = make_user("pht_a", "Trần Văn Phó", school=world.school, roles=[Role.VICE_PRINCIPAL])
+    results_service.submit_results(world.literature_teacher, world.classroom, "HK1")
+    today = date(2027, 1, 25)
+    assert "results-submitted" not in items(vice, world, today)
+    account_services.delegate_results_approval(
+        world.principal, world.school, vice, True, right="may_approve_results"
+    )
+    assert items(vice, world, today)["results-submitted"].count == 1
+
+
+def test_only_the_decider_of_a_correction_sees_it_waiting(locked):
+    from accounts.models import Role
+    from tests.factories import make_user
+
+    world = locked
+    vice = make_user("pht_b", "Trần Văn Phó", school=world.school, roles=[Role.VICE_PRINCIPAL])
+    file_request(world, tx1="8")
+    today = date(2026, 12, 3)
+    assert items(world.principal, world, today)["corrections-to-decide"].count == 1
+    assert "corrections-to-decide" not in items(vice, world, today)  # the principal's to decide

@@ -1,6 +1,7 @@
 """What waits on a person today (docs/workflows.md §4, §6, §7): the home page's inbox, each entry with
-its count and the page where the work is done. The documents to sign and print come from the documents
-app (transcripts/selectors.py), which sits above; `sodiem/views.py` joins both."""
+its count and the page where the work is done. The documents to sign, seal and print come from the
+documents app (transcripts/inbox.py) and the years to archive from the archive (archive/inbox.py), which
+sit above; `sodiem/views.py` joins them."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from accounts import authz
 from accounts.models import Role, School, User
 from gradebook.models import (
     AttendanceMonth,
@@ -45,7 +47,7 @@ class Item:
 def inbox(user: User, school: School, year: SchoolYear, roles: set, today: date) -> list[Item]:
     items: list[Item] = []
     if roles & BOARD:
-        items += _board(school, year, today)
+        items += _board(user, school, year, today)
     if Role.ADMIN_BOARD in roles:
         items += _admin_board(school, year)
     mine = [t for t in entry_progress(year, today, teacher=user)["teachers"] if t.teacher == user]
@@ -54,13 +56,22 @@ def inbox(user: User, school: School, year: SchoolYear, roles: set, today: date)
     return [item for item in items if item.count]
 
 
-def _board(school: School, year: SchoolYear, today: date) -> list[Item]:
-    submitted = ResultsApproval.objects.filter(
-        classroom__school_year=year, status=ResultsApproval.Status.SUBMITTED
-    ).count()
-    to_decide = CorrectionRequest.objects.filter(
-        assignment__classroom__school_year__school=school, status=CorrectionRequest.Status.SUBMITTED
-    ).count()
+def _board(user: User, school: School, year: SchoolYear, today: date) -> list[Item]:
+    # a vice principal approves results only when the principal delegated it (accounts/authz.py)
+    submitted = (
+        ResultsApproval.objects.filter(classroom__school_year=year, status=ResultsApproval.Status.SUBMITTED)
+        .exclude(classroom__homeroom_teacher=user)
+        .count()
+        if authz.can(user, authz.Action.DECIDE_RESULTS, school)
+        else 0
+    )
+    # the principal decides corrections, never their own; a vice principal only the principal's
+    to_decide = sum(
+        authz.can(user, authz.Action.DECIDE_CORRECTION, c)
+        for c in CorrectionRequest.objects.filter(
+            assignment__classroom__school_year__school=school, status=CorrectionRequest.Status.SUBMITTED
+        ).select_related("assignment__classroom__school_year")
+    )
     proposed = Award.objects.filter(
         enrolment__classroom__school_year=year, status=Award.Status.PROPOSED
     ).count()
