@@ -318,3 +318,16 @@ def test_only_the_decider_of_a_correction_sees_it_waiting(locked):
     today = date(2026, 12, 3)
     assert items(world.principal, world, today)["corrections-to-decide"].count == 1
     assert "corrections-to-decide" not in items(vice, world, today)  # the principal's to decide
+
+
+def test_months_of_a_term_whose_results_are_approved_are_no_longer_owed(two_classes):
+    """The rule of the writes (an approval freezes its term like a lock): September–December, inside
+    term I, leave the list; January, half in term II, stays."""
+    world = two_classes
+    today = date(2027, 2, 10)
+    assert "attendance-2026-10" in items(world.literature_teacher, world, today)
+    results_service.submit_results(world.literature_teacher, world.classroom, "HK1")
+    results_service.decide_results(world.principal, world.classroom, "HK1", approve=True)
+    found = items(world.literature_teacher, world, today)
+    assert not {"attendance-2026-09", "attendance-2026-10", "attendance-2026-12"} & set(found)
+    assert "attendance-2027-01" in found

@@ -16,6 +16,7 @@ from django.utils.translation import ngettext
 
 from accounts import authz
 from accounts.models import Role, School, User
+from accounts.selectors import staff_accounts
 from gradebook.models import (
     AttendanceMonth,
     Award,
@@ -120,12 +121,7 @@ def _admin_board(school: School, year: SchoolYear) -> list[Item]:
     to_apply = CorrectionRequest.objects.filter(
         assignment__classroom__school_year__school=school, status=CorrectionRequest.Status.APPROVED
     ).count()
-    never = (
-        User.objects.filter(role_assignments__school=school, is_active=True, last_login__isnull=True)
-        .exclude(role_assignments__role__in=[Role.PARENT, Role.STUDENT])
-        .distinct()
-        .count()
-    )
+    never = staff_accounts(school, never_signed_in=True).count()  # what the account list then shows
     return [
         Item(
             "locks-to-carry-out",

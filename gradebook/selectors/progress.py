@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db.models import Count, Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -23,14 +22,13 @@ from gradebook.models import (
     Classroom,
     ConductResult,
     Enrolment,
-    LockReopening,
-    PeriodLock,
     SchoolYear,
     Score,
     TeachingAssignment,
     Term,
 )
 from gradebook.months import add_months, attendance_due, months_between
+from gradebook.selectors.locks import LockState, lock_state
 
 
 @dataclass
@@ -169,7 +167,7 @@ def _homeroom_duties(
     )
     terms = list(Term.objects.filter(school_year=school_year))
     ended_terms = [t.code for t in terms if t.end_date < today]
-    closed = closed_months(school_year, terms)
+    closed = month_closed(terms)
     per_class_period: defaultdict[tuple[int, str], int] = defaultdict(int)
     for classroom_id, period in ConductResult.objects.filter(
         enrolment__classroom__school_year=school_year,
@@ -208,38 +206,24 @@ def _homeroom_duties(
             entry.duties.extend(duties)
 
 
-def closed_months(school_year: SchoolYear, terms: list[Term]):
-    """A test (classroom, month) → whether the month's attendance is locked now: a month lock reaching its
-    last day, or a lock of its term or of the year, for the school, the class's grade or the class, carried
-    out and in force (not reopened at this moment). Two queries for the whole school."""
-    now = timezone.now()
-    reopened = set(
-        LockReopening.objects.filter(
-            lock__school_year=school_year, carried_out_at__isnull=False, starts_at__lte=now, ends_at__gt=now
-        ).values_list("lock_id", flat=True)
-    )
-    locks = [
-        lock
-        for lock in PeriodLock.objects.filter(
-            school_year=school_year, carried_out_at__isnull=False, locked_at__lte=now
-        )
-        if lock.pk not in reopened
-    ]
+def month_closed(terms: list[Term]):
+    """A test (classroom, month) → whether the month's attendance is closed now, by the rule the writes
+    follow (`selectors.locks.lock_state`: the locks in force and the approved results of the term, the
+    month locks up to their day): every day of the month inside a term is closed. Each class and term's
+    state is read once, and only for a month still owed."""
+    states: dict[tuple[int, str], LockState] = {}
 
     def closed(classroom: Classroom, month: date) -> bool:
         last = add_months(month, 1) - timedelta(days=1)
-        for lock in locks:
-            if (lock.classroom_id and lock.classroom_id != classroom.pk) or (
-                lock.grade and lock.grade != classroom.grade
-            ):
-                continue
-            if lock.term == PeriodLock.Scope.YEAR:
-                return True
-            if lock.term == PeriodLock.Scope.MONTH and lock.month_end and lock.month_end >= last:
-                return True
-            if any(t.code == lock.term and t.start_date <= month and last <= t.end_date for t in terms):
-                return True
-        return False
+        overlapping = [t for t in terms if t.start_date <= last and month <= t.end_date]
+        for term in overlapping:
+            key = (classroom.pk, term.code)
+            if key not in states:
+                states[key] = lock_state(classroom, term.code)
+            state = states[key]
+            if not (state.closed or (state.month_until and state.month_until >= min(last, term.end_date))):
+                return False
+        return bool(overlapping)
 
     return closed
 
