@@ -3,25 +3,26 @@ distribution of academic and conduct results, per subject the distribution of av
 Đ/CĐ), and for the year the promotion decisions and honours.
 
 The results of a whole school take a second or more to compute (the engine on every student); they are
-computed once per state of the data and kept in the cache: the key carries the latest history row of
-every table the results depend on, so any write makes a new key (nothing is ever served stale)."""
+computed per class and kept in the cache under the class's version (gradebook/freshness.py): a write
+makes its class's version new, so a view after it recomputes that class alone, and nothing computed
+before a write is served after it. The page says which change it includes last."""
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 
 from django.core.cache import cache
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Q
+from django.utils import timezone
 
+from gradebook import freshness
 from gradebook.models import (
-    Absence,
     AssessmentKind,
     Classroom,
-    ConductResult,
     Enrolment,
-    Exemption,
     ResultsApproval,
     SchoolYear,
     Score,
@@ -77,13 +78,13 @@ class Group:
         return (Decimal(100 * n) / self.students).quantize(Decimal("0.1")) if self.students else Decimal(0)
 
 
-def data_stamp() -> str:
-    """The latest history row of every table the results read: any write changes it."""
-    parts = [
-        model.history.model.objects.aggregate(m=Max("history_id"))["m"] or 0
-        for model in (Score, ConductResult, Absence, Exemption, Enrolment, TeachingAssignment, Classroom)
-    ]
-    return "-".join(str(p) for p in parts)
+@dataclass
+class ClassFigures:
+    """A class's groups for the three periods, computed at one version of the class (gradebook/freshness.py)."""
+
+    groups: dict[str, Group]
+    computed_at: datetime
+    version: str = ""
 
 
 def _band(value: Decimal) -> str:
@@ -93,14 +94,63 @@ def _band(value: Decimal) -> str:
     return BANDS[-1][0]
 
 
+def class_figures(school_year: SchoolYear, classrooms: list[Classroom]) -> dict[int, ClassFigures]:
+    """Each class's figures at its current version: from the cache (two round trips for the whole
+    school), the classes missing computed together and kept. A write in one class leaves the other
+    classes' figures where they are, a write in another school leaves them all."""
+    current = freshness.versions(c.pk for c in classrooms)
+    keys = {c.pk: freshness.figures_key(c.pk, current[c.pk]) for c in classrooms}
+    found = cache.get_many(keys.values())
+    figures = {pk: found[key] for pk, key in keys.items() if key in found}
+    missing = [c for c in classrooms if c.pk not in figures]
+    if missing:
+        computed = compute_figures(school_year, missing)
+        for pk, item in computed.items():
+            item.version = current[pk]
+        cache.set_many({keys[pk]: item for pk, item in computed.items()}, freshness.TIMEOUT)
+        figures.update(computed)
+    return figures
+
+
+def compute_figures(school_year: SchoolYear, classrooms: list[Classroom]) -> dict[int, ClassFigures]:
+    """The groups of these classes for every period, from one computation of their results."""
+    now = timezone.now()
+    results = compute_results(school_year, classrooms)
+    figures = {
+        c.pk: ClassFigures({period: Group(c.name) for period in PERIODS}, computed_at=now) for c in classrooms
+    }
+    for student in results.values():
+        for period, group in figures[student.classroom_id].groups.items():
+            _count(group, student, period)
+    return figures
+
+
+def _count(group: Group, student, period: str) -> None:
+    group.students += 1
+    level = student.academic.get(period)
+    group.academic[(level.level if level else None) or "—"] += 1
+    group.conduct[student.conduct.get(period) or "—"] += 1
+    if period == "year":
+        group.decisions[str(DECISIONS.get(student.decision or "", "—"))] += 1
+        if student.honour and student.honour != "Không":
+            group.honours[student.honour] += 1
+    for subject in student.subjects.values():
+        value = subject.value(period)
+        if value is None:
+            band = "—"
+        elif subject.kind == Subject.Kind.COMMENT:
+            band = value
+        else:
+            band = _band(value)
+        group.bands.setdefault(subject.subject_name, Counter())[band] += 1
+
+
 def school_statistics(school_year: SchoolYear, period: str) -> dict:
-    key = f"sodiem:stats:{school_year.pk}:{period}:{data_stamp()}"
-    cached = cache.get(key)
-    if cached is not None:
-        return cached
-    results = compute_results(school_year)
+    """The tables of the statistics page for a period: every class, the grades, the school; and how
+    fresh they are (the latest change they include, the oldest computation they come from)."""
     classrooms = list(Classroom.objects.filter(school_year=school_year).order_by("grade", "name"))
-    by_class: dict[int, Group] = {c.pk: Group(c.name) for c in classrooms}
+    figures = class_figures(school_year, classrooms)
+    by_class = {pk: item.groups[period] for pk, item in figures.items()}
     subjects: dict[str, str] = {}  # name → kind, in curriculum order
     for name, kind in (
         TeachingAssignment.objects.filter(classroom__school_year=school_year)
@@ -109,25 +159,6 @@ def school_statistics(school_year: SchoolYear, period: str) -> dict:
         .distinct()
     ):
         subjects.setdefault(name, kind)
-    for student in results.values():
-        group = by_class[student.classroom_id]
-        group.students += 1
-        level = student.academic.get(period)
-        group.academic[(level.level if level else None) or "—"] += 1
-        group.conduct[student.conduct.get(period) or "—"] += 1
-        if period == "year":
-            group.decisions[str(DECISIONS.get(student.decision or "", "—"))] += 1
-            if student.honour and student.honour != "Không":
-                group.honours[student.honour] += 1
-        for subject in student.subjects.values():
-            value = subject.value(period)
-            if value is None:
-                band = "—"
-            elif subject.kind == Subject.Kind.COMMENT:
-                band = value
-            else:
-                band = _band(value)
-            group.bands.setdefault(subject.subject_name, Counter())[band] += 1
     grades: dict[int, Group] = {}
     school = Group("Toàn trường")
     for classroom in classrooms:
@@ -136,7 +167,8 @@ def school_statistics(school_year: SchoolYear, period: str) -> dict:
         school.add(by_class[classroom.pk])
     regulations = {c.regulation for c in classrooms}
     rules = registry.get(sorted(regulations)[0]) if regulations else None
-    data = {
+    latest = max(figures.values(), key=lambda f: f.version, default=None)
+    return {
         "classes": [(c.grade, by_class[c.pk]) for c in classrooms],
         "grades": [grades[g] for g in sorted(grades)],
         "school": school,
@@ -148,9 +180,9 @@ def school_statistics(school_year: SchoolYear, period: str) -> dict:
         "decisions": sorted({d for g in grades.values() for d in g.decisions}),
         "honours": sorted({h for g in grades.values() for h in g.honours}),
         "mixed_regulations": len(regulations) > 1,
+        "latest_change": freshness.changed_at(latest.version) if latest else None,
+        "computed_at": min((f.computed_at for f in figures.values()), default=None),
     }
-    cache.set(key, data, 60 * 60 * 24)
-    return data
 
 
 def table(

@@ -23,6 +23,7 @@ from accounts.models import Role, RoleAssignment, School, User
 from audit import chain
 from audit.models import AuditEvent
 from audit.services import record
+from gradebook import freshness
 from gradebook.models import (
     Absence,
     Classroom,
@@ -141,6 +142,7 @@ def _create(actor: User, model, objects: list, reason: str) -> None:
         bulk_create_with_history(objects, model, default_user=actor, default_change_reason=reason)
     else:
         model.objects.bulk_create(objects)
+    freshness.rows_written(objects)  # bulk: no signal to tell the figures
 
 
 @transaction.atomic

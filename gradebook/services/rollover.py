@@ -20,6 +20,7 @@ from accounts.authz import Action
 from accounts.models import User
 from audit.models import AuditEvent
 from audit.services import record
+from gradebook import freshness
 from gradebook.models import (
     Classroom,
     Enrolment,
@@ -224,6 +225,7 @@ def apply(actor: User, year: SchoolYear, *, make_current: bool = False) -> Plan:
                 )
             )
     bulk_create_with_history(enrolments, Enrolment, default_user=actor, default_change_reason="Lên lớp")
+    freshness.touched(classrooms={e.classroom_id for e in enrolments})  # bulk: no signal
     graduates = [m.enrolment.student_id for m in the_plan.moves if m.action == GRADUATE]
     for student in Student.objects.filter(pk__in=graduates, left_on__isnull=True):
         student.left_on, student.leaving_reason = year.end_date, LeavingReason.GRADUATED

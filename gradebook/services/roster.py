@@ -26,6 +26,7 @@ from accounts.models import User
 from accounts.vietnamese import split_full_name
 from audit.models import AuditEvent
 from audit.services import record
+from gradebook import freshness
 from gradebook.ethnicities import ethnic_group
 from gradebook.models import Classroom, Enrolment, Guardian, ImportBatch, SchoolYear, Student
 from gradebook.services.setup import check_setting_up
@@ -536,6 +537,7 @@ def apply(by: Actor | User, batch: ImportBatch) -> RosterPreview:
             enrolments.append(Enrolment(student=student, classroom=row.classroom, start_date=start))
     bulk_create_with_history(guardians, Guardian, default_user=actor)
     bulk_create_with_history(enrolments, Enrolment, default_user=actor)
+    freshness.touched(classrooms={e.classroom_id for e in enrolments})  # bulk: no signal
     batch.applied_at, batch.applied_by, batch.summary = timezone.now(), actor, result.counts
     batch.save(update_fields=["applied_at", "applied_by", "summary"])
     record(

@@ -22,6 +22,7 @@ from accounts import authz
 from accounts.authz import Action
 from accounts.history import attribute
 from accounts.models import User
+from gradebook import freshness
 from gradebook.cells import (  # noqa: F401 (the grid's vocabulary, imported from here by the writers)
     COMMENT_COLUMN,
     MAX_COMMENT,
@@ -173,7 +174,9 @@ def save_grid(
                 outcome.changed_by, outcome.changed_at = who
                 outcome.message = conflict_message(*who)
         history = {"ip_address": ip, "correction_id": None}  # grid entry, not a correction
-        write_scores(decided.scores, user=actor, when=now, history=history)
+        write_scores(
+            decided.scores, user=actor, when=now, history=history, classroom_id=assignment.classroom_id
+        )
         _write_comments(assignment, term, decided.comments, actor, now, reason, history)
     return SaveReport(decided.outcomes)
 
@@ -227,9 +230,14 @@ def _load_grid(assignment: TeachingAssignment, term: str, changes: list[CellChan
     )
 
 
-def write_scores(rows: list[ScoreRow], *, user, when, history: dict) -> None:
+def write_scores(rows: list[ScoreRow], *, user, when, history: dict, classroom_id: int | None = None) -> None:
     """The one write of scores (grid saves and corrections): every row upserted whole, one history row
-    each, in one statement on PostgreSQL (services/bulk_history.py)."""
+    each, in one statement on PostgreSQL (services/bulk_history.py); the class's figures are new after
+    the commit (gradebook/freshness.py: the caller who knows the class saves a query)."""
+    if classroom_id is not None:
+        freshness.touched(classrooms=[classroom_id] if rows else [])
+    else:
+        freshness.touched(assignments={row.assignment_id for row in rows})
     upsert_with_history(
         Score,
         rows,
