@@ -254,6 +254,9 @@ MAILERS = {
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "so-diem@localhost")
 
 # Sessions and cookies
+# Sessions read from the cache (Redis when deployed) and written through to the database: a request
+# costs no session query; sign-out and expiry remove both copies.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_AGE = env_int("SESSION_ABSOLUTE_SECONDS", 12 * 3600)
 SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_SECONDS", 60 * 60)
 SESSION_COOKIE_HTTPONLY = True

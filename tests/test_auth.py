@@ -90,6 +90,24 @@ def test_idle_session_expires(world, client):
     assert client.get(reverse("home")).status_code == 302
 
 
+def test_the_idle_clock_is_kept_to_the_minute_not_written_on_every_request(world, client):
+    from django.contrib.sessions.models import Session
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(world.principal)
+    client.get(reverse("home"))
+    with CaptureQueriesContext(connection) as captured:
+        client.get(reverse("home"))
+    assert not [q for q in captured if "django_session" in q["sql"]]  # read from the cache, not written
+    session = client.session
+    session["sodiem_last_seen"] = time.time() - 61
+    session.save()
+    client.get(reverse("home"))
+    stored = Session.objects.get(session_key=client.session.session_key).get_decoded()
+    assert time.time() - stored["sodiem_last_seen"] < 5  # a minute on: written through to the database
+
+
 @override_settings(OTP_TOTP_THROTTLE_FACTOR=0)
 def test_school_can_require_two_factor_for_leaders(world, client):
     world.school.require_2fa_for_leaders = True

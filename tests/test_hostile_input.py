@@ -5,6 +5,7 @@ kept in NFC whichever way it comes in."""
 from __future__ import annotations
 
 import copy
+import json
 import unicodedata
 from datetime import date
 from io import BytesIO
@@ -12,12 +13,15 @@ from io import BytesIO
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from hypothesis import given
+from hypothesis import strategies as st
 from lxml import etree
 from openpyxl import Workbook
 
 from accounts.models import User
 from accounts.services import IMPORT_HEADERS, AccountError, create_account
 from gradebook.models import DisciplineNote, Enrolment, ExternalYearRecord, Score, Student, SubjectComment
+from sodiem.text import nfc as nfc_all
 from transcripts import xml_hocba
 
 pytestmark = pytest.mark.django_db
@@ -263,6 +267,40 @@ def test_grid_cells_sent_as_json_are_kept_in_nfc(world, client):
     )
     assert response.status_code == 200, response.content
     assert SubjectComment.objects.get().text == nfc(NFD)
+
+
+def test_grid_cells_escaped_in_json_are_kept_in_nfc_too(world, client):
+    client.force_login(world.math_teacher)
+    body = json.dumps(  # ensure_ascii: every letter an escape, the decomposed marks too
+        {
+            "changes": [
+                {"enrolment": str(world.enrolment.uuid), "column": "comment", "value": NFD, "version": 0}
+            ]
+        }
+    )
+    assert "\\u0301" in body or "\\u0309" in body or "\\u0323" in body
+    response = client.post(
+        reverse("grid_save", args=[world.math.uuid, "HK1"]), body, content_type="application/json"
+    )
+    assert response.status_code == 200, response.content
+    assert SubjectComment.objects.get().text == nfc(NFD)
+
+
+@given(
+    st.recursive(
+        st.text(
+            alphabet=st.sampled_from('aeiouyAEĐđ "\\\u0300\u0301\u0303\u0309\u0323\u0302\u0306\u031b\u212b')
+        ),
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner, max_size=3),
+        max_leaves=8,
+    ),
+    st.booleans(),
+)
+def test_a_json_body_normalised_whole_equals_every_string_normalised(value, escaped):
+    from sodiem.text import json_nfc
+
+    body = json.dumps(value, ensure_ascii=escaped).encode()
+    assert json_nfc(body) == nfc_all(json.loads(body))
 
 
 def test_query_strings_are_normalised_too(world, client):

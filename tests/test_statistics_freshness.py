@@ -223,5 +223,5 @@ def test_the_page_says_how_fresh_it_is_and_its_queries_do_not_grow(
     url = reverse("statistics") + "?period=year"
     page = client.get(url).content.decode()
     assert 'id="freshness"' in page and "mọi thay đổi đã lưu" in page.lower()
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(9):
         client.get(url)

@@ -31,7 +31,7 @@ from gradebook.services.bulk_history import REASON_MAX
 from gradebook.services.locks import lock_state
 from sodiem.domain import Actor
 from sodiem.http import xlsx_response
-from sodiem.text import nfc
+from sodiem.text import json_nfc
 
 TERMS = {Term.Code.HK1: "Học kì I", Term.Code.HK2: "Học kì II"}
 MAX_CHANGES = 5000
@@ -164,10 +164,10 @@ def _payload(request) -> dict:
     # the grid speaks JSON; a form post (its body already parsed and consumed) is a bad request
     if request.content_type != "application/json" or len(request.body) > 2_000_000:
         raise ValueError
-    payload = json.loads(request.body or b"{}")
+    payload = json_nfc(request.body or b"{}")  # cells and comments in NFC, however the keyboard composed them
     if not isinstance(payload, dict):
         raise ValueError
-    return nfc(payload)  # cells and comments in NFC, however the keyboard composed them
+    return payload
 
 
 def _bad_request():
