@@ -61,8 +61,10 @@ run: install
 	export DATABASE_URL="$$app" SITE_URL=http://$(HOST):$(PORT) FRIENDLY_ERROR_PAGES=true; \
 	$(PY) manage.py seed_demo --if-empty; \
 	$(PY) manage.py demo_accounts --url http://$(HOST):$(PORT)/; \
-	$(PY) manage.py db_worker --no-reload --verbosity 0 & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	workers=""; for i in $$(seq $${PRINT_WORKERS:-$$(nproc)}); do \
+	  $(PY) manage.py db_worker --no-reload --verbosity 0 & workers="$$workers $$!"; \
+	done; \
+	trap 'kill $$workers 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 # PostgreSQL roles (audit/dbroles.py): the owner migrates, the application role is what the portal

@@ -569,3 +569,39 @@ def test_each_subject_teacher_finds_the_book_waiting_for_them_in_turn(klass, cli
     sign_subject_turns(document)
     client.force_login(world.literature_teacher)  # now as the homeroom teacher, after both subject teachers
     assert document.signatures.count() == 2 and document.title in client.get(home).content.decode()
+
+
+def test_a_worker_renders_with_one_fetcher_one_font_configuration_one_stylesheet(
+    klass, monkeypatch, tmp_path
+):
+    """Each render used to build its own URL fetcher (an SSL context), load the forms' fonts and parse
+    the documents' stylesheet: a worker thread now does each once, whatever it prints."""
+    import threading
+
+    from transcripts import pdf
+
+    world = klass
+    made = []
+    real = pdf.data_only_fetcher
+    monkeypatch.setattr(pdf, "data_only_fetcher", lambda: made.append(1) or real())
+    monkeypatch.setattr(pdf, "_worker", threading.local())
+    first = issue(
+        Target(Kind.TRANSCRIPT, world.school, world.year, student=world.enrolment.student), user=None
+    )
+    shared = pdf.renderer()
+    issue(Target(Kind.CLASS_BOOK, world.school, world.year, classroom=world.classroom), user=None)
+    assert len(made) == 1 and pdf.renderer() is shared
+    # another thread (a gunicorn thread printing a paper) has its own: Pango's objects stay in theirs
+    other = []
+    thread = threading.Thread(target=lambda: other.append(pdf.renderer()))
+    thread.start()
+    thread.join()
+    assert len(made) == 2 and other[0] is not shared
+    # the shared stylesheet carries the forms' fonts and page furniture: the text is set in them
+    path = tmp_path / "hoc-ba.pdf"
+    path.write_bytes(stored(first))
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, check=True).stdout.decode()
+    assert "SoDiem-Serif" in fonts and " no " not in fonts  # the forms’ own faces, every one embedded
+    assert f"Trang {first.pages} / {first.pages}" in flat(
+        stored(first)
+    ) and "HƯỚNG DẪN SỬ DỤNG HỌC BẠ" in flat(stored(first))

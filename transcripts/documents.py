@@ -164,14 +164,14 @@ def render(target: Target, *, document_uuid=None, printed_at=None, data: dict | 
     html, content_hash = document_html(
         target, data, document_uuid=document_uuid, printed_at=printed_at, token=token
     )
-    rendered = layout(html)
+    rendered = layout(html, document=True)
     if data.get("needs_page_count"):
         # the closing line states the book's page count ("Sổ này có … trang"): lay out once more with it
         data["page_count"] = len(rendered.pages)
         html, content_hash = document_html(
             target, data, document_uuid=document_uuid, printed_at=printed_at, token=token
         )
-        rendered = layout(html)
+        rendered = layout(html, document=True)
     pdf = rendered.write_pdf(pdf_variant="pdf/a-3b")
     return pdf, content_hash, len(rendered.pages), signature_places(rendered)
 

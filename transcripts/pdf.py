@@ -7,7 +7,10 @@ value put in front of it). Every PDF handed out is recorded in the audit trail.
 
 from __future__ import annotations
 
+import atexit
+import threading
 from datetime import date
+from types import SimpleNamespace
 
 from django.http import FileResponse, HttpResponse
 from django.template.loader import render_to_string
@@ -17,6 +20,31 @@ from audit.services import record
 from sodiem.domain import Actor
 from sodiem.text import file_name
 from transcripts import fonts
+
+_worker = threading.local()
+
+
+def renderer() -> SimpleNamespace:
+    """What every render of this worker thread shares: one URL fetcher (each costs an SSL context),
+    one FontConfiguration (the forms' fonts loaded once) and the documents' stylesheet parsed once
+    (transcripts/document.css). Per thread: Pango's objects are not to be shared between threads."""
+    if not hasattr(_worker, "renderer"):
+        from weasyprint import CSS
+        from weasyprint.text.fonts import FontConfiguration
+
+        fetcher = data_only_fetcher()
+        font_config = FontConfiguration()
+        stylesheet = CSS(
+            string=render_to_string("transcripts/document.css"),
+            base_url="about:blank",
+            url_fetcher=fetcher,
+            font_config=font_config,
+        )
+        _worker.renderer = SimpleNamespace(fetcher=fetcher, font_config=font_config, stylesheet=stylesheet)
+        if threading.current_thread() is threading.main_thread():
+            # released before the interpreter tears Pango down (its finaliser would fail then)
+            atexit.register(lambda: _worker.__dict__.pop("renderer", None))
+    return _worker.renderer
 
 
 def data_only_fetcher():
@@ -35,11 +63,15 @@ def data_only_fetcher():
     return DataOnlyFetcher()
 
 
-def layout(html: str):
-    """WeasyPrint's laid-out document (pages counted, not yet written), fetching nothing but `data:`."""
+def layout(html: str, *, document: bool = False):
+    """WeasyPrint's laid-out document (pages counted, not yet written), fetching nothing but `data:`;
+    an issued document (transcripts/document.html) with the documents' stylesheet."""
     from weasyprint import HTML
 
-    return HTML(string=html, base_url="about:blank", url_fetcher=data_only_fetcher()).render()
+    shared = renderer()
+    return HTML(string=html, base_url="about:blank", url_fetcher=shared.fetcher).render(
+        stylesheets=[shared.stylesheet] if document else None, font_config=shared.font_config
+    )
 
 
 def render_pdf(template: str, context: dict) -> bytes:
