@@ -605,3 +605,32 @@ def test_a_worker_renders_with_one_fetcher_one_font_configuration_one_stylesheet
     assert f"Trang {first.pages} / {first.pages}" in flat(
         stored(first)
     ) and "HƯỚNG DẪN SỬ DỤNG HỌC BẠ" in flat(stored(first))
+
+
+# a student's own: enrolments, external years, guardians, transfer, signers (2), the document and its
+# version, the batch's count (27 before the class's records were read once)
+PER_STUDENT_QUERIES = 10
+
+
+def test_a_class_batch_reads_the_class_once_not_once_per_student(klass):
+    """A class's học bạ in one batch part: the results, the comments, retests, conduct, the summer
+    sheet, the approval, awards and corrections are read once for the class; what grows with the
+    students is their own profile and the stored document."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from transcripts.printing import print_part, start_batch
+
+    world = klass
+    ids = list(world.classroom.enrolments.order_by("student__sort_key").values_list("student_id", flat=True))
+    assert len(ids) == 4
+    batch = start_batch(world.clerk, world.school, world.year, Kind.TRANSCRIPT, classrooms=[world.classroom])
+
+    def queries(students):
+        with CaptureQueriesContext(connection) as captured:
+            print_part.call(batch.pk, {"students": students, "period": "", "blank": False})
+        return len(captured)
+
+    two, four = queries(ids[:2]), queries(ids)
+    per_student = (four - two) / 2
+    assert per_student <= PER_STUDENT_QUERIES

@@ -23,7 +23,6 @@ from django.utils.safestring import mark_safe
 
 from accounts import authz
 from accounts.models import Role, School, User
-from accounts.selectors import principal_of
 from gradebook.models import Classroom, CorrectionRequest, SchoolYear, Student, Term
 from sodiem.qr import qr_data_uri
 from transcripts import papers, selectors
@@ -119,7 +118,7 @@ def content(target: Target) -> dict:
     data["date_line"] = date_line(target.school.printed_place, timezone.localdate())
     data["blank_date_line"] = date_line(target.school.printed_place, None)
     data["SIGN"], data["SIGN_AND_SEAL"] = SIGN, SIGN_AND_SEAL
-    principal = principal_of(target.school)
+    principal = selectors.school_principal(target.school)
     data["principal_signer"] = signer(
         "Hiệu trưởng", SIGN_AND_SEAL, name=principal.full_name if principal else ""
     )

@@ -101,7 +101,9 @@ def targets(batch: PrintBatch, part: dict):
     elif batch.kind == Kind.TEACHER_BOOK:
         yield Target(**common, teacher=User.objects.get(pk=part["teacher"]), blank=part.get("blank", False))
     elif batch.kind == Kind.TRANSCRIPT:
-        students = Student.objects.in_bulk(part["students"])
+        students = Student.objects.select_related("school__province", "school__commune").in_bulk(
+            part["students"]
+        )
         for pk in part["students"]:
             yield Target(**common, student=students[pk])
     else:

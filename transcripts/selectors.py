@@ -524,7 +524,7 @@ def _promotion_text(code: str) -> str:
     }.get(code, "")
 
 
-_SHARED_RESULTS: ContextVar[dict[int, dict] | None] = ContextVar("shared_class_results", default=None)
+_SHARED_RESULTS: ContextVar[dict[Any, Any] | None] = ContextVar("shared_class_results", default=None)
 
 
 @contextmanager
@@ -542,6 +542,17 @@ def shared_class_results():
         _SHARED_RESULTS.reset(token)
 
 
+def school_principal(school: School) -> User | None:
+    """The principal of the school, read once per batch inside shared_class_results()."""
+    shared = _SHARED_RESULTS.get()
+    if shared is None:
+        return principal_of(school)
+    key = ("principal", school.pk)
+    if key not in shared:
+        shared[key] = principal_of(school)
+    return shared[key]
+
+
 def _class_results(enrolment: Enrolment) -> dict:
     classroom = enrolment.classroom
     shared = _SHARED_RESULTS.get()
@@ -553,25 +564,85 @@ def _class_results(enrolment: Enrolment) -> dict:
     return shared[classroom.pk]
 
 
+@dataclass
+class _YearRecords:
+    """What a year's pages read besides the results, for one student or for their whole class."""
+
+    assignments: list
+    retests: dict[int, dict[int, str]] = field(default_factory=dict)  # enrolment → assignment → text
+    comments: dict[int, dict[int, str]] = field(default_factory=dict)
+    conduct: dict[int, dict[str, str]] = field(default_factory=dict)  # enrolment → period → level
+    homeroom_comments: dict[int, str] = field(default_factory=dict)
+    summer: dict[int, Any] = field(default_factory=dict)  # enrolment → summer sheet row
+    approval: ResultsApproval | None = None
+    awards: dict[int, list[str]] = field(default_factory=dict)
+    corrected: dict[int, Counter] = field(default_factory=dict)  # enrolment → subject → cells corrected
+
+
+def _year_records(enrolment: Enrolment, results: dict) -> _YearRecords:
+    """The records of the enrolment's year: inside shared_class_results() read once for the whole
+    class (a batch of its học bạ: a few queries per class, not per student), else for the student."""
+    classroom = enrolment.classroom
+    shared = _SHARED_RESULTS.get()
+    if shared is None:
+        return _read_year_records(classroom, results, Q(enrolment=enrolment))
+    key = ("records", classroom.pk)
+    if key not in shared:
+        shared[key] = _read_year_records(classroom, results, Q(enrolment__classroom=classroom))
+    return shared[key]
+
+
+def _read_year_records(classroom: Classroom, results: dict, whose: Q) -> _YearRecords:
+    data = _YearRecords(assignments=list(classroom_assignments(classroom)))
+    for enrolment_id, assignment_id, value, level in Score.objects.filter(
+        whose, kind=AssessmentKind.RETEST
+    ).values_list("enrolment_id", "assignment_id", "value", "level"):
+        data.retests.setdefault(enrolment_id, {})[assignment_id] = score_text(value, level)
+    for enrolment_id, assignment_id, term, text in (
+        SubjectComment.objects.filter(whose)
+        .order_by("term")
+        .values_list("enrolment_id", "assignment_id", "term", "text")
+    ):
+        # the term II comment when there is one (it speaks of the year), else term I's
+        if text and (term == Term.Code.HK2 or assignment_id not in data.comments.get(enrolment_id, {})):
+            data.comments.setdefault(enrolment_id, {})[assignment_id] = text
+    for enrolment_id, period, level, comment in ConductResult.objects.filter(whose).values_list(
+        "enrolment_id", "period", "level", "comment"
+    ):
+        data.conduct.setdefault(enrolment_id, {})[period] = level
+        if period == ConductResult.Period.YEAR:
+            data.homeroom_comments[enrolment_id] = comment or ""
+    data.summer = {row.enrolment.pk: row for row in summer_sheet(classroom, results)["rows"]}
+    data.approval = (
+        ResultsApproval.objects.filter(
+            classroom=classroom, period=ResultsApproval.Period.YEAR, status=ResultsApproval.Status.APPROVED
+        )
+        .select_related("decided_by")
+        .first()
+    )
+    for enrolment_id, title in (
+        Award.objects.filter(whose, kind=Award.Kind.AWARD, status=Award.Status.APPROVED)
+        .order_by("date")
+        .values_list("enrolment_id", "title")
+    ):
+        data.awards.setdefault(enrolment_id, []).append(title)
+    for enrolment_id, subject in Score.history.filter(whose, correction__isnull=False).values_list(
+        "enrolment_id", "assignment__subject__name"
+    ):
+        data.corrected.setdefault(enrolment_id, Counter())[subject] += 1
+    return data
+
+
 def transcript_year(enrolment: Enrolment) -> dict:
     """The two pages of one school year in the học bạ (docs/forms.md §5.4, §5.5)."""
     classroom = enrolment.classroom
     year = classroom.school_year
     results = _class_results(enrolment)
     result = results.get(enrolment.pk)
-    assignments = list(classroom_assignments(classroom))
-    retests = {
-        assignment_id: score_text(value, level)
-        for assignment_id, value, level in Score.objects.filter(
-            enrolment=enrolment, kind=AssessmentKind.RETEST
-        ).values_list("assignment_id", "value", "level")
-    }
-    comments = {}
-    for assignment_id, term, text in SubjectComment.objects.filter(enrolment=enrolment).values_list(
-        "assignment_id", "term", "text"
-    ):
-        if text and (term == Term.Code.HK2 or assignment_id not in comments):
-            comments[assignment_id] = text
+    data = _year_records(enrolment, results)
+    assignments = data.assignments
+    retests = data.retests.get(enrolment.pk, {})
+    comments = data.comments.get(enrolment.pk, {})
     subjects = []
     for a in assignments:
         s = result.subjects.get(a.subject_id) if result else None
@@ -587,40 +658,19 @@ def transcript_year(enrolment: Enrolment) -> dict:
                 "teacher_id": a.teacher_id,
             }
         )
-    conduct = dict(ConductResult.objects.filter(enrolment=enrolment).values_list("period", "level"))
-    homeroom_comment = (
-        ConductResult.objects.filter(enrolment=enrolment, period=ConductResult.Period.YEAR)
-        .values_list("comment", flat=True)
-        .first()
-        or ""
-    )
-    summer = next(
-        (r for r in summer_sheet(classroom, results)["rows"] if r.enrolment.pk == enrolment.pk), None
-    )
+    conduct = dict(data.conduct.get(enrolment.pk, {}))
+    homeroom_comment = data.homeroom_comments.get(enrolment.pk, "")
+    summer = data.summer.get(enrolment.pk)
     decision = result.decision if result else None
     final = summer.final_code if summer is not None else decision
-    approval = (
-        ResultsApproval.objects.filter(
-            classroom=classroom, period=ResultsApproval.Period.YEAR, status=ResultsApproval.Status.APPROVED
-        )
-        .select_related("decided_by")
-        .first()
-    )
-    awards = list(
-        Award.objects.filter(enrolment=enrolment, kind=Award.Kind.AWARD, status=Award.Status.APPROVED)
-        .order_by("date")
-        .values_list("title", flat=True)
-    )
+    approval = data.approval
+    awards = data.awards.get(enrolment.pk, [])
     academic = {
         p: (result.academic[p].level or "") if result else "" for p in (Term.Code.HK1, Term.Code.HK2, "year")
     }
     if result:
         conduct.setdefault("year", result.conduct.get("year", ""))
-    corrected = Counter(
-        Score.history.filter(enrolment=enrolment, correction__isnull=False).values_list(
-            "assignment__subject__name", flat=True
-        )
-    )
+    corrected = data.corrected.get(enrolment.pk, Counter())
     return {
         "enrolment": enrolment,
         "classroom": classroom,
@@ -711,7 +761,7 @@ def transcript(student: Student) -> dict:
     enrolments = list(
         student.enrolments.filter(Q(status=Enrolment.Status.STUDYING) | Q(end_date__isnull=False))
         .exclude(status=Enrolment.Status.CLASS_CHANGED)
-        .select_related("classroom__school_year__school", "classroom__homeroom_teacher")
+        .select_related("classroom__school_year__school__province", "classroom__homeroom_teacher")
         .order_by("classroom__school_year__start_year", "start_date")
     )
     course = sorted(
@@ -740,7 +790,7 @@ def transcript(student: Student) -> dict:
         .order_by("-transfer_date")
         .first()
     )
-    principal = principal_of(school)
+    principal = school_principal(school)
     lines = school_lines(school, first_year, grade=enrolments[-1].classroom.grade if enrolments else None)
     return {
         **lines,
