@@ -59,7 +59,7 @@ run: install
 	fi; \
 	DATABASE_URL="$$owner" $(PY) manage.py migrate --noinput; \
 	export DATABASE_URL="$$app" SITE_URL=http://$(HOST):$(PORT) FRIENDLY_ERROR_PAGES=true; \
-	$(PY) manage.py seed_demo --if-empty; \
+	$(PY) manage.py seed_demo --if-empty --years 4; \
 	$(PY) manage.py demo_accounts --url http://$(HOST):$(PORT)/; \
 	workers=""; for i in $$(seq $${PRINT_WORKERS:-$$(nproc)}); do \
 	  $(PY) manage.py db_worker --no-reload --verbosity 0 & workers="$$workers $$!"; \

@@ -72,9 +72,9 @@ def setup(school_code: str = BENCH_SCHOOL, size: int = 1600):
     return School.objects.get(code=school_code)
 
 
-def demo_school():
+def demo_school(years: int = 1):
     """Django ready, migrated, with the demo school of `make run` (16 classes of 38–45 students, the
-    first term under way); returns the School."""
+    first term under way; with `years` > 1 its earlier school years, finished); returns the School."""
     _ensure_database(os.environ["DATABASE_URL"])
     import django
 
@@ -88,7 +88,7 @@ def demo_school():
 
     if not School.objects.filter(code=DEMO_SCHOOL_CODE).exists():
         print("(creating the demo school…)", file=sys.stderr)
-        call_command("seed_demo", verbosity=0, stdout=io.StringIO())
+        call_command("seed_demo", years=years, verbosity=0, stdout=io.StringIO())
     return School.objects.get(code=DEMO_SCHOOL_CODE)
 
 

@@ -83,6 +83,62 @@ def test_demo_school_is_realistic_and_deterministic():
     _demo_documents_print(school)
 
 
+@pytest.mark.django_db
+def test_the_demo_school_with_its_earlier_years():
+    """`seed_demo --years 4`: 9A1's students were in 8A1, 7A1 and 6A1 the years before, with the
+    teachers of today's classes of those names, every score entered, the year approved; their học bạ
+    has four years."""
+    import subprocess
+
+    from django.core.management import call_command
+
+    from accounts.models import School
+    from audit.models import IntegrityCheck
+    from gradebook.models import Classroom, Enrolment, ResultsApproval, SchoolYear
+    from gradebook.selectors.results import compute_results
+    from transcripts.documents import Kind, Target, issue
+
+    call_command("seed_demo", school_code="DEMO-Y", size=200, years=4, verbosity=0)
+    school = School.objects.get(code="DEMO-Y")
+    years = list(SchoolYear.objects.filter(school=school).order_by("start_year"))
+    assert [(y.start_year, y.is_current) for y in years] == [
+        (2023, False),
+        (2024, False),
+        (2025, False),
+        (2026, True),
+    ]
+    assert [sorted(c.name for c in y.classrooms.all()) for y in years[:3]] == [
+        ["6A1"],
+        ["6A1", "7A1"],
+        ["6A1", "7A1", "8A1"],
+    ]
+    today = Classroom.objects.get(school_year=years[3], name="9A1")
+    student = today.enrolments.order_by("student__sort_key").first().student
+    course = Enrolment.objects.filter(student=student).order_by("classroom__school_year__start_year")
+    assert [e.classroom.name for e in course] == ["6A1", "7A1", "8A1", "9A1"]
+    earlier = Classroom.objects.get(school_year=years[2], name="8A1")
+    same = Classroom.objects.get(school_year=years[3], name="8A1")
+    assert earlier.homeroom_teacher == same.homeroom_teacher
+    assert dict(earlier.assignments.values_list("subject__code", "teacher_id")) == dict(
+        same.assignments.values_list("subject__code", "teacher_id")
+    )
+    assert ResultsApproval.objects.filter(classroom=earlier, status="approved").count() == 3
+    results = compute_results(years[2], [earlier])
+    assert all(r.decision for r in results.values())  # every score there: every student decided
+    assert IntegrityCheck.objects.filter(chain=school.pk).latest("at").ok
+    document = issue(Target(Kind.TRANSCRIPT, school, years[3], student=student), user=None)
+    with document.file.open("rb") as f:
+        text = " ".join(
+            subprocess.run(["pdftotext", "-", "-"], input=f.read(), capture_output=True, check=True)
+            .stdout.decode()
+            .split()
+        )
+    assert document.pages == 12
+    for name, label in (("6A1", "2023 - 2024"), ("7A1", "2024 - 2025"), ("8A1", "2025 - 2026")):
+        assert f"Lớp: {name} Năm học: {label}" in text
+    assert "ngày 28 tháng 5 năm 2026" in text  # 8A1's year approved by the principal at its end
+
+
 def _demo_tells_the_truth(school):
     """The October lock was carried out on the morning it took effect, and no homeroom teacher is asked
     to confirm a month it closed; the cover names the commune, as since 1/7/2025."""

@@ -20,6 +20,7 @@ from simple_history.utils import bulk_create_with_history
 
 from accounts.history import attribute
 from accounts.models import Department, Role, RoleAssignment, School, User
+from accounts.selectors import principal_of
 from accounts.services import place
 from audit import seals
 from audit.models import ChainSeal
@@ -38,6 +39,7 @@ from gradebook.models import (
     GradeSubject,
     Guardian,
     PeriodLock,
+    ResultsApproval,
     SchoolYear,
     Score,
     Student,
@@ -97,6 +99,14 @@ class Command(BaseCommand):
         parser.add_argument("--year", type=int, default=2026, help="start year of the current school year")
         parser.add_argument("--scores", choices=["none", "partial", "full"], default="partial")
         parser.add_argument("--if-empty", action="store_true", help="do nothing when the school exists")
+        parser.add_argument(
+            "--years",
+            type=int,
+            default=1,
+            choices=range(1, 5),
+            help="school years the students have at the school (grade 9 has up to four): the earlier ones "
+            "finished, scored and approved",
+        )
         parser.add_argument("--no-accounts", action="store_true", help="no demo accounts (benchmark schools)")
 
     def handle(self, *args, **opts):
@@ -208,6 +218,8 @@ class Command(BaseCommand):
             self._family_accounts(school, classrooms[0], students_per_class[classrooms[0].pk])
         if opts["scores"] != "none":
             self._scores(rng, year, classrooms, opts["scores"] == "full")
+        for back in range(1, opts["years"]):
+            self._earlier_year(rng, year, classrooms, back)
         if not opts["no_accounts"]:
             self._october_locked(school, year)
             self._signing_certificate(school)
@@ -375,6 +387,72 @@ class Command(BaseCommand):
             used.add(teacher.pk)
             set_homeroom_teacher(None, classroom, teacher)
         return teachers_by_subject
+
+    def _earlier_year(self, rng, year: SchoolYear, classrooms: list[Classroom], back: int) -> SchoolYear:
+        """The school year `back` years before `year`, finished: each class's students were in the class
+        of the same letter `back` grades lower (9A1 was 8A1, 7A1, 6A1) with the same teachers, every
+        score of both terms entered, conduct and absences, the year's results approved by the principal."""
+        start = year.start_year - back
+        past = SchoolYear.objects.create(
+            school=year.school,
+            start_year=start,
+            start_date=date(start, 9, 5),
+            end_date=date(start + 1, 5, 31),
+            holidays=presets.national_holidays(start),
+        )
+        for term in year.terms.all():
+            Term.objects.create(
+                school_year=past,
+                code=term.code,
+                start_date=term.start_date.replace(year=term.start_date.year - back),
+                end_date=term.end_date.replace(year=term.end_date.year - back),
+                midterm_tests_from=term.midterm_tests_from.replace(year=term.midterm_tests_from.year - back),
+                final_tests_from=term.final_tests_from.replace(year=term.final_tests_from.year - back),
+                entry_deadline=term.entry_deadline.replace(year=term.entry_deadline.year - back),
+            )
+        for row in GradeSubject.objects.filter(school_year=year):
+            GradeSubject.objects.create(
+                school_year=past, grade=row.grade, subject=row.subject, periods_per_year=row.periods_per_year
+            )
+        by_name = {c.name: c for c in classrooms}
+        made, enrolments = [], []
+        for classroom in classrooms:
+            grade = classroom.grade - back
+            if grade < 6:
+                continue
+            name = f"{grade}{classroom.name[len(str(classroom.grade)) :]}"
+            earlier = create_classroom(None, past, grade, name)
+            same = by_name.get(name, classroom)  # the teachers of today's class of that name
+            teachers = dict(same.assignments.values_list("subject_id", "teacher_id"))
+            for assignment in earlier.assignments.select_related("classroom__school_year__school"):
+                if teachers.get(assignment.subject_id):
+                    assign_teacher(None, assignment, User.objects.get(pk=teachers[assignment.subject_id]))
+            if same.homeroom_teacher_id:
+                set_homeroom_teacher(None, earlier, same.homeroom_teacher)
+            made.append(earlier)
+            enrolments += [
+                Enrolment(student_id=e.student_id, classroom=earlier, start_date=past.start_date)
+                for e in classroom.enrolments.all()
+            ]
+        bulk_create_with_history(enrolments, Enrolment, batch_size=1000)
+        self._scores(rng, past, made, True)
+        principal = principal_of(year.school)
+        decided = timezone.make_aware(datetime(start + 1, 5, 28, 9, 0))
+        for earlier in made:
+            earlier.refresh_from_db()
+            if earlier.homeroom_teacher_id is None or principal is None:
+                continue
+            for period in ResultsApproval.Period.values:
+                ResultsApproval.objects.create(
+                    classroom=earlier,
+                    period=period,
+                    status=ResultsApproval.Status.APPROVED,
+                    submitted_by=earlier.homeroom_teacher,
+                    submitted_at=decided - timedelta(days=2),
+                    decided_by=principal,
+                    decided_at=decided,
+                )
+        return past
 
     def _students(self, rng, school, classrooms, size):
         students: list[Student] = []
