@@ -404,3 +404,27 @@ def test_the_school_may_upload_its_seals_image_and_a_hostile_file_is_refused(wor
     response = client.post(url, {"seal": "1", "image": SimpleUploadedFile("dau.png", seal.getvalue())})
     assert response.status_code == 302
     assert bytes(SchoolAuthority.objects.get(school=world.school).seal_png) == seal.getvalue()
+
+
+def test_a_teachers_documents_to_sign_are_looked_for_among_those_naming_them(
+    klass, django_assert_max_num_queries
+):
+    """The home page of every teacher asks what waits for their signature: the school's other documents
+    (hundreds of học bạ after a year-end run) are not read for them; the principal and the clerk, whose
+    turn comes on every document, still see them all."""
+    from gradebook.models import Classroom
+    from transcripts.documents import Kind, Target, issue
+    from transcripts.signing_batches import waiting_for
+
+    world = klass
+    book = issue(Target(Kind.CLASS_BOOK, world.school, world.year, classroom=world.classroom), user=None)
+    other = Classroom.objects.create(
+        school_year=world.year, name="6A7", grade=6, regulation=world.classroom.regulation
+    )
+    issue(Target(Kind.CLASS_BOOK, world.school, world.year, classroom=other), user=None)
+    with django_assert_max_num_queries(6) as captured:
+        assert [d.pk for d in waiting_for(world.math_teacher, world.school)] == [book.pk]
+    assert 'subject_signers" @>' in " ".join(q["sql"] for q in captured.captured_queries)
+    with django_assert_max_num_queries(6) as captured:
+        waiting_for(world.principal, world.school)
+    assert 'subject_signers" @>' not in " ".join(q["sql"] for q in captured.captured_queries)

@@ -13,9 +13,11 @@ from django.db.models import Count, F, Q
 from django.tasks import task
 from django.utils import timezone
 
-from accounts.models import School, User
+from accounts import authz
+from accounts.models import Role, School, User
 from audit.models import AuditEvent
 from audit.services import record
+from gradebook.models import Enrolment
 from sodiem.domain import Actor, acting
 from transcripts.documents import may_sign, next_turn
 from transcripts.models import PrintedDocument, SignBatch
@@ -29,6 +31,19 @@ PART_SIZE = 10  # documents per task: several workers share even one class
 def waiting_for(user: User, school: School, *, kind: str = "", classroom=None, limit: int = 2000) -> list:
     """The school's documents whose next signature is the user's, oldest first."""
     found = PrintedDocument.objects.filter(school=school, complete=False)
+    if not authz.roles_in(user, school) & {Role.PRINCIPAL, Role.VICE_PRINCIPAL, Role.CLERK}:
+        # a teacher signs only what names them: as a subject teacher of the class, as the teacher who
+        # keeps the book, as the homeroom teacher of its class or of the student's class — the rest of
+        # the school's documents are not read for them (documents.may_sign decides each candidate)
+        homeroom_students = Enrolment.objects.filter(
+            classroom__school_year__school=school, classroom__homeroom_teacher=user
+        ).values("student_id")
+        found = found.filter(
+            Q(subject_signers__contains=[[user.pk]])
+            | Q(teacher=user)
+            | Q(classroom__homeroom_teacher=user)
+            | Q(classroom__isnull=True, student_id__in=homeroom_students)
+        )
     if kind:
         found = found.filter(kind=kind)
     if classroom is not None:
