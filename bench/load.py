@@ -25,6 +25,7 @@ import json
 import os
 import random
 import re
+import resource
 import secrets
 import signal
 import socket
@@ -336,6 +337,11 @@ def main() -> None:
         )
     grids = [n for t in teachers for n in t.grids]
     print(f"grids: {len(grids)} saved whole, {statistics.mean(grids or [0]):.0f} cells each on average")
+    cpu = resource.getrusage(resource.RUSAGE_SELF)
+    print(
+        f"generator: {cpu.ru_utime + cpu.ru_stime:.0f} s of CPU in {elapsed:.0f} s "
+        f"(the simulated teachers share the machine's {os.cpu_count()} cores with the server)"
+    )
     print(f"errors: {len(errors)} (goal 0)")
     for sample in errors[:5]:
         print(f"  {sample.detail}", file=sys.stderr)

@@ -42,7 +42,7 @@ def versions(classroom_ids: Iterable[int]) -> dict[int, str]:
     ids = list(classroom_ids)
     found = cache.get_many([_key(pk) for pk in ids])
     current = {pk: found[_key(pk)] for pk in ids if _key(pk) in found}
-    missing = {pk: _token() for pk in ids if pk not in current}
+    missing = {pk: _token(written=False) for pk in ids if pk not in current}
     if missing:
         cache.set_many({_key(pk): token for pk, token in missing.items()}, TIMEOUT)
         current.update(missing)
@@ -60,8 +60,13 @@ def changed_at(version: str) -> datetime:
     return datetime.fromtimestamp(int(version.split("-")[0]) / 1e9, tz=UTC)
 
 
-def _token() -> str:
-    return f"{time.time_ns()}-{threading.get_ident() % 10_000}"
+def _token(*, written: bool = True) -> str:
+    """The moment, and whether a write made it (or a read found none)."""
+    return f"{time.time_ns()}-{'w' if written else 'r'}{threading.get_ident() % 10_000}"
+
+
+def by_write(version: str) -> bool:
+    return version.split("-")[1].startswith("w")
 
 
 # -- the writers' side ------------------------------------------------------------------------------

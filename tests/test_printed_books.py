@@ -117,6 +117,10 @@ def test_transcript_prints_profile_year_pages_and_promotion(klass):
     world = klass
     document, pdf = printed(world, Kind.TRANSCRIPT, student=world.student)
     text = flat(pdf)
+    # cover, guide, page 1, then two pages for the year — the year being signed too: its subject
+    # teachers' signature places take no room of their own (docs/forms.md §5)
+    assert document.pages == 5 and "sig-subject" not in text
+    assert {place[0] for key, place in document.signature_places.items() if key.startswith("subject-")} == {3}
     assert "HỌC BẠ" in text and "TRUNG HỌC CƠ SỞ" in text
     assert "(Mẫu ban hành kèm theo Thông tư số 22/2021/TT-BGDĐT ngày 20 tháng 7 năm 2021)" in text
     assert "TRẦN THỊ BÌNH" in text  # cover and page 1 print the name in capitals

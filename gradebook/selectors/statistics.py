@@ -167,7 +167,7 @@ def school_statistics(school_year: SchoolYear, period: str) -> dict:
         school.add(by_class[classroom.pk])
     regulations = {c.regulation for c in classrooms}
     rules = registry.get(sorted(regulations)[0]) if regulations else None
-    latest = max(figures.values(), key=lambda f: f.version, default=None)
+    written = [f.version for f in figures.values() if freshness.by_write(f.version)]
     return {
         "classes": [(c.grade, by_class[c.pk]) for c in classrooms],
         "grades": [grades[g] for g in sorted(grades)],
@@ -180,7 +180,7 @@ def school_statistics(school_year: SchoolYear, period: str) -> dict:
         "decisions": sorted({d for g in grades.values() for d in g.decisions}),
         "honours": sorted({h for g in grades.values() for h in g.honours}),
         "mixed_regulations": len(regulations) > 1,
-        "latest_change": freshness.changed_at(latest.version) if latest else None,
+        "latest_change": freshness.changed_at(max(written, key=freshness.changed_at)) if written else None,
         "computed_at": min((f.computed_at for f in figures.values()), default=None),
     }
 
