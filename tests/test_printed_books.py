@@ -638,3 +638,70 @@ def test_a_class_batch_reads_the_class_once_not_once_per_student(klass):
     two, four = queries(ids[:2]), queries(ids)
     per_student = (four - two) / 2
     assert per_student <= PER_STUDENT_QUERIES
+
+
+@pytest.fixture
+def two_years(db, settings, tmp_path):
+    """A school in its second year: 7A1's students were in 6A1 last year, every score entered and the
+    year approved (seed_demo --years 2)."""
+    from accounts.models import School
+    from gradebook.models import Classroom, SchoolYear
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    call_command("seed_demo", school_code="KEPT", size=170, years=2, verbosity=0)
+    school = School.objects.get(code="KEPT")
+    year = SchoolYear.objects.get(school=school, is_current=True)
+    classroom = Classroom.objects.get(school_year=year, name="7A1")
+    return school, year, classroom.enrolments.order_by("student__sort_key").first().student
+
+
+def test_a_closed_years_pages_are_kept_and_drawn_into_each_new_hoc_ba(two_years, monkeypatch, tmp_path):
+    """The earlier year is laid out once; the next học bạ draws its kept pages over blank pages that
+    carry its own page numbers, print time and QR code; what changes a closed year (a correction)
+    changes what its pages say, and they are laid out again."""
+    from django.core.files.storage import default_storage
+
+    from gradebook.models import Score
+    from transcripts import kept_pages, pdf
+
+    school, year, student = two_years
+    laid_out = []
+    real = pdf.layout
+    monkeypatch.setattr(
+        pdf, "layout", lambda html, **kw: laid_out.append(kw.get("furniture", True)) or real(html, **kw)
+    )
+    monkeypatch.setattr("transcripts.documents.layout", pdf.layout)
+    target = Target(Kind.TRANSCRIPT, school, year, student=student)
+    first = issue(target, user=None)
+    assert laid_out == [False, True]  # the earlier year alone, then the document
+    (folder,) = default_storage.listdir(kept_pages.PREFIX)[0]
+    assert len(default_storage.listdir(f"{kept_pages.PREFIX}/{folder}")[1]) == 1  # one year kept
+    second = issue(target, user=None)
+    assert laid_out[2:] == [True]  # the kept pages served: the document alone is laid out
+    assert first.pages == second.pages == 7 and first.content_hash == second.content_hash
+    one, two = reading_order(stored(first)), reading_order(stored(second))
+    assert f"Mã: {str(second.uuid)[:8]}" in two and f"Mã: {str(first.uuid)[:8]}" not in two
+    for text in (one, two):  # the kept year is there in full, under this document's page numbers
+        assert "Lớp: 6A1 Năm học: 2025 - 2026" in text and "Trang 4 / 7" in text and "Trang 5 / 7" in text
+        assert "ngày 28 tháng 5 năm 2026" in text  # the earlier year's approval
+    # the year's first score of Toán changed (as a correction applies it): laid out again, new value
+    score = Score.objects.filter(
+        enrolment__student=student,
+        enrolment__classroom__school_year__start_year=2025,
+        assignment__subject__code="toan",
+        kind="regular",
+        index=1,
+        term="HK1",
+    ).first()
+    before = stored(second)
+    Score.objects.filter(pk=score.pk).update(value=10 if score.value != 10 else 0)
+    third = issue(target, user=None)
+    assert laid_out[3:] == [False, True] and third.content_hash != second.content_hash
+    assert reading_order(stored(third)) != reading_order(before)
+    # the file is still the archive format, every font embedded
+    path = tmp_path / "third.pdf"
+    path.write_bytes(stored(third))
+    info = subprocess.run(["pdfinfo", "-meta", str(path)], capture_output=True, check=True).stdout.decode()
+    assert 'pdfaid:part="3" pdfaid:conformance="B"' in info
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, check=True).stdout.decode()
+    assert " no " not in fonts

@@ -25,7 +25,7 @@ from accounts import authz
 from accounts.models import Role, School, User
 from gradebook.models import Classroom, CorrectionRequest, SchoolYear, Student, Term
 from sodiem.qr import qr_data_uri
-from transcripts import papers, selectors
+from transcripts import kept_pages, papers, selectors
 from transcripts.models import DocumentVersion, PrintBatch, PrintedDocument
 from transcripts.pdf import SIGN, SIGN_AND_SEAL, date_line, layout, signer
 
@@ -135,11 +135,15 @@ def verification_url(token: str) -> str:
 
 
 def document_html(
-    target: Target, data: dict, *, document_uuid, printed_at, token: str = ""
+    target: Target, data: dict, *, document_uuid, printed_at, token: str = "", laid_out: dict | None = None
 ) -> tuple[str, str]:
-    """(the whole HTML, the content hash): the document's body, hashed, inside the page furniture."""
+    """(the whole HTML, the content hash): the document's body, hashed, inside the page furniture. With
+    `laid_out`, the data the pages are laid out from (blank pages where kept pages go): the hash is
+    still over the whole body."""
     body = render_to_string(TEMPLATE[target.kind], data)
     content_hash = hashlib.sha256(body.encode()).hexdigest()
+    if laid_out is not None:
+        body = render_to_string(TEMPLATE[target.kind], laid_out)
     html = render_to_string(
         "transcripts/document.html",
         {
@@ -160,8 +164,13 @@ def render(target: Target, *, document_uuid=None, printed_at=None, data: dict | 
     printed_at = printed_at or timezone.now()
     token = token or new_verify_token()
     data = content(target) if data is None else data
+    laid_out, kept = None, {}
+    if target.kind == Kind.TRANSCRIPT:
+        # the earlier years' pages as kept, drawn over blank pages of this document
+        laid_out = {**data, "years": [dict(y) for y in data["years"]]}
+        kept = kept_pages.prepare(laid_out)
     html, content_hash = document_html(
-        target, data, document_uuid=document_uuid, printed_at=printed_at, token=token
+        target, data, document_uuid=document_uuid, printed_at=printed_at, token=token, laid_out=laid_out
     )
     rendered = layout(html, document=True)
     if data.get("needs_page_count"):
@@ -171,7 +180,7 @@ def render(target: Target, *, document_uuid=None, printed_at=None, data: dict | 
             target, data, document_uuid=document_uuid, printed_at=printed_at, token=token
         )
         rendered = layout(html, document=True)
-    pdf = rendered.write_pdf(pdf_variant="pdf/a-3b")
+    pdf = kept_pages.stamp(rendered.write_pdf(pdf_variant="pdf/a-3b"), rendered, kept)
     return pdf, content_hash, len(rendered.pages), signature_places(rendered)
 
 

@@ -40,7 +40,17 @@ def renderer() -> SimpleNamespace:
             url_fetcher=fetcher,
             font_config=font_config,
         )
-        _worker.renderer = SimpleNamespace(fetcher=fetcher, font_config=font_config, stylesheet=stylesheet)
+        # the pages kept for a closed year (transcripts/kept_pages.py): the same pages, no furniture
+        bare = CSS(
+            string="@page { @top-center { content: none } @bottom-left { content: none } "
+            "@bottom-right { content: none } @right-middle { content: none; border: none } }",
+            base_url="about:blank",
+            url_fetcher=fetcher,
+            font_config=font_config,
+        )
+        _worker.renderer = SimpleNamespace(
+            fetcher=fetcher, font_config=font_config, stylesheet=stylesheet, bare=bare
+        )
         if threading.current_thread() is threading.main_thread():
             # released before the interpreter tears Pango down (its finaliser would fail then)
             atexit.register(lambda: _worker.__dict__.pop("renderer", None))
@@ -63,14 +73,16 @@ def data_only_fetcher():
     return DataOnlyFetcher()
 
 
-def layout(html: str, *, document: bool = False):
+def layout(html: str, *, document: bool = False, furniture: bool = True):
     """WeasyPrint's laid-out document (pages counted, not yet written), fetching nothing but `data:`;
-    an issued document (transcripts/document.html) with the documents' stylesheet."""
+    an issued document (transcripts/document.html) with the documents' stylesheet, and without the
+    page furniture for pages kept to be drawn into other documents."""
     from weasyprint import HTML
 
     shared = renderer()
+    sheets = [shared.stylesheet] + ([] if furniture else [shared.bare]) if document else None
     return HTML(string=html, base_url="about:blank", url_fetcher=shared.fetcher).render(
-        stylesheets=[shared.stylesheet] if document else None, font_config=shared.font_config
+        stylesheets=sheets, font_config=shared.font_config
     )
 
 

@@ -1,0 +1,93 @@
+"""The pages of a học bạ's earlier years, rendered once and kept.
+
+A year the document is not signing (an earlier year, or one copied from another school's record) reads
+the same at every printing until a correction changes it. Its two pages are laid out on their own,
+without the page furniture, and kept in the file storage under the SHA-256 of what they say (the
+year's HTML, the stylesheet, the renderer's version): a correction changes the HTML, so the next
+printing lays the year out anew and the old pages are never used again. Each new document is laid out
+with blank pages in their place — which carry its own furniture: page n / N, print time, QR code — and
+the kept pages are drawn over them (pikepdf, as Form XObjects); the file stays PDF/A-3b, the content
+hash is still taken over the whole body as rendered.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from functools import cache
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.template.loader import render_to_string
+
+PREFIX = "kept-pages"
+
+
+@cache
+def _version() -> str:
+    import weasyprint
+
+    stylesheet = render_to_string("transcripts/document.css")
+    return hashlib.sha256(f"{weasyprint.__version__}\n{stylesheet}".encode()).hexdigest()
+
+
+def _name(key: str) -> str:
+    return f"{PREFIX}/{key[:2]}/{key}.pdf"
+
+
+def prepare(data: dict) -> dict:
+    """A copy of the học bạ's data whose kept years name their kept pages (laid out now when missing):
+    the template prints blank pages in their place. Returns {key: kept PDF bytes}."""
+    from transcripts.pdf import layout
+
+    kept: dict[str, bytes] = {}
+    for year in data["years"]:
+        if year.get("signing"):
+            continue
+        html = render_to_string("transcripts/transcript.html#year_pages", {**data, "y": year})
+        key = hashlib.sha256(f"{_version()}\n{html}".encode()).hexdigest()
+        name = _name(key)
+        if default_storage.exists(name):
+            with default_storage.open(name, "rb") as f:
+                pdf = f.read()
+        else:
+            page = render_to_string("transcripts/kept_pages.html", {"body": html})
+            pdf = layout(page, document=True, furniture=False).write_pdf(pdf_variant="pdf/a-3b")
+            if not default_storage.exists(name):
+                default_storage.save(name, ContentFile(pdf))
+        kept[key] = pdf
+        year["kept"] = {"key": key, "pages": range(_page_count(pdf))}
+    return kept
+
+
+def _page_count(pdf: bytes) -> int:
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        return len(document.pages)
+
+
+def stamp(pdf: bytes, rendered, kept: dict[str, bytes]) -> bytes:
+    """Draw each kept page over the blank page laid out for it (found by its anchor `kept-<key>-<n>`)."""
+    import pikepdf
+
+    if not kept:
+        return pdf
+    places: dict[str, int] = {}
+    for index, page in enumerate(rendered.pages):
+        for anchor in page.anchors:
+            if anchor.startswith("kept-"):
+                places[anchor] = index
+    output = io.BytesIO()
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        sources = []
+        for key, data in kept.items():
+            source = pikepdf.open(io.BytesIO(data))
+            sources.append(source)
+            for n, page in enumerate(source.pages):
+                index = places[f"kept-{key[:12]}-{n}"]
+                document.pages[index].add_overlay(page)
+        document.save(output)
+        for source in sources:
+            source.close()
+    return output.getvalue()
