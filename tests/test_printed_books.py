@@ -655,10 +655,12 @@ def two_years(db, settings, tmp_path):
     return school, year, classroom.enrolments.order_by("student__sort_key").first().student
 
 
-def test_a_closed_years_pages_are_kept_and_drawn_into_each_new_hoc_ba(two_years, monkeypatch, tmp_path):
-    """The earlier year is laid out once; the next học bạ draws its kept pages over blank pages that
-    carry its own page numbers, print time and QR code; what changes a closed year (a correction)
-    changes what its pages say, and they are laid out again."""
+def test_the_pages_that_read_the_same_are_kept_and_drawn_into_each_new_hoc_ba(
+    two_years, monkeypatch, tmp_path
+):
+    """The cover, the guide, page 1 and the earlier year are laid out once; the next học bạ draws their
+    kept pages over blank pages that carry its own page numbers, print time and QR code; what changes a
+    closed year (a correction) changes what its pages say, and that year is laid out again."""
     from django.core.files.storage import default_storage
 
     from gradebook.models import Score
@@ -673,11 +675,13 @@ def test_a_closed_years_pages_are_kept_and_drawn_into_each_new_hoc_ba(two_years,
     monkeypatch.setattr("transcripts.documents.layout", pdf.layout)
     target = Target(Kind.TRANSCRIPT, school, year, student=student)
     first = issue(target, user=None)
-    assert laid_out == [False, True]  # the earlier year alone, then the document
-    (folder,) = default_storage.listdir(kept_pages.PREFIX)[0]
-    assert len(default_storage.listdir(f"{kept_pages.PREFIX}/{folder}")[1]) == 1  # one year kept
+    # the cover, the guide, page 1 and the earlier year each alone, then the document
+    assert laid_out == [False, False, False, False, True]
+    folders = default_storage.listdir(kept_pages.PREFIX)[0]
+    assert sum(len(default_storage.listdir(f"{kept_pages.PREFIX}/{f}")[1]) for f in folders) == 4
+
     second = issue(target, user=None)
-    assert laid_out[2:] == [True]  # the kept pages served: the document alone is laid out
+    assert laid_out[5:] == [True]  # the kept pages served: the document alone is laid out
     assert first.pages == second.pages == 7 and first.content_hash == second.content_hash
     one, two = reading_order(stored(first)), reading_order(stored(second))
     assert f"Mã: {str(second.uuid)[:8]}" in two and f"Mã: {str(first.uuid)[:8]}" not in two
@@ -696,7 +700,7 @@ def test_a_closed_years_pages_are_kept_and_drawn_into_each_new_hoc_ba(two_years,
     before = stored(second)
     Score.objects.filter(pk=score.pk).update(value=10 if score.value != 10 else 0)
     third = issue(target, user=None)
-    assert laid_out[3:] == [False, True] and third.content_hash != second.content_hash
+    assert laid_out[6:] == [False, True] and third.content_hash != second.content_hash
     assert reading_order(stored(third)) != reading_order(before)
     # the file is still the archive format, every font embedded
     path = tmp_path / "third.pdf"

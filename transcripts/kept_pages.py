@@ -1,10 +1,12 @@
-"""The pages of a học bạ's earlier years, rendered once and kept.
+"""The pages of a học bạ that read the same as at an earlier printing, rendered once and kept.
 
-A year the document is not signing (an earlier year, or one copied from another school's record) reads
-the same at every printing until a correction changes it. Its two pages are laid out on their own,
-without the page furniture, and kept in the file storage under the SHA-256 of what they say (the
-year's HTML, the stylesheet, the renderer's version): a correction changes the HTML, so the next
-printing lays the year out anew and the old pages are never used again. Each new document is laid out
+The cover, the guide, page 1 and a year the document is not signing (an earlier year, or one copied
+from another school's record) read the same at every printing until something in them changes — a
+correction, a new year's line in the course of study. Each part is laid out on its own,
+without the page furniture, and kept in the file storage under the SHA-256 of what it says (its HTML,
+the stylesheet, the renderer's version): a correction changes the HTML, so the next printing lays the
+part out anew and the old pages are never used again. Only the year being signed (its signature places
+are measured in the document) is laid out with the document each time. Each new document is laid out
 with blank pages in their place — which carry its own furniture: page n / N, print time, QR code — and
 the kept pages are drawn over them (pikepdf, as Form XObjects); the file stays PDF/A-3b, the content
 hash is still taken over the whole body as rendered.
@@ -35,29 +37,40 @@ def _name(key: str) -> str:
     return f"{PREFIX}/{key[:2]}/{key}.pdf"
 
 
-def prepare(data: dict) -> dict:
-    """A copy of the học bạ's data whose kept years name their kept pages (laid out now when missing):
-    the template prints blank pages in their place. Returns {key: kept PDF bytes}."""
+PARTS = ("cover_page", "guide_page", "profile_page")  # transcript.html's partials before the years
+
+
+def prepare(data: dict) -> dict[str, bytes]:
+    """Mark in the học bạ's data (a copy the caller lays out) the parts drawn from kept pages — the
+    cover, the guide, page 1 and every year the document does not sign — laying out now those not kept
+    yet: the template prints blank pages in their place. Returns {key: kept PDF bytes}."""
+    kept: dict[str, bytes] = {}
+    data["kept"] = {}
+    for part in PARTS:
+        data["kept"][part] = _kept(kept, render_to_string(f"transcripts/transcript.html#{part}", data))
+    for year in data["years"]:
+        if not year.get("signing"):
+            html = render_to_string("transcripts/transcript.html#year_pages", {**data, "y": year})
+            year["kept"] = _kept(kept, html)
+    return kept
+
+
+def _kept(kept: dict[str, bytes], html: str) -> dict:
+    """The kept pages of this HTML (laid out and stored when missing), added to `kept`."""
     from transcripts.pdf import layout
 
-    kept: dict[str, bytes] = {}
-    for year in data["years"]:
-        if year.get("signing"):
-            continue
-        html = render_to_string("transcripts/transcript.html#year_pages", {**data, "y": year})
-        key = hashlib.sha256(f"{_version()}\n{html}".encode()).hexdigest()
-        name = _name(key)
-        if default_storage.exists(name):
-            with default_storage.open(name, "rb") as f:
-                pdf = f.read()
-        else:
-            page = render_to_string("transcripts/kept_pages.html", {"body": html})
-            pdf = layout(page, document=True, furniture=False).write_pdf(pdf_variant="pdf/a-3b")
-            if not default_storage.exists(name):
-                default_storage.save(name, ContentFile(pdf))
-        kept[key] = pdf
-        year["kept"] = {"key": key, "pages": range(_page_count(pdf))}
-    return kept
+    key = hashlib.sha256(f"{_version()}\n{html}".encode()).hexdigest()
+    name = _name(key)
+    if default_storage.exists(name):
+        with default_storage.open(name, "rb") as f:
+            pdf = f.read()
+    else:
+        page = render_to_string("transcripts/kept_pages.html", {"body": html})
+        pdf = layout(page, document=True, furniture=False).write_pdf(pdf_variant="pdf/a-3b")
+        if not default_storage.exists(name):
+            default_storage.save(name, ContentFile(pdf))
+    kept[key] = pdf
+    return {"key": key, "pages": range(_page_count(pdf))}
 
 
 def _page_count(pdf: bytes) -> int:
