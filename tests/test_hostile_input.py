@@ -317,3 +317,33 @@ def test_dates_of_birth_outside_reason_are_named():
     assert "không hợp với lớp 6" in birth_problem(date(2008, 12, 31), 6, 2026)  # 18
     assert "không hợp với lớp 10" in birth_problem(date(2015, 1, 1), 10, 2026)  # 11 in grade 10
     assert "ở tương lai" in birth_problem(date(2027, 1, 1), 6, 2026, today=date(2026, 12, 3))
+
+
+def test_the_grids_cells_written_in_python_are_the_templates_markup_escaped_alike():
+    """gradebook/templatetags/grid_cells.py replaced this template loop: the same markup for late,
+    locked, read-only and hostile cells."""
+    from types import SimpleNamespace
+
+    from django.template import Context, Template
+
+    reference = Template(
+        '{% load i18n %}{% for cell in row.cells %}<td data-col="{{ cell.key }}"><input class="cell'
+        '{% if cell.late %} late" title="{% translate \'Entered late\' %}{% endif %}" data-col="{{ cell.key }}" '
+        'data-label="{{ cell.label }}" data-version="{{ cell.version }}" data-saved="{{ cell.value }}" '
+        'value="{{ cell.value }}" inputmode="decimal" autocomplete="off" aria-label="{{ name }} {{ cell.label }}"'
+        '{% if row.readonly or cell.locked %} readonly{% endif %}{% if cell.locked %} title="{% translate '
+        "'Locked month' %}\"{% endif %}></td>{% endfor %}"
+    )
+    ours = Template("{% load grid_cells %}{% score_cells row name %}")
+    cells = [
+        SimpleNamespace(key="tx1", label="ĐĐGtx 1", value="8,5", version=3, late=True, locked=False),
+        SimpleNamespace(
+            key="gk", label="ĐĐGgk", value='"><script>alert(1)</script>', version=0, late=False, locked=True
+        ),
+        SimpleNamespace(key="ck", label="ĐĐGck", value="", version=1, late=False, locked=False),
+    ]
+    for readonly in (False, True):
+        context = {"row": SimpleNamespace(cells=cells, readonly=readonly), "name": "Lê Thị <b>Hà</b>"}
+        expected = reference.render(Context(context))
+        assert ours.render(Context(context)) == expected
+        assert "<script>" not in expected and "&lt;b&gt;" in expected
