@@ -92,5 +92,29 @@ def demo_school(years: int = 1):
     return School.objects.get(code=DEMO_SCHOOL_CODE)
 
 
+def start_workers(count: int, *, batch: bool):
+    """`count` task workers (`manage.py db_worker`) as separate processes: with `batch`, each stops when
+    the queue is empty; else they poll every 0.1 s until terminated, as in production."""
+    import subprocess
+
+    options = ["--batch", "--no-startup-delay"] if batch else ["--interval", "0.1"]
+    return [
+        subprocess.Popen(  # noqa: S603
+            [
+                sys.executable,
+                str(ROOT / "manage.py"),
+                "db_worker",
+                "--no-reload",
+                *options,
+                "--verbosity",
+                "0",
+            ],
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            cwd=ROOT,
+        )
+        for _ in range(count)
+    ]
+
+
 def report(name: str, value: float, unit: str, goal: str) -> None:
     print(f"{name}: {value:g} {unit} (goal {goal})")

@@ -16,13 +16,12 @@ own (`sodiem_bench_years` unless DATABASE_URL says).
 
 import argparse
 import os
-import subprocess
 import sys
 import time
 
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/sodiem_bench_years")
 
-from _setup import ROOT, demo_school, report  # noqa: E402
+from _setup import demo_school, report, start_workers  # noqa: E402
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--classes", type=int, default=1, help="classes of each grade")
@@ -79,7 +78,6 @@ report("class book vs bare WeasyPrint ratio", round(min(full) / min(bare), 2), "
 
 # -- the học bạ batch, real workers -----------------------------------------------------------------
 chosen = [c for grade in (6, 7, 8, 9) for c in classes.filter(grade=grade).order_by("name")[: args.classes]]
-env = {**os.environ, "PYTHONPATH": str(ROOT)}
 students = Enrolment.objects.filter(classroom__school_year=year, status=Enrolment.Status.STUDYING).count()
 
 
@@ -87,23 +85,7 @@ def print_batch() -> tuple[int, float]:
     """The batch from the request to the zip by fresh worker processes: (transcripts, seconds)."""
     batch = start_batch(clerk, school, year, Kind.TRANSCRIPT, classrooms=chosen)
     started = time.perf_counter()
-    workers = [
-        subprocess.Popen(  # noqa: S603
-            [
-                sys.executable,
-                str(ROOT / "manage.py"),
-                "db_worker",
-                "--batch",
-                "--no-reload",
-                "--no-startup-delay",
-                "--verbosity",
-                "0",
-            ],
-            env=env,
-            cwd=ROOT,
-        )
-        for _ in range(args.workers)
-    ]
+    workers = start_workers(args.workers, batch=True)
     for worker in workers:
         worker.wait()
     elapsed = time.perf_counter() - started

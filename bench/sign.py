@@ -11,12 +11,10 @@ part, file and rows written per document).
 """
 
 import argparse
-import os
-import subprocess
 import sys
 import time
 
-from _setup import ROOT, demo_school, report
+from _setup import demo_school, report, start_workers
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--workers", type=int, default=2)
@@ -45,29 +43,11 @@ largest = (
 homeroom = largest.homeroom_teacher
 clerk, _ = User.objects.get_or_create(username="bench-clerk", defaults={"full_name": "Văn thư (benchmark)"})
 clerk.role_assignments.get_or_create(school=school, role=Role.CLERK)
-env = {**os.environ, "PYTHONPATH": str(ROOT)}
 
 
 def run_workers(count: int) -> float:
     started = time.perf_counter()
-    workers = [
-        subprocess.Popen(  # noqa: S603
-            [
-                sys.executable,
-                str(ROOT / "manage.py"),
-                "db_worker",
-                "--batch",
-                "--no-reload",
-                "--no-startup-delay",
-                "--verbosity",
-                "0",
-            ],  # fmt: skip
-            env=env,
-            cwd=ROOT,
-        )
-        for _ in range(count)
-    ]
-    for worker in workers:
+    for worker in start_workers(count, batch=True):
         worker.wait()
     return time.perf_counter() - started
 
@@ -89,23 +69,7 @@ for document in waiting[:5]:
     sign_document(document, homeroom)
     single.append(time.process_time() - started)
 # the workers already running, as in production; the clock runs from the confirmation to the last one
-workers = [
-    subprocess.Popen(  # noqa: S603
-        [
-            sys.executable,
-            str(ROOT / "manage.py"),
-            "db_worker",
-            "--no-reload",
-            "--interval",
-            "0.1",
-            "--verbosity",
-            "0",
-        ],  # fmt: skip
-        env=env,
-        cwd=ROOT,
-    )
-    for _ in range(args.workers)
-]
+workers = start_workers(args.workers, batch=False)
 time.sleep(6)  # Django, pyHanko and the signature font loaded
 started = time.perf_counter()
 batch = start_signing(homeroom, school, waiting[5:], f"bench {largest.name}")
