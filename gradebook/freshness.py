@@ -19,6 +19,7 @@ warm while its teachers write.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Iterable
@@ -26,6 +27,8 @@ from datetime import UTC, datetime
 
 from django.core.cache import cache
 from django.db import connection, transaction
+
+logger = logging.getLogger(__name__)
 
 PREFIX = "sodiem:class-version:"
 TIMEOUT = 60 * 60 * 24 * 30  # a month: a class nobody writes to keeps its figures
@@ -82,7 +85,10 @@ def touched(
     for name, ids in (("classrooms", classrooms), ("enrolments", enrolments), ("assignments", assignments)):
         batch[name].update(pk for pk in ids if pk is not None)
     if not connection.in_atomic_block:
-        batch()
+        try:
+            batch()
+        except Exception:  # the write stands; its figures are recomputed when the cache answers again
+            logger.exception("could not mark the classes of a write as changed")
 
 
 class _Batch(dict):
@@ -111,7 +117,9 @@ def _batch() -> _Batch:
         or not any(callback is batch for _sids, callback, _robust in connection.run_on_commit)
     ):
         batch = _pending.batch = _Batch()
-    transaction.on_commit(batch)
+    # robust: a cache or queue that fails after the commit is logged, never turned into an error for
+    # the teacher whose save is already committed
+    transaction.on_commit(batch, robust=True)
     return batch
 
 

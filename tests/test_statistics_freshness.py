@@ -235,3 +235,28 @@ def test_the_page_says_how_fresh_it_is_and_its_queries_do_not_grow(
     assert f"thay đổi mới nhất lúc {stamp}" in page  # the save's moment, in Hà Nội time
     with django_assert_max_num_queries(9):
         client.get(url)
+
+
+def test_a_cache_that_fails_after_the_commit_never_fails_the_save(
+    world, monkeypatch, caplog, django_capture_on_commit_callbacks
+):
+    """The save is committed before the classes' versions are bumped: a cache down at that moment is
+    logged, and the teacher's save answers as saved."""
+    from django.test import Client
+
+    def down(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(freshness, "bump", down)
+    client = Client()
+    client.force_login(world.math_teacher)
+    change = {"enrolment": str(world.enrolment.uuid), "column": "tx1", "value": "7", "version": 0}
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = client.post(
+            reverse("grid_save", args=[world.math.uuid, "HK1"]),
+            {"changes": [change]},
+            content_type="application/json",
+        )
+    assert response.status_code == 200 and response.json()["saved"] == 1
+    assert any(isinstance(c, freshness._Batch) for c in callbacks)
+    assert "cache down" in caplog.text  # logged, not raised
