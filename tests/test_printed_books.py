@@ -709,3 +709,34 @@ def test_the_pages_that_read_the_same_are_kept_and_drawn_into_each_new_hoc_ba(
     assert 'pdfaid:part="3" pdfaid:conformance="B"' in info
     fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, check=True).stdout.decode()
     assert " no " not in fonts
+
+
+def test_old_kept_pages_are_pruned_and_laid_out_again_when_needed(two_years, monkeypatch):
+    """prune_kept_pages deletes what was not written for --days; the next học bạ lays those parts out
+    again and prints the same."""
+    import io as _io
+    import os
+    import time
+
+    from django.core.files.storage import default_storage
+
+    from transcripts import kept_pages
+
+    school, year, student = two_years
+    target = Target(Kind.TRANSCRIPT, school, year, student=student)
+    first = issue(target, user=None)
+    folders = default_storage.listdir(kept_pages.PREFIX)[0]
+    files = [
+        f"{kept_pages.PREFIX}/{f}/{n}"
+        for f in folders
+        for n in default_storage.listdir(f"{kept_pages.PREFIX}/{f}")[1]
+    ]
+    assert len(files) == 4
+    old = time.time() - 401 * 86400
+    os.utime(default_storage.path(files[0]), (old, old))  # one part kept for more than a school year
+    out = _io.StringIO()
+    call_command("prune_kept_pages", stdout=out)
+    assert out.getvalue().strip() == "1 kept pages deleted" and not default_storage.exists(files[0])
+    again = issue(target, user=None)
+    assert default_storage.exists(files[0])  # laid out again, under the same name
+    assert again.content_hash == first.content_hash and again.pages == first.pages
