@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
@@ -118,6 +118,12 @@ class Command(BaseCommand):
         rng = random.Random(opts["seed"])
         with transaction.atomic():
             school = self._build(rng, opts)
+        if connection.vendor == "postgresql":
+            # the planner's statistics of the tables just filled in bulk, as autovacuum would gather them
+            # in the minutes after (without them a teacher's entry progress was planned as a nested loop
+            # over every enrolment: 19 ms instead of 2)
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         # the school's trail sealed and checked once, as the nightly job would (PostgreSQL only)
         seals.seal(school.pk, ChainSeal.Reason.DAILY)
         check_and_record([school.pk])
