@@ -14,7 +14,7 @@ Prints requests per second, p50/p95/p99 of every request, where the time goes (s
 grid renders, saves: each kind's share of the server's time and its p95), errors, and checks the
 database afterwards: every score a teacher saved is there, with the value they typed.
 
-    python bench/load.py [--teachers 100] [--rounds 8] [--think 0.3 1.0] [--workers 3] [--threads 8]
+    python bench/load.py [--teachers 45] [--rounds 20] [--think 0.5 1.0] [--workers 2] [--threads 8]
 """
 
 from __future__ import annotations
@@ -258,13 +258,13 @@ def percentile(values: list[float], q: float) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--teachers", type=int, default=100)
-    parser.add_argument("--rounds", type=int, default=8, help="whole grids each teacher saves")
+    parser.add_argument("--teachers", type=int, default=45)
+    parser.add_argument("--rounds", type=int, default=20, help="whole grids each teacher saves")
     parser.add_argument("--pages", type=float, default=0.5, help="other pages opened per grid saved")
-    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn processes: one per core")
     parser.add_argument("--threads", type=int, default=8)
-    parser.add_argument("--ramp", type=float, default=60.0, help="seconds over which the teachers arrive")
-    parser.add_argument("--think", type=float, nargs=2, default=(0.3, 1.0), metavar=("MIN", "MAX"))
+    parser.add_argument("--ramp", type=float, default=30.0, help="seconds over which the teachers arrive")
+    parser.add_argument("--think", type=float, nargs=2, default=(0.5, 1.0), metavar=("MIN", "MAX"))
     parser.add_argument("--timeout", type=float, default=600.0)
     args = parser.parse_args()
 
