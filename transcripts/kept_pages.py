@@ -61,13 +61,13 @@ def _kept(kept: dict[str, bytes], html: str) -> dict:
 
     key = hashlib.sha256(f"{_version()}\n{html}".encode()).hexdigest()
     name = _name(key)
-    if default_storage.exists(name):
+    try:
         with default_storage.open(name, "rb") as f:
             pdf = f.read()
-    else:
+    except FileNotFoundError:  # never kept, or pruned (prune_kept_pages) since
         page = render_to_string("transcripts/kept_pages.html", {"body": html})
         pdf = layout(page, document=True, furniture=False).write_pdf(pdf_variant="pdf/a-3b")
-        if not default_storage.exists(name):
+        if not default_storage.exists(name):  # another worker may have kept it meanwhile
             default_storage.save(name, ContentFile(pdf))
     kept[key] = pdf
     return {"key": key, "pages": range(_page_count(pdf))}
