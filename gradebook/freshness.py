@@ -156,28 +156,28 @@ def bump(classroom_ids: Iterable[int]) -> None:
 def on_history_row(sender, instance, history_instance, **kwargs) -> None:
     """django-simple-history's `post_create_historical_record`: a save or a delete of a model the
     results are computed from (gradebook/apps.py connects it)."""
-    row_written(instance)
+    rows_written([instance])
 
 
 def rows_written(instances: Iterable) -> None:
-    """Rows written in bulk without the library's signals (copies of a transferred student's rows)."""
-    for instance in instances:
-        row_written(instance)
-
-
-def row_written(instance) -> None:
+    """Rows of the models the results are computed from, written (by a save, or in bulk without the
+    library's signals: copies of a transferred student's rows): their classes changed."""
     from gradebook.models import Classroom, Enrolment, TeachingAssignment
 
-    model = type(instance)
-    if model is Classroom:
-        touched(classrooms=[instance.pk])
-    elif model in (Enrolment, TeachingAssignment):
-        touched(classrooms=[instance.classroom_id])
-    elif hasattr(instance, "assignment_id"):  # a score
-        touched(assignments=[instance.assignment_id])
-    elif hasattr(instance, "enrolment_id"):  # conduct, an absence, an exemption
-        cached = instance._state.fields_cache.get("enrolment")
-        if cached is not None:
-            touched(classrooms=[cached.classroom_id])
-        else:
-            touched(enrolments=[instance.enrolment_id])
+    found: dict[str, set[int]] = {"classrooms": set(), "enrolments": set(), "assignments": set()}
+    for instance in instances:
+        model = type(instance)
+        if model is Classroom:
+            found["classrooms"].add(instance.pk)
+        elif model in (Enrolment, TeachingAssignment):
+            found["classrooms"].add(instance.classroom_id)
+        elif hasattr(instance, "assignment_id"):  # a score
+            found["assignments"].add(instance.assignment_id)
+        elif hasattr(instance, "enrolment_id"):  # conduct, an absence, an exemption
+            cached = instance._state.fields_cache.get("enrolment")
+            if cached is not None:
+                found["classrooms"].add(cached.classroom_id)
+            else:
+                found["enrolments"].add(instance.enrolment_id)
+    if any(found.values()):
+        touched(**found)

@@ -6,6 +6,7 @@ read."""
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from typing import Any
 
@@ -28,8 +29,6 @@ def json_nfc(body: bytes):
     strings as normalising each string after (NFC composes only within a run of letters and marks,
     never across a quote) at C speed; a body with `\\u` escapes, whose letters only exist once parsed,
     is normalised string by string."""
-    import json
-
     text = body.decode()
     if "\\u" in text:
         return nfc(json.loads(text))

@@ -166,7 +166,8 @@ def render(target: Target, *, document_uuid=None, printed_at=None, data: dict | 
     data = content(target) if data is None else data
     laid_out, kept = None, {}
     if target.kind == Kind.TRANSCRIPT:
-        # the earlier years' pages as kept, drawn over blank pages of this document
+        # the parts that read as at an earlier printing (cover, guide, page 1, the years it does not
+        # sign) drawn from their kept pages over blank pages of this document (transcripts/kept_pages.py)
         laid_out = {**data, "years": [dict(y) for y in data["years"]]}
         kept = kept_pages.prepare(laid_out)
     html, content_hash = document_html(

@@ -40,11 +40,12 @@ def _name(key: str) -> str:
 PARTS = ("cover_page", "guide_page", "profile_page")  # transcript.html's partials before the years
 
 
-def prepare(data: dict) -> dict[str, bytes]:
+def prepare(data: dict) -> dict:
     """Mark in the học bạ's data (a copy the caller lays out) the parts drawn from kept pages — the
     cover, the guide, page 1 and every year the document does not sign — laying out now those not kept
-    yet: the template prints blank pages in their place. Returns {key: kept PDF bytes}."""
-    kept: dict[str, bytes] = {}
+    yet: the template prints blank pages in their place. Returns {key: the kept pages, opened once},
+    for stamp() to draw and close."""
+    kept: dict = {}
     data["kept"] = {}
     for part in PARTS:
         data["kept"][part] = _kept(kept, render_to_string(f"transcripts/transcript.html#{part}", data))
@@ -55,8 +56,10 @@ def prepare(data: dict) -> dict[str, bytes]:
     return kept
 
 
-def _kept(kept: dict[str, bytes], html: str) -> dict:
-    """The kept pages of this HTML (laid out and stored when missing), added to `kept`."""
+def _kept(kept: dict, html: str) -> dict:
+    """The kept pages of this HTML (laid out and stored when missing), opened and added to `kept`."""
+    import pikepdf
+
     from transcripts.pdf import layout
 
     key = hashlib.sha256(f"{_version()}\n{html}".encode()).hexdigest()
@@ -69,19 +72,13 @@ def _kept(kept: dict[str, bytes], html: str) -> dict:
         pdf = layout(page, document=True, furniture=False).write_pdf(pdf_variant="pdf/a-3b")
         if not default_storage.exists(name):  # another worker may have kept it meanwhile
             default_storage.save(name, ContentFile(pdf))
-    kept[key] = pdf
-    return {"key": key, "pages": range(_page_count(pdf))}
+    kept[key] = pikepdf.open(io.BytesIO(pdf))
+    return {"key": key, "pages": range(len(kept[key].pages))}
 
 
-def _page_count(pdf: bytes) -> int:
-    import pikepdf
-
-    with pikepdf.open(io.BytesIO(pdf)) as document:
-        return len(document.pages)
-
-
-def stamp(pdf: bytes, rendered, kept: dict[str, bytes]) -> bytes:
-    """Draw each kept page over the blank page laid out for it (found by its anchor `kept-<key>-<n>`)."""
+def stamp(pdf: bytes, rendered, kept: dict) -> bytes:
+    """Draw each kept page over the blank page laid out for it (found by its anchor `kept-<key>-<n>`);
+    the kept pages are closed."""
     import pikepdf
 
     if not kept:
@@ -92,15 +89,13 @@ def stamp(pdf: bytes, rendered, kept: dict[str, bytes]) -> bytes:
             if anchor.startswith("kept-"):
                 places[anchor] = index
     output = io.BytesIO()
-    with pikepdf.open(io.BytesIO(pdf)) as document:
-        sources = []
-        for key, data in kept.items():
-            source = pikepdf.open(io.BytesIO(data))
-            sources.append(source)
-            for n, page in enumerate(source.pages):
-                index = places[f"kept-{key[:12]}-{n}"]
-                document.pages[index].add_overlay(page)
-        document.save(output)
-        for source in sources:
+    try:
+        with pikepdf.open(io.BytesIO(pdf)) as document:
+            for key, source in kept.items():
+                for n, page in enumerate(source.pages):
+                    document.pages[places[f"kept-{key[:12]}-{n}"]].add_overlay(page)
+            document.save(output)
+    finally:
+        for source in kept.values():
             source.close()
     return output.getvalue()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -542,26 +543,35 @@ def shared_class_results():
         _SHARED_RESULTS.reset(token)
 
 
-def school_principal(school: School) -> User | None:
-    """The principal of the school, read once per batch inside shared_class_results()."""
+def _once_per_batch(key: tuple, together: Callable[[], Any], alone: Callable[[], Any]) -> Any:
+    """Inside shared_class_results() what `together` reads, once per batch under `key`; outside one,
+    what `alone` reads for the one document being made."""
     shared = _SHARED_RESULTS.get()
     if shared is None:
-        return principal_of(school)
-    key = ("principal", school.pk)
+        return alone()
     if key not in shared:
-        shared[key] = principal_of(school)
+        shared[key] = together()
     return shared[key]
+
+
+def school_principal(school: School) -> User | None:
+    """The principal of the school, read once per batch inside shared_class_results()."""
+    return _once_per_batch(
+        ("principal", school.pk), lambda: principal_of(school), lambda: principal_of(school)
+    )
 
 
 def _class_results(enrolment: Enrolment) -> dict:
     classroom = enrolment.classroom
-    shared = _SHARED_RESULTS.get()
-    if shared is None:
-        return compute_results(classroom.school_year, [classroom], also=[enrolment.pk])
-    if classroom.pk not in shared:
-        everyone = list(Enrolment.objects.filter(classroom=classroom).values_list("pk", flat=True))
-        shared[classroom.pk] = compute_results(classroom.school_year, [classroom], also=everyone)
-    return shared[classroom.pk]
+    return _once_per_batch(
+        ("results", classroom.pk),
+        lambda: compute_results(
+            classroom.school_year,
+            [classroom],
+            also=list(Enrolment.objects.filter(classroom=classroom).values_list("pk", flat=True)),
+        ),
+        lambda: compute_results(classroom.school_year, [classroom], also=[enrolment.pk]),
+    )
 
 
 @dataclass
@@ -583,13 +593,11 @@ def _year_records(enrolment: Enrolment, results: dict) -> _YearRecords:
     """The records of the enrolment's year: inside shared_class_results() read once for the whole
     class (a batch of its học bạ: a few queries per class, not per student), else for the student."""
     classroom = enrolment.classroom
-    shared = _SHARED_RESULTS.get()
-    if shared is None:
-        return _read_year_records(classroom, results, Q(enrolment=enrolment))
-    key = ("records", classroom.pk)
-    if key not in shared:
-        shared[key] = _read_year_records(classroom, results, Q(enrolment__classroom=classroom))
-    return shared[key]
+    return _once_per_batch(
+        ("records", classroom.pk),
+        lambda: _read_year_records(classroom, results, Q(enrolment__classroom=classroom)),
+        lambda: _read_year_records(classroom, results, Q(enrolment=enrolment)),
+    )
 
 
 def _read_year_records(classroom: Classroom, results: dict, whose: Q) -> _YearRecords:

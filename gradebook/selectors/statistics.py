@@ -180,7 +180,7 @@ def school_statistics(school_year: SchoolYear, period: str) -> dict:
         "decisions": sorted({d for g in grades.values() for d in g.decisions}),
         "honours": sorted({h for g in grades.values() for h in g.honours}),
         "mixed_regulations": len(regulations) > 1,
-        "latest_change": freshness.changed_at(max(written, key=freshness.changed_at)) if written else None,
+        "latest_change": max(map(freshness.changed_at, written), default=None),
         "computed_at": min((f.computed_at for f in figures.values()), default=None),
     }
 
