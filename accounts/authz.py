@@ -19,6 +19,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from accounts.models import SCHOOL_BOARD_ROLES, STAFF_ROLES, Role, RoleAssignment, School
+from accounts.vietnamese import collation_key
 
 
 class Action(StrEnum):
@@ -78,8 +79,12 @@ def _cache(user) -> dict:
     cache = getattr(user, "_sodiem_roles", None)
     if cache is None:
         cache = {}
-        for ra in RoleAssignment.objects.filter(user=user).only(
-            "role", "school_id", "department_id", "may_extract_data", "may_approve_results"
+        # with its school: the policy middleware, the menus and the tenancy checks ask for the user's
+        # schools on every page (schools_of), answered from here
+        for ra in (
+            RoleAssignment.objects.filter(user=user)
+            .select_related("school")
+            .only("role", "school", "department_id", "may_extract_data", "may_approve_results")
         ):
             cache.setdefault(ra.school_id, []).append(ra)
         user._sodiem_roles = cache
@@ -121,8 +126,8 @@ def schools_of(user) -> list[School]:
     """Schools where the user holds a role (offices hold none: they read reports only)."""
     if not getattr(user, "is_authenticated", False):
         return []
-    ids = [sid for sid in _cache(user) if sid is not None]
-    return list(School.objects.filter(pk__in=ids).order_by("name"))
+    schools = {ra.school.pk: ra.school for held in _cache(user).values() for ra in held if ra.school_id}
+    return sorted(schools.values(), key=lambda school: collation_key(school.name))
 
 
 def school_id_of(obj: Any) -> int:

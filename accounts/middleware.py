@@ -2,13 +2,14 @@
 no caching of authenticated pages."""
 
 import time
+from functools import cache
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import JsonResponse
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,13 +24,21 @@ _EXEMPT_PREFIXES = ("/static/", "/health/", "/i18n/")
 
 
 def _exempt_paths():
-    return {
-        reverse("accounts:login"),
-        reverse("accounts:logout"),
-        reverse("accounts:password_change"),
-        reverse("accounts:otp_setup"),
-        reverse("accounts:otp_verify"),
-    }
+    return _exempt_paths_of(get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
+
+
+@cache
+def _exempt_paths_of(urlconf, prefix: str) -> frozenset[str]:
+    # reversed once per URL configuration and script prefix, not on every request
+    return frozenset(
+        {
+            reverse("accounts:login"),
+            reverse("accounts:logout"),
+            reverse("accounts:password_change"),
+            reverse("accounts:otp_setup"),
+            reverse("accounts:otp_verify"),
+        }
+    )
 
 
 class AccountPolicyMiddleware:

@@ -193,8 +193,9 @@ def request_save(values):
             ],
             "reason": "Đo hiệu năng",
             "dates": DATES_TEXT,
-        }
-    )
+        },
+        ensure_ascii=False,  # as the page's JSON.stringify writes it: letters unescaped
+    ).encode()
     started = time.perf_counter()
     response = save_client.post(SAVE_URL, body, content_type="application/json")
     elapsed = time.perf_counter() - started

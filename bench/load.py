@@ -156,7 +156,9 @@ class Client:
                 )
         think()
         self.teacher.grids.append(len(changes))
-        body = json.dumps({"changes": changes, "reason": "Nhập điểm thường xuyên", "dates": {}}).encode()
+        body = json.dumps(  # as the page's JSON.stringify writes it: letters unescaped
+            {"changes": changes, "reason": "Nhập điểm thường xuyên", "dates": {}}, ensure_ascii=False
+        ).encode()
         status, data = self.request(
             "save",
             "POST",

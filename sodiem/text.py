@@ -25,14 +25,23 @@ def nfc(value: Any) -> Any:
 
 
 def json_nfc(body: bytes):
-    """A JSON body parsed with every string in NFC. Normalising the text before parsing gives the same
-    strings as normalising each string after (NFC composes only within a run of letters and marks,
-    never across a quote) at C speed; a body with `\\u` escapes, whose letters only exist once parsed,
-    is normalised string by string."""
+    """A JSON body parsed with every string in NFC, at C speed: the text is normalised whole before
+    parsing. NFC composes a mark with the character before it: inside a string that is the string's own
+    letter, as normalising the string would; after an escape (`\\n`, `\\u001e`) it would turn the
+    escape's last letter into one no escape ends in, so the text no longer parses — then each string is
+    normalised after parsing. Outside strings a mark is invalid JSON either way. A body whose letters
+    are escaped (`\\u1ec7`, as `json.dumps` writes them) is parsed and written back unescaped first."""
     text = body.decode()
-    if "\\u" in text:
-        return nfc(json.loads(text))
-    return json.loads(text if text.isascii() else unicodedata.normalize("NFC", text))
+    parsed = None
+    if "\\u" in text:  # letters that exist only once parsed
+        parsed = json.loads(text)
+        text = json.dumps(parsed, ensure_ascii=False)
+    if text.isascii():
+        return parsed if parsed is not None else json.loads(text)
+    try:
+        return json.loads(unicodedata.normalize("NFC", text))
+    except json.JSONDecodeError:  # a mark after an escape, or not JSON at all (raised here)
+        return nfc(parsed if parsed is not None else json.loads(text))
 
 
 def fold(value: Any) -> str:

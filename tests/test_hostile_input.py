@@ -289,7 +289,10 @@ def test_grid_cells_escaped_in_json_are_kept_in_nfc_too(world, client):
 @given(
     st.recursive(
         st.text(
-            alphabet=st.sampled_from('aeiouyAEĐđ "\\\u0300\u0301\u0303\u0309\u0323\u0302\u0306\u031b\u212b')
+            # letters, marks, and what an escape ends in: quote, backslash, n r t b f, control characters
+            alphabet=st.sampled_from(
+                'aeiouyAEĐđ "\\\u0300\u0301\u0303\u0309\u0323\u0302\u0306\u031b\u212b\n\r\t\b\f\x1e\x1b/'
+            )
         ),
         lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner, max_size=3),
         max_leaves=8,

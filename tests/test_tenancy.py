@@ -94,3 +94,19 @@ def test_cannot_switch_to_a_school_without_a_role(world, other_world, client):
     assert (
         client.post(reverse("accounts:switch_school"), {"school": other_world.school.uuid}).status_code == 404
     )
+
+
+def test_a_teachers_schools_come_with_their_roles_in_vietnamese_order(django_assert_num_queries):
+    """The policy middleware, the menu and the tenancy checks ask for the user's schools on every page:
+    one query for the roles and their schools, in Vietnamese order (Á before B, as a dictionary has it,
+    not as the code points do)."""
+    from accounts.models import Role, User
+    from tests.factories import make_school, make_user
+
+    binh, anh = make_school("Trường THCS Bình Minh"), make_school("Trường THCS Ánh Sáng")
+    teacher = make_user(school=binh, roles=[Role.SUBJECT_TEACHER])
+    teacher.role_assignments.create(school=anh, role=Role.HOMEROOM_TEACHER)
+    fresh = User.objects.get(pk=teacher.pk)
+    with django_assert_num_queries(1):
+        assert [s.name for s in authz.schools_of(fresh)] == ["Trường THCS Ánh Sáng", "Trường THCS Bình Minh"]
+        assert authz.roles_in(fresh, anh) == {Role.HOMEROOM_TEACHER}
