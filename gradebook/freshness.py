@@ -36,18 +36,18 @@ TIMEOUT = 60 * 60 * 24 * 30  # a month: a class nobody writes to keeps its figur
 _pending = threading.local()
 
 
-def _key(classroom_id: int) -> str:
+def version_key(classroom_id: int) -> str:
     return f"{PREFIX}{classroom_id}"
 
 
 def versions(classroom_ids: Iterable[int]) -> dict[int, str]:
     """The current version of each class (one cache round trip; missing ones created)."""
     ids = list(classroom_ids)
-    found = cache.get_many([_key(pk) for pk in ids])
-    current = {pk: found[_key(pk)] for pk in ids if _key(pk) in found}
+    found = cache.get_many([version_key(pk) for pk in ids])
+    current = {pk: found[version_key(pk)] for pk in ids if version_key(pk) in found}
     missing = {pk: _token(written=False) for pk in ids if pk not in current}
     if missing:
-        cache.set_many({_key(pk): token for pk, token in missing.items()}, TIMEOUT)
+        cache.set_many({version_key(pk): token for pk, token in missing.items()}, TIMEOUT)
         current.update(missing)
     return current
 
@@ -145,10 +145,12 @@ def bump(classroom_ids: Iterable[int]) -> None:
     from gradebook import tasks
 
     ids = sorted(set(classroom_ids))
-    old = cache.get_many([_key(pk) for pk in ids])
+    old = cache.get_many([version_key(pk) for pk in ids])
     token = _token()
-    cache.set_many({_key(pk): token for pk in ids}, TIMEOUT)
-    watched = [pk for pk in ids if _key(pk) in old and cache.has_key(figures_key(pk, old[_key(pk)]))]
+    cache.set_many({version_key(pk): token for pk in ids}, TIMEOUT)
+    watched = [
+        pk for pk in ids if version_key(pk) in old and cache.has_key(figures_key(pk, old[version_key(pk)]))
+    ]
     if watched:
         tasks.refresh_soon(watched)
 

@@ -4,6 +4,7 @@ kind of write the results are computed from (a grid save, a correction, conduct,
 enrolment) makes its class's figures new; a watched class is refreshed in the background."""
 
 from datetime import date
+from io import StringIO
 
 import pytest
 from django.core.management import call_command
@@ -260,3 +261,37 @@ def test_a_cache_that_fails_after_the_commit_never_fails_the_save(
     assert response.status_code == 200 and response.json()["saved"] == 1
     assert any(isinstance(c, freshness._Batch) for c in callbacks)
     assert "cache down" in caplog.text  # logged, not raised
+
+
+def test_the_daily_jobs_keep_the_statistics_computed(
+    klass,  # noqa: F811
+    second_class,
+    computed,
+    committed,
+):
+    """A cleared cache (a restart, a fresh deployment) or a month without a write would leave the page
+    to compute the whole school on its first view: `warm_statistics` computes what is missing and keeps
+    every class's figures and version another month."""
+    import time
+
+    from django.core.cache import cache
+
+    world = klass
+    committed()
+    cache.clear()
+    out = StringIO()
+    call_command("warm_statistics", stdout=out)
+    assert computed == [["6A1", "6A2", "6A9"]]
+    assert "3 class(es) computed" in out.getvalue()
+
+    version = freshness.versions([world.classroom.pk])[world.classroom.pk]
+    keys = [freshness.version_key(world.classroom.pk), freshness.figures_key(world.classroom.pk, version)]
+    for key in keys:
+        cache.touch(key, 60)  # about to expire
+    call_command("warm_statistics", school=world.school.code, stdout=out)
+    assert len(computed) == 1  # nothing missing: nothing computed
+    for key in keys:  # LocMemCache's expiry times: pushed a month ahead
+        assert cache._expire_info[cache.make_and_validate_key(key)] - time.time() > 29 * 24 * 3600
+
+    statistics.school_statistics(world.year, "HK1")
+    assert len(computed) == 1  # the page finds the school computed

@@ -112,6 +112,21 @@ def class_figures(school_year: SchoolYear, classrooms: list[Classroom]) -> dict[
     return figures
 
 
+def keep_warm(school_year: SchoolYear) -> int:
+    """Every class's figures of the year computed and kept for another TIMEOUT, their versions too: the
+    daily jobs run it (`manage.py warm_statistics`), so that the statistics page finds the school
+    computed after a restart of the cache, a fresh deployment, or a month in which a class had no
+    write. Returns the number of classes that had to be computed."""
+    classrooms = list(Classroom.objects.filter(school_year=school_year))
+    current = freshness.versions(c.pk for c in classrooms)
+    missing = [c for c in classrooms if not cache.has_key(freshness.figures_key(c.pk, current[c.pk]))]
+    class_figures(school_year, classrooms)
+    for pk, version in current.items():
+        cache.touch(freshness.version_key(pk), freshness.TIMEOUT)
+        cache.touch(freshness.figures_key(pk, version), freshness.TIMEOUT)
+    return len(missing)
+
+
 def compute_figures(school_year: SchoolYear, classrooms: list[Classroom]) -> dict[int, ClassFigures]:
     """The groups of these classes for every period, from one computation of their results."""
     now = timezone.now()
