@@ -350,3 +350,73 @@ def test_the_grids_cells_written_in_python_are_the_templates_markup_escaped_alik
         expected = reference.render(Context(context))
         assert ours.render(Context(context)) == expected
         assert "<script>" not in expected and "&lt;b&gt;" in expected
+
+
+def test_the_grids_rows_written_in_python_are_the_templates_markup_escaped_alike():
+    """gradebook/templatetags/grid_cells.py `grid_rows` replaced this template loop: the same markup,
+    whitespace included, for a studying, an exempted and a departed student, read-only or not, with
+    hostile names, explanations and comments."""
+    from types import SimpleNamespace
+    from uuid import uuid4
+
+    from django.template import Context, Template
+
+    reference = Template(
+        "{% load i18n grid_cells %}"
+        "  {% for row in rows %}{% with name=row.enrolment.student.full_name %}\n"
+        '    <tr data-enrolment="{{ row.enrolment.uuid }}" class="{% if not row.studying %}left{% endif %}'
+        '{% if row.exempt %} exempt{% endif %}">\n'
+        '      <td class="num">{% if row.studying %}{{ row.number }}{% endif %}</td>\n'
+        '      <td class="name">{{ name }}{% if row.exempt %} <span class="tag">{% translate "exempt" %}</span>'
+        '{% endif %}{% if not row.studying %} <span class="tag">{{ row.enrolment.get_status_display }}</span>'
+        "{% endif %}</td>\n"
+        '      <td class="dob">{{ row.enrolment.student.date_of_birth|date:"d/m/Y" }}</td>\n'
+        "      {% score_cells row name %}\n"
+        '      <td class="avg"><span class="avg-value">{{ row.average }}</span> <button type="button" '
+        'class="why" title="{{ row.explanation }}" aria-label="{% translate \'Why?\' %}">?</button></td>\n'
+        '      <td class="comment-col" data-col="comment"><input class="cell comment" list="comment-bank" '
+        'data-col="comment" data-version="{{ row.comment.version }}" data-saved="{{ row.comment.value }}" '
+        'value="{{ row.comment.value }}"\n'
+        '        maxlength="500" autocomplete="off" aria-label="{{ name }} {% translate \'Comment\' %}"'
+        "{% if row.readonly %} readonly{% endif %}></td>\n"
+        "    </tr>\n"
+        "  {% endwith %}{% endfor %}\n"
+    )
+    ours = Template("{% load grid_cells %}  {% grid_rows rows %}\n")
+
+    def row(name, *, number, studying=True, exempt=False, readonly=False, born=date(2014, 2, 3), **values):
+        cells = [
+            SimpleNamespace(key="tx1", label="ĐĐGtx 1", value="8,5", version=3, late=True, locked=False),
+            SimpleNamespace(
+                key="ck", label="ĐĐGck", value='"><img src=x>', version=0, late=False, locked=True
+            ),
+        ]
+        enrolment = SimpleNamespace(
+            uuid=uuid4(),
+            student=SimpleNamespace(full_name=name, date_of_birth=born),
+            get_status_display=lambda: 'Chuyển đi "<i>"',
+        )
+        return SimpleNamespace(
+            enrolment=enrolment,
+            number=number,
+            studying=studying,
+            exempt=exempt,
+            readonly=readonly,
+            cells=cells,
+            average=values.get("average", ""),
+            explanation=values.get("explanation", ""),
+            comment=SimpleNamespace(version=values.get("version", 0), value=values.get("comment", "")),
+        )
+
+    rows = [
+        row("Lê Thị <b>Hà</b>", number=1, average="8,5", explanation='(TX + 2×GK + 3×CK) / 6 "TT22 Điều 9"'),
+        row("Trần Văn An", number=2, exempt=True, comment="</textarea><script>x</script>", version=4),
+        row("Phạm & Con", number=0, studying=False, readonly=True, born=None),
+    ]
+    for readonly in (False, True):
+        for r in rows:
+            r.readonly = r.readonly or readonly
+        context = {"rows": rows}
+        expected = reference.render(Context(context))
+        assert ours.render(Context(context)) == expected
+        assert "<script>" not in expected and "&lt;b&gt;" in expected and "&quot;&lt;i&gt;&quot;" in expected

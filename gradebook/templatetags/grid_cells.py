@@ -1,23 +1,39 @@
-"""The score grid's cells, written in Python: a 45 × 9 grid is 405 inputs of ten attributes each, and
-Django's template engine spent two thirds of the grid page's time on them. The markup is the one the
-grid's script reads (static/js/grid.js); every value is escaped as the template would."""
+"""The score grid's rows, written in Python: a 45 × 9 grid is 405 inputs of ten attributes each and
+45 rows of a dozen values, and Django's template engine spent most of the grid page's time on them.
+The markup is the one the grid's script reads (static/js/grid.js), whitespace included; every value is
+escaped as the template would (tests/test_hostile_input.py keeps the template these replaced)."""
+
+from html import escape
 
 from django import template
-from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 register = template.Library()
 
 
+def _esc(value) -> str:
+    """As the template escapes a value (django.utils.html.conditional_escape), without its wrappers."""
+    return value.__html__() if hasattr(value, "__html__") else escape(str(value))
+
+
+def _day(day) -> str:
+    """The `date:"d/m/Y"` filter's text, digits only whatever the language."""
+    return f"{day.day:02d}/{day.month:02d}/{day.year:04d}" if day else ""
+
+
 @register.simple_tag
-def score_cells(row, name) -> SafeString:
-    late = conditional_escape(_("Entered late"))
-    locked = conditional_escape(_("Locked month"))
-    who = conditional_escape(name)
+def score_cells(row, name, _columns: dict | None = None) -> SafeString:
+    late = _esc(_("Entered late"))
+    locked = _esc(_("Locked month"))
+    who = _esc(name)
+    columns = {} if _columns is None else _columns  # column key → its key and label escaped, once a grid
     parts = []
     for cell in row.cells:
-        key, label, value = (conditional_escape(v) for v in (cell.key, cell.label, cell.value))
+        if cell.key not in columns:
+            columns[cell.key] = (_esc(cell.key), _esc(cell.label))
+        key, label = columns[cell.key]
+        value = _esc(cell.value)
         css = f'cell late" title="{late}' if cell.late else "cell"
         readonly = " readonly" if row.readonly or cell.locked else ""
         why = f' title="{locked}"' if cell.locked else ""
@@ -25,5 +41,41 @@ def score_cells(row, name) -> SafeString:
             f'<td data-col="{key}"><input class="{css}" data-col="{key}" data-label="{label}" '
             f'data-version="{int(cell.version)}" data-saved="{value}" value="{value}" inputmode="decimal" '
             f'autocomplete="off" aria-label="{who} {label}"{readonly}{why}></td>'
+        )
+    return mark_safe("".join(parts))  # noqa: S308 — every value escaped above
+
+
+@register.simple_tag
+def grid_rows(rows) -> SafeString:
+    """Every row of the grid (gradebook/selectors/grid.py GridRow): number, name, date of birth, the
+    score cells, the term result with its explanation, the comment."""
+    exempt = _esc(_("exempt"))
+    why = _esc(_("Why?"))
+    comment_label = _esc(_("Comment"))
+    columns: dict = {}
+    parts = []
+    for row in rows:
+        enrolment = row.enrolment
+        student = enrolment.student
+        name = _esc(student.full_name)
+        css = ("" if row.studying else "left") + (" exempt" if row.exempt else "")
+        tags = (f' <span class="tag">{exempt}</span>' if row.exempt else "") + (
+            "" if row.studying else f' <span class="tag">{_esc(enrolment.get_status_display())}</span>'
+        )
+        comment = _esc(row.comment.value)
+        parts.append(
+            f'\n    <tr data-enrolment="{_esc(enrolment.uuid)}" class="{css}">'
+            f'\n      <td class="num">{int(row.number) if row.studying else ""}</td>'
+            f'\n      <td class="name">{name}{tags}</td>'
+            f'\n      <td class="dob">{_day(student.date_of_birth)}</td>'
+            f"\n      {score_cells(row, student.full_name, columns)}"
+            f'\n      <td class="avg"><span class="avg-value">{_esc(row.average)}</span> '
+            f'<button type="button" class="why" title="{_esc(row.explanation)}" '
+            f'aria-label="{why}">?</button></td>'
+            f'\n      <td class="comment-col" data-col="comment"><input class="cell comment" list="comment-bank" '
+            f'data-col="comment" data-version="{int(row.comment.version)}" data-saved="{comment}" '
+            f'value="{comment}"\n        maxlength="500" autocomplete="off" aria-label="{name} {comment_label}"'
+            f"{' readonly' if row.readonly else ''}></td>"
+            "\n    </tr>\n  "
         )
     return mark_safe("".join(parts))  # noqa: S308 — every value escaped above
