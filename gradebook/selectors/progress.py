@@ -160,8 +160,12 @@ def _homeroom_duties(
     if teacher is not None:
         classrooms = classrooms.filter(homeroom_teacher=teacher)
     classes = list(classrooms)
+    if not classes:
+        return
+    # one teacher's to-do list reads their classes only, the board the whole school
+    scope = {"classroom__in": classes} if teacher is not None else {}
     confirmed = set(
-        AttendanceMonth.objects.filter(classroom__school_year=school_year).values_list(
+        AttendanceMonth.objects.filter(classroom__school_year=school_year, **scope).values_list(
             "classroom_id", "month"
         )
     )
@@ -173,6 +177,7 @@ def _homeroom_duties(
         enrolment__classroom__school_year=school_year,
         enrolment__status=Enrolment.Status.STUDYING,
         period__in=ended_terms,
+        **{f"enrolment__{k}": v for k, v in scope.items()},
     ).values_list("enrolment__classroom_id", "period"):
         per_class_period[(classroom_id, period)] += 1
     for classroom in classes:
