@@ -137,6 +137,9 @@ def test_the_demo_school_with_its_earlier_years():
     for name, label in (("6A1", "2023 - 2024"), ("7A1", "2024 - 2025"), ("8A1", "2025 - 2026")):
         assert f"Lớp: {name} Năm học: {label}" in text
     assert "ngày 28 tháng 5 năm 2026" in text  # 8A1's year approved by the principal at its end
+    # opened in 2023, under Quận Cầu Giấy's education office (the commune's committee since 1/7/2025)
+    assert "phòng giáo dục và đào tạo cầu giấy" in text.lower()
+    assert "Sở Giáo dục" not in text
 
 
 def _demo_tells_the_truth(school):

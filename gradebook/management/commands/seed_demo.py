@@ -19,7 +19,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from accounts.history import attribute
-from accounts.models import Department, Role, RoleAssignment, School, User
+from accounts.models import Department, District, Role, RoleAssignment, School, User
 from accounts.selectors import principal_of
 from accounts.services import place
 from audit import seals
@@ -149,9 +149,14 @@ class Command(BaseCommand):
     def _build(self, rng: random.Random, opts) -> School:
         # since 1/7/2025 a THCS is managed by its commune or ward (accounts/units.py)
         province, commune = place(("01", "Thành phố Hà Nội"), ("00166", "Phường Cầu Giấy"))
+        # before 1/7/2025 under Quận Cầu Giấy's education office: the earlier years print it
+        district, _ = District.objects.get_or_create(
+            province=province, code="005", defaults={"name": "Quận Cầu Giấy"}
+        )
         school = School.objects.create(
             province=province,
             commune=commune,
+            district=district,
             code=opts["school_code"],
             name=opts["school_name"],
             address="Số 1 Nguyễn Văn Huyên, Cầu Giấy, Hà Nội",
