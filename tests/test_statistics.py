@@ -198,3 +198,48 @@ def test_the_midterm_marks_are_counted_before_any_term_result(world, login):
         'id="midterm"'
         not in login(world.principal).get(reverse("statistics") + "?period=year").content.decode()
     )
+
+
+# The template the statistics tables were written with before gradebook/templatetags/stats_tables.py.
+_STATS_TABLE_TEMPLATE = (
+    '{% load i18n l10n %}<table class="data stats" id="{{ table_id }}"><thead><tr><th>{% translate "Class / grade" %}'
+    '</th><th class="num">{% translate "Students" %}</th>{% for level in levels %}<th class="num">{{ level }}</th>'
+    '{% endfor %}<th>{% translate "Chart" %}</th></tr></thead>\n'
+    '<tbody>{% for row in rows %}<tr class="{% if row.total %}total{% endif %}"><td>{{ row.label }}</td>'
+    '<td class="num">{{ row.students }}</td>{% for n, pct in row.cells %}<td class="num">{{ n }}{% if n %} '
+    '<small class="muted">({{ pct }}%)</small>{% endif %}</td>{% endfor %}\n'
+    '<td class="chart"><svg width="160" height="12" role="img" aria-label="{{ row.label }}">{% for part in row.bar %}'
+    '<rect x="{{ part.x|unlocalize }}" width="{{ part.w|unlocalize }}" height="12" class="lvl{{ part.i }}"><title>'
+    "{{ part.label }}: {{ part.n }}</title></rect>{% endfor %}</svg></td></tr>{% endfor %}</tbody></table>\n"
+)
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_the_statistics_tables_written_in_python_are_the_templates_markup(language):
+    """The same markup and numbers as the template: counts and percentages localised (8,3 in
+    Vietnamese), the bar's coordinates not, hostile class names and levels escaped."""
+    from collections import Counter
+
+    from django.template import Context, Template
+    from django.utils import translation
+
+    from gradebook.selectors.statistics import Group, table
+
+    a = Group("6A1", students=12, academic=Counter({"Tốt": 5, "Khá": 4, "Đạt": 2, "—": 1}))
+    b = Group('<b>6"A2</b>', students=7, academic=Counter({"Khá": 7}))
+    empty = Group("6A3")
+    school = Group("Toàn trường")
+    for group in (a, b, empty):
+        school.add(group)
+    levels = ["Tốt", "Khá", "Đạt", "<i>Chưa đạt</i>", "—"]
+    rows = table([a, b, empty, school], "academic", levels, total_from=3)
+    context = {"rows": rows, "levels": levels, "table_id": "academic"}
+    with translation.override(language):
+        expected = Template(_STATS_TABLE_TEMPLATE).render(Context(context))
+        ours = Template("{% load stats_tables %}{% stats_table rows levels table_id %}").render(
+            Context(context)
+        )
+    assert ours == expected
+    assert "&lt;b&gt;6&quot;A2&lt;/b&gt;" in expected and "&lt;i&gt;Chưa đạt&lt;/i&gt;" in expected
+    assert ("(41,7%)" if language == "vi" else "(41.7%)") in expected  # 5 of 12
+    assert 'width="66.7"' in expected  # 160 px × 5 / 12, unlocalised
