@@ -98,18 +98,7 @@ def class_figures(school_year: SchoolYear, classrooms: list[Classroom]) -> dict[
     """Each class's figures at its current version: from the cache (two round trips for the whole
     school), the classes missing computed together and kept. A write in one class leaves the other
     classes' figures where they are, a write in another school leaves them all."""
-    current = freshness.versions(c.pk for c in classrooms)
-    keys = {c.pk: freshness.figures_key(c.pk, current[c.pk]) for c in classrooms}
-    found = cache.get_many(keys.values())
-    figures = {pk: found[key] for pk, key in keys.items() if key in found}
-    missing = [c for c in classrooms if c.pk not in figures]
-    if missing:
-        computed = compute_figures(school_year, missing)
-        for pk, item in computed.items():
-            item.version = current[pk]
-        cache.set_many({keys[pk]: item for pk, item in computed.items()}, freshness.TIMEOUT)
-        figures.update(computed)
-    return figures
+    return _kept_or_computed(school_year, classrooms)[0]
 
 
 def keep_warm(school_year: SchoolYear) -> int:
@@ -117,14 +106,33 @@ def keep_warm(school_year: SchoolYear) -> int:
     daily jobs run it (`manage.py warm_statistics`), so that the statistics page finds the school
     computed after a restart of the cache, a fresh deployment, or a month in which a class had no
     write. Returns the number of classes that had to be computed."""
-    classrooms = list(Classroom.objects.filter(school_year=school_year))
-    current = freshness.versions(c.pk for c in classrooms)
-    missing = [c for c in classrooms if not cache.has_key(freshness.figures_key(c.pk, current[c.pk]))]
-    class_figures(school_year, classrooms)
-    for pk, version in current.items():
+    figures, computed = _kept_or_computed(
+        school_year, list(Classroom.objects.filter(school_year=school_year))
+    )
+    for pk, item in figures.items():
         cache.touch(freshness.version_key(pk), freshness.TIMEOUT)
-        cache.touch(freshness.figures_key(pk, version), freshness.TIMEOUT)
-    return len(missing)
+        if pk not in computed:  # those computed now were just kept for a TIMEOUT
+            cache.touch(freshness.figures_key(pk, item.version), freshness.TIMEOUT)
+    return len(computed)
+
+
+def _kept_or_computed(
+    school_year: SchoolYear, classrooms: list[Classroom]
+) -> tuple[dict[int, ClassFigures], set[int]]:
+    """(each class's figures at its current version, the classes that had to be computed for it)."""
+    current = freshness.versions(c.pk for c in classrooms)
+    keys = {c.pk: freshness.figures_key(c.pk, current[c.pk]) for c in classrooms}
+    found = cache.get_many(keys.values())
+    figures = {pk: found[key] for pk, key in keys.items() if key in found}
+    missing = [c for c in classrooms if c.pk not in figures]
+    computed: dict[int, ClassFigures] = {}
+    if missing:
+        computed = compute_figures(school_year, missing)
+        for pk, item in computed.items():
+            item.version = current[pk]
+        cache.set_many({keys[pk]: item for pk, item in computed.items()}, freshness.TIMEOUT)
+        figures.update(computed)
+    return figures, set(computed)
 
 
 def compute_figures(school_year: SchoolYear, classrooms: list[Classroom]) -> dict[int, ClassFigures]:
