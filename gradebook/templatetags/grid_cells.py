@@ -23,11 +23,19 @@ def _day(day) -> str:
 
 
 @register.simple_tag
-def score_cells(row, name, _columns: dict | None = None) -> SafeString:
-    late = _esc(_("Entered late"))
-    locked = _esc(_("Locked month"))
-    who = _esc(name)
-    columns = {} if _columns is None else _columns  # column key → its key and label escaped, once a grid
+def score_cells(row, name) -> SafeString:
+    """One row's score cells (the tag the rows' reference template in the tests uses)."""
+    return mark_safe(_cells(row, _esc(name), {}, *_cell_titles()))  # noqa: S308 — escaped in _cells
+
+
+def _cell_titles() -> tuple[str, str]:
+    """The titles of a late and of a locked cell, escaped: once a grid."""
+    return _esc(_("Entered late")), _esc(_("Locked month"))
+
+
+def _cells(row, who: str, columns: dict, late: str, locked: str) -> str:
+    """The markup of a row's score cells; `who` is the student's name escaped, `columns` keeps each
+    column's key and label escaped for the next rows of the grid."""
     parts = []
     for cell in row.cells:
         if cell.key not in columns:
@@ -42,7 +50,7 @@ def score_cells(row, name, _columns: dict | None = None) -> SafeString:
             f'data-version="{int(cell.version)}" data-saved="{value}" value="{value}" inputmode="decimal" '
             f'autocomplete="off" aria-label="{who} {label}"{readonly}{why}></td>'
         )
-    return mark_safe("".join(parts))  # noqa: S308 — every value escaped above
+    return "".join(parts)
 
 
 @register.simple_tag
@@ -53,6 +61,7 @@ def grid_rows(rows) -> SafeString:
     why = _esc(_("Why?"))
     comment_label = _esc(_("Comment"))
     columns: dict = {}
+    titles = _cell_titles()
     parts = []
     for row in rows:
         enrolment = row.enrolment
@@ -68,7 +77,7 @@ def grid_rows(rows) -> SafeString:
             f'\n      <td class="num">{int(row.number) if row.studying else ""}</td>'
             f'\n      <td class="name">{name}{tags}</td>'
             f'\n      <td class="dob">{_day(student.date_of_birth)}</td>'
-            f"\n      {score_cells(row, student.full_name, columns)}"
+            f"\n      {_cells(row, name, columns, *titles)}"
             f'\n      <td class="avg"><span class="avg-value">{_esc(row.average)}</span> '
             f'<button type="button" class="why" title="{_esc(row.explanation)}" '
             f'aria-label="{why}">?</button></td>'
