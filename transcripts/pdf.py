@@ -3,11 +3,18 @@
 Templates carry their CSS inline, so the renderer needs no network: the URL fetcher refuses everything
 but `data:` URLs and the forms' font files (WeasyPrint would otherwise follow any URL a template or a
 value put in front of it). Every PDF handed out is recorded in the audit trail.
+
+The renderer's own user-agent stylesheet (WeasyPrint's html5_ua.css) gives every element of the page
+six pseudo-elements to style — ::marker, ::footnote-call, ::footnote-marker and the three ::note-
+ones — whatever the element: a class book's 30,000 table cells cost 200,000 computed styles, a tenth
+of its layout time. The forms use no footnotes or notes, and list markers only on list items: the
+documents are laid out with that stylesheet less those rules (`user_agent_css`), the pages the same.
 """
 
 from __future__ import annotations
 
 import atexit
+import re
 import threading
 from datetime import date
 from types import SimpleNamespace
@@ -49,12 +56,48 @@ def renderer() -> SimpleNamespace:
             font_config=font_config,
         )
         _worker.renderer = SimpleNamespace(
-            fetcher=fetcher, font_config=font_config, stylesheet=stylesheet, bare=bare
+            fetcher=fetcher, font_config=font_config, stylesheet=stylesheet, bare=bare, html=_form_html()
         )
         if threading.current_thread() is threading.main_thread():
             # released before the interpreter tears Pango down (its finaliser would fail then)
             atexit.register(lambda: _worker.__dict__.pop("renderer", None))
     return _worker.renderer
+
+
+# the user-agent rules that style a pseudo-element of every element: none of them is used by a form
+_EVERY_ELEMENT_NOTES = re.compile(r"^::(?:footnote|note)-[a-z]+ \{[^}]*\}\n", re.MULTILINE)
+_EVERY_ELEMENT_MARKER = "\n::marker {"
+_LIST_ITEM_MARKER = "\nli::marker, summary::marker {"
+
+
+def user_agent_css() -> str:
+    """WeasyPrint's html5_ua.css without the footnote and note pseudo-elements, list markers on list
+    items only. Fails loudly if a WeasyPrint upgrade moved what it trims (tests/test_pdf_fonts.py)."""
+    from importlib.resources import files
+
+    from weasyprint import css
+
+    stock = (files(css) / "html5_ua.css").read_text("utf-8")
+    trimmed, notes = _EVERY_ELEMENT_NOTES.subn("", stock)
+    if notes != 5 or stock.count(_EVERY_ELEMENT_MARKER) != 1:
+        raise RuntimeError("WeasyPrint's user-agent stylesheet changed: review transcripts/pdf.py")
+    return trimmed.replace(_EVERY_ELEMENT_MARKER, _LIST_ITEM_MARKER)
+
+
+def _form_html():
+    """WeasyPrint's HTML document laid out with user_agent_css() (one parse per worker thread)."""
+    from weasyprint import CSS, HTML
+    from weasyprint.css.counters import CounterStyle
+
+    # the stock sheet's @counter-style rules are already in the counter styles every render copies;
+    # parsed against a throwaway set here, not registered twice
+    user_agent = CSS(string=user_agent_css(), counter_style=CounterStyle())
+
+    class FormHTML(HTML):
+        def _ua_stylesheets(self, forms=False):
+            return [user_agent]
+
+    return FormHTML
 
 
 def data_only_fetcher():
@@ -77,11 +120,9 @@ def layout(html: str, *, document: bool = False, furniture: bool = True):
     """WeasyPrint's laid-out document (pages counted, not yet written), fetching nothing but `data:`;
     an issued document (transcripts/document.html) with the documents' stylesheet, and without the
     page furniture for pages kept to be drawn into other documents."""
-    from weasyprint import HTML
-
     shared = renderer()
     sheets = [shared.stylesheet] + ([] if furniture else [shared.bare]) if document else None
-    return HTML(string=html, base_url="about:blank", url_fetcher=shared.fetcher).render(
+    return shared.html(string=html, base_url="about:blank", url_fetcher=shared.fetcher).render(
         stylesheets=sheets, font_config=shared.font_config
     )
 
