@@ -307,7 +307,11 @@ def test_the_forms_user_agent_sheet_drops_only_the_rules_of_every_elements_pseud
     assert "\n::marker {" in stock and "\n::marker {" not in trimmed
     assert "\nli::marker, summary::marker { font-variant-numeric: tabular-nums" in trimmed
     # everything else is WeasyPrint's own sheet, line for line
-    assert len(stock) - len(trimmed) < 600 and "@page {" in trimmed and "ol { list-style-type: decimal }" in trimmed
+    assert (
+        len(stock) - len(trimmed) < 600
+        and "@page {" in trimmed
+        and "ol { list-style-type: decimal }" in trimmed
+    )
 
 
 def test_a_page_laid_out_with_the_forms_sheet_looks_as_with_weasyprints(tmp_path):
@@ -326,7 +330,9 @@ def test_a_page_laid_out_with_the_forms_sheet_looks_as_with_weasyprints(tmp_path
     ours_pages, stock_pages = _pngs(ours, tmp_path, "ours"), _pngs(stock, tmp_path, "stock")
     assert len(ours_pages) == len(stock_pages) == 2
     assert ours_pages == stock_pages
-    text = subprocess.run(["pdftotext", "-", "-"], input=ours, capture_output=True, check=True).stdout.decode()
+    text = subprocess.run(
+        ["pdftotext", "-", "-"], input=ours, capture_output=True, check=True
+    ).stdout.decode()
     assert "1. Một" in text and "2. Hai" in text and "• Ba" in text
 
 
