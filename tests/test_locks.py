@@ -198,3 +198,67 @@ def test_the_lock_screens_from_decision_to_execution(client, world, login):
     login(world.math_teacher)
     assert client.get(url).status_code == 200  # teachers see the calendar
     assert client.post(reverse("lock_carry_out", args=[lock.uuid])).status_code == 403
+
+
+def test_the_lock_states_of_many_classes_read_at_once_are_each_class_own(world, django_assert_num_queries):
+    """The board of a whole school reads every class's state in one statement (`lock_states`): for a
+    school, a grade and a class lock, month locks, a reopened lock, one not carried out, one scheduled,
+    approved and submitted results, each class gets what `lock_state` says of it alone."""
+    from gradebook.models import Classroom, ResultsApproval
+    from gradebook.selectors.locks import lock_state, lock_states
+    from gradebook.services.structure import create_classroom
+
+    grade7: Classroom = create_classroom(None, world.year, 7, "7A1")
+    plain: Classroom = create_classroom(None, world.year, 7, "7A2")
+    classes = [world.classroom, world.other_classroom, grade7, plain]
+    now = NOW()
+
+    def lock(**fields):
+        fields.setdefault("locked_at", now - timedelta(hours=1))
+        fields.setdefault("carried_out_at", now)
+        return PeriodLock.objects.create(school_year=world.year, **fields)
+
+    lock(term="HK1", grade=6)  # grade 6, term I
+    lock(term="year", classroom=grade7)  # 7A1, the whole year
+    lock(term="month", month_end=date(2026, 9, 30))  # the school's September
+    lock(term="month", month_end=date(2026, 10, 31), classroom=plain)  # 7A2's October too
+    reopened = lock(term="HK2", classroom=world.other_classroom)
+    reopened.reopenings.create(
+        purpose="Thi lại",
+        starts_at=now - timedelta(hours=1),
+        ends_at=now + timedelta(days=1),
+        carried_out_at=now,
+    )
+    lock(term="HK2", classroom=world.classroom, carried_out_at=None)  # decided, not carried out
+    lock(term="HK2", grade=7, locked_at=now + timedelta(hours=2))  # scheduled
+    ResultsApproval.objects.create(
+        classroom=plain,
+        period="HK1",
+        status=ResultsApproval.Status.APPROVED,
+        submitted_at=now,
+        submitted_by=world.literature_teacher,
+        decided_at=now,
+    )
+    ResultsApproval.objects.create(
+        classroom=world.classroom,
+        period="year",
+        status=ResultsApproval.Status.SUBMITTED,
+        submitted_at=now,
+        submitted_by=world.literature_teacher,
+    )
+    for moment in (None, now + timedelta(hours=3), now + timedelta(days=2)):
+        for term in ("HK1", "HK2"):
+            alone = {c.pk: lock_state(c, term, at=moment) for c in classes}
+            assert lock_states(classes, term, at=moment) == alone, (term, moment)
+    # the states differ between the classes (the comparison above is not of four empty states)
+    hk2 = lock_states(classes, "HK2", at=now + timedelta(hours=3))
+    assert [hk2[c.pk].closed for c in classes] == [False, False, True, True]
+    hk1 = lock_states(classes, "HK1")
+    assert [hk1[c.pk].closed for c in classes] == [True, True, True, True]
+    assert hk1[plain.pk].approved and hk1[plain.pk].month_until == date(2026, 10, 31)
+    assert hk1[world.classroom.pk].month_until == date(2026, 9, 30)
+    with django_assert_num_queries(1):  # nothing closes these now: the decisions are not read
+        open_now = lock_states([world.classroom, world.other_classroom, plain], "HK2")
+    assert not any(s.closed for s in open_now.values()) and open_now[plain.pk].month_until
+    with django_assert_num_queries(3):  # the states, the locks and the approvals that close them
+        lock_states(classes, "HK1")

@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.models import Notification
 from audit.models import AuditEvent
 from gradebook.models import AssessmentColumn, AttendanceMonth, Enrolment, ProgressSnapshot
-from gradebook.selectors.progress import entry_progress
+from gradebook.selectors.progress import entry_progress, school_progress
 from gradebook.services.scores import CellChange, save_grid
 from tests.factories import make_student
 
@@ -67,6 +67,26 @@ def test_progress_counts_what_is_due_and_entered(progress_world):
     # on 15/10 only the October columns were due
     early = {t.teacher: t for t in entry_progress(world.year, date(2026, 10, 15))["teachers"] if t.teacher}
     assert (early[world.math_teacher].total.due, early[world.math_teacher].total.entered) == (3, 3)
+
+
+def test_the_schools_line_alone_is_the_boards(progress_world, django_assert_max_num_queries):
+    """The principal's inbox and the offices' list of schools read the school's line without the
+    teachers' rows and the homeroom duties: the same numbers, in three queries whatever the size."""
+    world = progress_world
+    for day in (date(2026, 10, 15), date(2026, 11, 25), date(2026, 12, 31)):
+        board = entry_progress(world.year, day)["school"]
+        with django_assert_max_num_queries(4):
+            line = school_progress(world.year, day)
+        assert (line.due, line.entered, line.late, line.behind) == (
+            board.due,
+            board.entered,
+            board.late,
+            board.behind,
+        )
+    assert (
+        school_progress(world.year, date(2026, 11, 25)).due,
+        school_progress(world.year, date(2026, 11, 25)).entered,
+    ) == (9, 6)
 
 
 def test_homeroom_duties_list_unconfirmed_months(progress_world):

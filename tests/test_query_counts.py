@@ -88,3 +88,23 @@ def test_printing_a_class_book_takes_the_same_queries_for_a_larger_class(world):
     # 34 to read and write the book, its first version (the bytes verification accepts) and its
     # subject teachers, who sign first
     assert (len(small), len(large)) == (36, 36)
+
+
+def test_the_principals_home_does_not_grow_with_the_school(world, client):
+    """The inbox's board: the school's entry progress and every class's attendance owed (whether its
+    months are closed: one statement for all classes, `lock_states`), not a query per class."""
+    from accounts.models import Role
+    from gradebook.services.structure import create_classroom, set_homeroom_teacher
+    from tests.factories import make_user
+
+    def more_classes(first: int, n: int):
+        for i in range(first, first + n):
+            classroom = create_classroom(None, world.year, 7, f"7A{i}")
+            teacher = make_user(f"gvcn7a{i}", school=world.school, roles=[Role.SUBJECT_TEACHER])
+            set_homeroom_teacher(None, classroom, teacher)
+
+    more_classes(1, 1)
+    small = queries(client, world.principal, reverse("home"))
+    more_classes(2, 6)
+    large = queries(client, world.principal, reverse("home"))
+    assert small == large

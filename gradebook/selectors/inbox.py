@@ -30,7 +30,7 @@ from gradebook.models import (
     SchoolYear,
     Term,
 )
-from gradebook.selectors.progress import entry_progress
+from gradebook.selectors.progress import entry_progress, school_progress
 
 BOARD = {Role.PRINCIPAL, Role.VICE_PRINCIPAL}
 RETURNED_SHOWN_FOR = timedelta(days=30)  # a rejected correction stays in the requester's inbox so long
@@ -76,7 +76,7 @@ def _board(user: User, school: School, year: SchoolYear, today: date) -> list[It
     proposed = Award.objects.filter(
         enrolment__classroom__school_year=year, status=Award.Status.PROPOSED
     ).count()
-    behind = entry_progress(year, today)["school"].behind
+    behind = school_progress(year, today).behind
     return [
         Item(
             "results-submitted",

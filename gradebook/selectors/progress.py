@@ -28,7 +28,7 @@ from gradebook.models import (
     Term,
 )
 from gradebook.months import add_months, attendance_due, months_between
-from gradebook.selectors.locks import LockState, lock_state
+from gradebook.selectors.locks import LockState, lock_states
 
 
 @dataclass
@@ -98,7 +98,53 @@ def entry_progress(
     if teacher is not None:
         assignments = assignments.filter(teacher=teacher)
     ordered_assignments = list(assignments.order_by("classroom__grade", "classroom__name", "subject__order"))
-    ids = [a.pk for a in ordered_assignments]
+    per_term, studying = _term_progress(
+        school_year, today, [(a.pk, a.classroom_id) for a in ordered_assignments]
+    )
+    teachers: dict[int | None, TeacherProgress] = {}
+    departments: dict[str, Progress] = defaultdict(Progress)
+    school = Progress()
+    for assignment in ordered_assignments:
+        row = AssignmentProgress(assignment)
+        for term, progress in per_term[assignment.pk].items():
+            row.terms[term] = progress
+            row.total.add(progress)
+        entry = teachers.setdefault(assignment.teacher_id, TeacherProgress(assignment.teacher))
+        entry.assignments.append(row)
+        entry.total.add(row.total)
+        department = assignment.subject.department.name if assignment.subject.department else "—"
+        departments[department].add(row.total)
+        school.add(row.total)
+
+    if department_ids is None:
+        _homeroom_duties(school_year, today, teachers, studying, teacher)
+    ordered = sorted(
+        teachers.values(), key=lambda t: (-t.total.behind, t.teacher.full_name if t.teacher else "")
+    )
+    return {"teachers": ordered, "departments": sorted(departments.items()), "school": school, "today": today}
+
+
+def school_progress(school_year: SchoolYear, today: date) -> Progress:
+    """The school's line of the board alone (`entry_progress(…)["school"]`): what the principal's inbox
+    and the offices' list of schools show, without the teachers', departments' and homeroom duties'."""
+    assignments = TeachingAssignment.objects.filter(classroom__school_year=school_year)
+    per_term, _studying = _term_progress(
+        school_year, today, list(assignments.values_list("pk", "classroom_id"))
+    )
+    school = Progress()
+    for terms in per_term.values():
+        for progress in terms.values():
+            school.add(progress)
+    return school
+
+
+def _term_progress(
+    school_year: SchoolYear, today: date, assignments: list[tuple[int, int]]
+) -> tuple[dict[int, dict[str, Progress]], dict[int, int]]:
+    """({class-subject: {term: progress}}, {class: students studying}) for these (class-subject, class)
+    pairs: due = the columns held by `today` × the students studying; entered counts a column's cells
+    up to the class's size."""
+    ids = [pk for pk, _classroom in assignments]
     studying = dict(
         Enrolment.objects.filter(classroom__school_year=school_year, status=Enrolment.Status.STUDYING)
         .values("classroom_id")
@@ -119,35 +165,19 @@ def entry_progress(
         .values_list("assignment_id", "term", "kind", "index", "entered", "late")
     ):
         counts[(assignment_id, term, kind, index)] = (entered, late)
-
-    teachers: dict[int | None, TeacherProgress] = {}
-    departments: dict[str, Progress] = defaultdict(Progress)
-    school = Progress()
-    for assignment in ordered_assignments:
-        row = AssignmentProgress(assignment)
-        students = studying.get(assignment.classroom_id, 0)
+    per_term: dict[int, dict[str, Progress]] = {}
+    for pk, classroom_id in assignments:
+        students = studying.get(classroom_id, 0)
+        per_term[pk] = {}
         for term in (Term.Code.HK1, Term.Code.HK2):
             progress = Progress()
-            for kind, index in held.get((assignment.pk, term), ()):
-                entered, late = counts.get((assignment.pk, term, kind, index), (0, 0))
+            for kind, index in held.get((pk, term), ()):
+                entered, late = counts.get((pk, term, kind, index), (0, 0))
                 progress.due += students
                 progress.entered += min(entered, students)
                 progress.late += late
-            row.terms[term] = progress
-            row.total.add(progress)
-        entry = teachers.setdefault(assignment.teacher_id, TeacherProgress(assignment.teacher))
-        entry.assignments.append(row)
-        entry.total.add(row.total)
-        department = assignment.subject.department.name if assignment.subject.department else "—"
-        departments[department].add(row.total)
-        school.add(row.total)
-
-    if department_ids is None:
-        _homeroom_duties(school_year, today, teachers, studying, teacher)
-    ordered = sorted(
-        teachers.values(), key=lambda t: (-t.total.behind, t.teacher.full_name if t.teacher else "")
-    )
-    return {"teachers": ordered, "departments": sorted(departments.items()), "school": school, "today": today}
+            per_term[pk][term] = progress
+    return per_term, studying
 
 
 def _homeroom_duties(
@@ -171,7 +201,7 @@ def _homeroom_duties(
     )
     terms = list(Term.objects.filter(school_year=school_year))
     ended_terms = [t.code for t in terms if t.end_date < today]
-    closed = month_closed(terms)
+    closed = month_closed(terms, classes)
     per_class_period: defaultdict[tuple[int, str], int] = defaultdict(int)
     for classroom_id, period in ConductResult.objects.filter(
         enrolment__classroom__school_year=school_year,
@@ -211,21 +241,20 @@ def _homeroom_duties(
             entry.duties.extend(duties)
 
 
-def month_closed(terms: list[Term]):
+def month_closed(terms: list[Term], classrooms: list[Classroom]):
     """A test (classroom, month) → whether the month's attendance is closed now, by the rule the writes
     follow (`selectors.locks.lock_state`: the locks in force and the approved results of the term, the
-    month locks up to their day): every day of the month inside a term is closed. Each class and term's
-    state is read once, and only for a month still owed."""
-    states: dict[tuple[int, str], LockState] = {}
+    month locks up to their day): every day of the month inside a term is closed. The state of every
+    class in a term is read at once (`lock_states`), and only for a term whose months are still owed."""
+    states: dict[str, dict[int, LockState]] = {}
 
     def closed(classroom: Classroom, month: date) -> bool:
         last = add_months(month, 1) - timedelta(days=1)
         overlapping = [t for t in terms if t.start_date <= last and month <= t.end_date]
         for term in overlapping:
-            key = (classroom.pk, term.code)
-            if key not in states:
-                states[key] = lock_state(classroom, term.code)
-            state = states[key]
+            if term.code not in states:
+                states[term.code] = lock_states(classrooms, term.code)
+            state = states[term.code][classroom.pk]
             if not (state.closed or (state.month_until and state.month_until >= min(last, term.end_date))):
                 return False
         return bool(overlapping)

@@ -19,7 +19,7 @@ from accounts.forms import AppointForm
 from accounts.models import RoleAssignment
 from accounts.reauth import recent_auth_required
 from gradebook.selectors import statistics as stats
-from gradebook.selectors.progress import entry_progress
+from gradebook.selectors.progress import entry_progress, school_progress
 from gradebook.selectors.statistics import school_statistics
 from gradebook.selectors.structure import current_year, office_schools
 from sodiem.domain import Actor
@@ -50,7 +50,7 @@ def office_overview(request):
         group.label = school.name
         groups.append(group)
         levels = levels or data["academic_levels"]
-        rows.append({"school": school, "year": year, "progress": entry_progress(year, today)["school"]})
+        rows.append({"school": school, "year": year, "progress": school_progress(year, today)})
     total = stats.Group(_("All schools"))
     for group in groups:
         total.add(group)
