@@ -412,7 +412,9 @@ def test_a_teachers_documents_to_sign_are_looked_for_among_those_naming_them(
     """The home page of every teacher asks what waits for their signature: the school's other documents
     (hundreds of học bạ after a year-end run) are not read for them; the principal and the clerk, whose
     turn comes on every document, still see them all."""
+    from accounts.models import Role
     from gradebook.models import Classroom
+    from tests.factories import make_user
     from transcripts.documents import Kind, Target, issue
     from transcripts.signing_batches import waiting_for
 
@@ -428,3 +430,8 @@ def test_a_teachers_documents_to_sign_are_looked_for_among_those_naming_them(
     with django_assert_max_num_queries(6) as captured:
         waiting_for(world.principal, world.school)
     assert 'subject_signers" @>' not in " ".join(q["sql"] for q in captured.captured_queries)
+    # a teacher the documents do not name: one light query, the documents themselves never read
+    bystander = make_user("gv-khac", school=world.school, roles=[Role.SUBJECT_TEACHER])
+    with django_assert_max_num_queries(2) as captured:
+        assert waiting_for(bystander, world.school) == []
+    assert not any("COUNT(" in q["sql"] for q in captured.captured_queries)
