@@ -147,12 +147,14 @@ FEMALE_GIVEN = [
     "Ân",
 ]
 ETHNICITIES = [("Kinh", 96), ("Tày", 1), ("Mường", 1), ("Hoa", 1), ("Nùng", 1)]
+# birthplaces and home towns as the birth certificates of children born before 1/7/2025 carry them:
+# the units of the day, ward, district and city (the districts were abolished later: docs/forms.md §1)
 PLACES = [
-    "Phường Nghĩa Đô, Hà Nội",
-    "Phường Cầu Giấy, Hà Nội",
-    "Phường Yên Hòa, Hà Nội",
-    "Phường Dịch Vọng, Hà Nội",
-    "Xã Đông Anh, Hà Nội",
+    "Phường Nghĩa Đô, Quận Cầu Giấy, Thành phố Hà Nội",
+    "Phường Quan Hoa, Quận Cầu Giấy, Thành phố Hà Nội",
+    "Phường Yên Hòa, Quận Cầu Giấy, Thành phố Hà Nội",
+    "Phường Dịch Vọng, Quận Cầu Giấy, Thành phố Hà Nội",
+    "Thị trấn Đông Anh, Huyện Đông Anh, Thành phố Hà Nội",
     "Tỉnh Ninh Bình",
     "Tỉnh Hưng Yên",
     "Tỉnh Bắc Ninh",
