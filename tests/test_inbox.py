@@ -331,3 +331,60 @@ def test_months_of_a_term_whose_results_are_approved_are_no_longer_owed(two_clas
     found = items(world.literature_teacher, world, today)
     assert not {"attendance-2026-09", "attendance-2026-10", "attendance-2026-12"} & set(found)
     assert "attendance-2027-01" in found
+
+
+def test_the_documents_waiting_are_decided_on_plain_rows_as_on_each_document(two_classes):
+    """The signers' lists and inbox counts are decided on plain rows (kind, signers, signatures made,
+    homeroom teachers): for every person of the school the same documents as the rule asked of each
+    document, at every turn — a class's summary, and học bạ whose homeroom teacher is found through the
+    student's class; the counts read no document whole."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from transcripts import signing
+    from transcripts.documents import Target, issue, may_sign, next_turn
+    from transcripts.models import PrintedDocument
+    from transcripts.signing_batches import waiting_counts, waiting_for
+
+    world = two_classes
+    Kind = PrintedDocument.Kind
+    summary = issue(
+        Target(Kind.RESULTS_SUMMARY, world.school, world.year, classroom=world.classroom, period="HK1"),
+        user=world.clerk,
+    )
+    hocba = [
+        issue(Target(Kind.TRANSCRIPT, world.school, world.year, student=s), user=world.clerk)
+        for s in (world.student, world.other_student)
+    ]
+    sign_subject_turns(hocba[0])  # the homeroom teacher's turn, found through the student's class
+    sign_subject_turns(hocba[1])
+    signing.sign_document(hocba[1], hocba[1].homeroom_teacher())  # the principal's turn
+    sign_subject_turns(summary)
+    signing.sign_document(summary, summary.homeroom_teacher())
+    signing.sign_document(summary, world.principal)  # the clerk's seal
+    people = [
+        world.math_teacher,
+        world.literature_teacher,
+        world.head,
+        world.principal,
+        world.clerk,
+        world.admin_board,
+    ]
+    seen = set()
+    for user in people:
+        expected = [
+            d.pk
+            for d in PrintedDocument.objects.filter(school=world.school, complete=False).order_by(
+                "printed_at"
+            )
+            if (turn := next_turn(d)) is not None and may_sign(user, d, turn)
+        ]
+        assert [d.pk for d in waiting_for(user, world.school)] == expected, user
+        with CaptureQueriesContext(connection) as captured:
+            to_sign, to_seal = waiting_counts(user, world.school)
+        assert to_sign + to_seal == len(expected) and len(captured) <= 4
+        assert not any("signature_places" in q["sql"] for q in captured.captured_queries)
+        seen.update(expected)
+        if user == world.clerk:
+            assert (to_sign, to_seal) == (0, 1)
+    assert seen == {summary.pk, *(d.pk for d in hocba)}  # each turn was someone's

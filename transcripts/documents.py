@@ -11,7 +11,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -339,17 +341,38 @@ def next_turn(document: PrintedDocument) -> Turn | None:
     return order[done] if done < len(order) else None
 
 
+def next_turn_of(kind: str, subject_signers: list | None, signed: int) -> Turn | None:
+    """next_turn() of a document read as a plain row: its kind, signers and signatures made."""
+    # turns() reads the kind and the signers only
+    return next_turn(SimpleNamespace(kind=kind, subject_signers=subject_signers, signed=signed))  # type: ignore[arg-type]
+
+
 def may_sign(user: User, document: PrintedDocument, turn: Turn) -> bool:
+    return turn_is_theirs(
+        user,
+        authz.roles_in(user, document.school),
+        turn,
+        teacher_id=document.teacher_id,
+        homeroom_id=lambda: getattr(homeroom_of(document), "pk", None),
+    )
+
+
+def turn_is_theirs(
+    user: User, roles: set, turn: Turn, *, teacher_id, homeroom_id: Callable[[], int | None]
+) -> bool:
+    """Whether `turn` of a document is the user's, who holds `roles` in its school: the document told by
+    the teacher who keeps it and (asked only for the homeroom teacher's turn) its homeroom teacher's id —
+    a list of documents read as plain rows asks the same rule (signing_batches.waiting_for)."""
     if turn.step == "principal":
-        return bool(authz.roles_in(user, document.school) & {Role.PRINCIPAL, Role.VICE_PRINCIPAL})
+        return bool(roles & {Role.PRINCIPAL, Role.VICE_PRINCIPAL})
     if turn.step == "seal":
-        return Role.CLERK in authz.roles_in(user, document.school)
+        return Role.CLERK in roles
     if turn.step == "teacher":
-        return document.teacher_id == user.pk
+        return teacher_id == user.pk
     if turn.step in ("subject", "person"):
         return turn.user_id == user.pk
-    homeroom = homeroom_of(document)
-    return homeroom is not None and homeroom.pk == user.pk
+    homeroom = homeroom_id()
+    return homeroom is not None and homeroom == user.pk
 
 
 def signature_title(user: User, document: PrintedDocument, turn: Turn) -> str:

@@ -12,17 +12,14 @@ from accounts import authz
 from accounts.models import Role, School, User
 from gradebook.models import ResultsApproval, SchoolYear
 from gradebook.selectors.inbox import Item
-from transcripts.documents import next_turn
 from transcripts.models import PrintedDocument
-from transcripts.signing_batches import waiting_for
+from transcripts.signing_batches import waiting_counts
 
 Kind = PrintedDocument.Kind
 
 
 def inbox(user: User, school: School, year: SchoolYear) -> list[Item]:
-    waiting = waiting_for(user, school, limit=1000)
-    to_seal = sum(1 for d in waiting if (turn := next_turn(d)) is not None and turn.step == "seal")
-    to_sign = len(waiting) - to_seal
+    to_sign, to_seal = waiting_counts(user, school, limit=1000)
     items = [
         Item(
             "documents-to-sign",

@@ -7,6 +7,7 @@ exactly those documents, each only if it is still that person's turn, and the pr
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 from django.db import transaction
 from django.db.models import Count, F, Q
@@ -19,7 +20,7 @@ from audit.models import AuditEvent
 from audit.services import record
 from gradebook.models import Enrolment
 from sodiem.domain import Actor, acting
-from transcripts.documents import may_sign, next_turn
+from transcripts.documents import Turn, next_turn_of, turn_is_theirs
 from transcripts.models import PrintedDocument, SignBatch
 from transcripts.signing import SigningError, sign_document
 
@@ -30,6 +31,82 @@ PART_SIZE = 10  # documents per task: several workers share even one class
 
 def waiting_for(user: User, school: School, *, kind: str = "", classroom=None, limit: int = 2000) -> list:
     """The school's documents whose next signature is the user's, oldest first."""
+    found = _candidates(user, school, kind=kind, classroom=classroom)
+    # Whose turn each candidate is, decided on plain rows (kind, signers, signatures made, the teacher
+    # who keeps it, its class's homeroom teacher): after a year-end printing hundreds of học bạ are
+    # candidates on every signer's home page, and only those waiting for this user are read whole.
+    mine = _waiting_rows(user, school, found, limit)
+    if not mine:
+        return []
+    return list(
+        PrintedDocument.objects.filter(pk__in=[pk for pk, _turn in mine])
+        .annotate(signed=Count("signatures"))
+        .select_related("classroom__homeroom_teacher", "school", "student", "school_year")
+        .order_by("printed_at")
+    )
+
+
+def waiting_counts(user: User, school: School, *, limit: int = 2000) -> tuple[int, int]:
+    """(documents waiting for the user's signature, signed documents waiting for their seal): the
+    inbox's numbers, without reading the documents."""
+    mine = _waiting_rows(user, school, _candidates(user, school), limit)
+    to_seal = sum(1 for _pk, turn in mine if turn.step == "seal")
+    return len(mine) - to_seal, to_seal
+
+
+def _waiting_rows(user: User, school: School, found, limit: int) -> list[tuple[int, Turn]]:
+    """(id, next turn) of the candidates whose next turn is the user's, oldest first."""
+    rows = list(
+        found.annotate(signed=Count("signatures"))
+        .order_by("printed_at")
+        .values_list(
+            "pk",
+            "kind",
+            "subject_signers",
+            "teacher_id",
+            "classroom__homeroom_teacher_id",
+            "student_id",
+            "classroom_id",
+            "signed",
+        )[:limit]
+    )
+    roles = authz.roles_in(user, school)
+    students_homeroom: dict[int, int | None] | None = None
+
+    def homeroom(classroom_id: int | None, class_homeroom: int | None, student_id: int | None) -> int | None:
+        """The homeroom teacher of the document's class; of a học bạ, of the student's latest class at
+        the school (PrintedDocument.homeroom_teacher), read for every candidate student at the first
+        that asks."""
+        nonlocal students_homeroom
+        if classroom_id:
+            return class_homeroom
+        if not student_id:
+            return None
+        if students_homeroom is None:
+            students_homeroom = {}
+            for student, teacher in (
+                Enrolment.objects.filter(
+                    student_id__in={r[5] for r in rows if r[5] and not r[6]},
+                    classroom__school_year__school=school,
+                )
+                .order_by("student_id", "-classroom__school_year__start_year", "-start_date")
+                .values_list("student_id", "classroom__homeroom_teacher_id")
+            ):
+                students_homeroom.setdefault(student, teacher)
+        return students_homeroom.get(student_id)
+
+    mine = []
+    for pk, kind, signers, teacher_id, class_homeroom, student_id, classroom_id, signed in rows:
+        turn = next_turn_of(kind, signers, signed)
+        asked = partial(homeroom, classroom_id, class_homeroom, student_id)
+        if turn is not None and turn_is_theirs(user, roles, turn, teacher_id=teacher_id, homeroom_id=asked):
+            mine.append((pk, turn))
+    return mine
+
+
+def _candidates(user: User, school: School, *, kind: str = "", classroom=None):
+    """The school's unfinished documents that may wait for the user: for a teacher only those that
+    name them."""
     found = PrintedDocument.objects.filter(school=school, complete=False)
     if not authz.roles_in(user, school) & {Role.PRINCIPAL, Role.VICE_PRINCIPAL, Role.CLERK}:
         # a teacher signs only what names them: as a subject teacher of the class, as the teacher who
@@ -53,24 +130,7 @@ def waiting_for(user: User, school: School, *, kind: str = "", classroom=None, l
             kind=PrintedDocument.Kind.TRANSCRIPT, student__enrolments__classroom=classroom
         ).values("pk")
         found = found.filter(Q(classroom=classroom) | Q(pk__in=of_students))
-    # the candidates' ids first: on most home pages there are none, and the statement that brings a
-    # document with its class, student, year and signature count takes longer to plan (~4 ms) than to
-    # run — planned only when something may be waiting
-    candidates = list(found.order_by("printed_at").values_list("pk", flat=True)[:limit])
-    if not candidates:
-        return []
-    found = (
-        PrintedDocument.objects.filter(pk__in=candidates)
-        .annotate(signed=Count("signatures"))
-        .select_related("classroom__homeroom_teacher", "school", "student", "school_year")
-        .order_by("printed_at")
-    )
-    waiting = []
-    for document in found:
-        turn = next_turn(document)
-        if turn is not None and may_sign(user, document, turn):
-            waiting.append(document)
-    return waiting
+    return found
 
 
 def start_signing(by: Actor | User, school: School, documents: list, description: str) -> SignBatch:
