@@ -22,12 +22,6 @@ def _day(day) -> str:
     return f"{day.day:02d}/{day.month:02d}/{day.year:04d}" if day else ""
 
 
-@register.simple_tag
-def score_cells(row, name) -> SafeString:
-    """One row's score cells (the tag the rows' reference template in the tests uses)."""
-    return mark_safe(_cells(row, _esc(name), {}, *_cell_titles()))  # noqa: S308 — escaped in _cells
-
-
 def _cell_titles() -> tuple[str, str]:
     """The titles of a late and of a locked cell, escaped: once a grid."""
     return _esc(_("Entered late")), _esc(_("Locked month"))
